@@ -1,0 +1,23 @@
+import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { Serde } from '../../schemas/serde.ts';
+import { TOPICS, valueSubject } from '../../schemas/topics.ts';
+import { migrate } from '../db/migrate.ts';
+import { provisionTopics } from './topics.ts';
+
+/** Topics, registry subjects and database migrations; every step is idempotent. */
+export async function provisionAll(say: (msg: string) => void): Promise<void> {
+  const endpoints = endpointsFromEnv();
+  const partitions = Number(process.env.REQUEST_PARTITIONS ?? 6);
+  if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`REQUEST_PARTITIONS must be a positive integer, got "${process.env.REQUEST_PARTITIONS}"`);
+
+  const created = await provisionTopics(endpoints.kafkaBrokers, partitions);
+  say(`topics: ${created.length ? `created ${created.join(', ')}` : 'all present'}`);
+
+  const serde = new Serde(endpoints.schemaRegistryUrl);
+  const ids = [];
+  for (const topic of Object.values(TOPICS)) ids.push(`${valueSubject(topic)}=${await serde.register(topic)}`);
+  say(`subjects (BACKWARD): ${ids.join(', ')}`);
+
+  const applied = await migrate(endpoints.databaseUrl);
+  say(`migrations: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+}

@@ -1,0 +1,31 @@
+import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { topicSpecs } from '../../schemas/topics.ts';
+
+/**
+ * Creates the four topics if missing (partitions, retention, lz4 compression). Existing topics
+ * are left as they are: partition counts only grow by an operator's decision, never implicitly.
+ */
+export async function provisionTopics(brokers: string, requestPartitions: number): Promise<string[]> {
+  const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topicSpecs(requestPartitions).filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        timeout: 30_000,
+        topics: missing.map((t) => ({
+          topic: t.name,
+          numPartitions: t.partitions,
+          configEntries: [
+            { name: 'retention.ms', value: String(t.retentionMs) },
+            { name: 'compression.type', value: 'lz4' },
+          ],
+        })),
+      });
+    }
+    return missing.map((t) => t.name);
+  } finally {
+    await admin.disconnect();
+  }
+}

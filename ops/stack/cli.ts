@@ -1,0 +1,140 @@
+/**
+ * The embedded local stack: `up`, `down`, `status`.
+ *
+ *   tsx ops/stack/cli.ts up [--kafka-cluster] [--redis-cluster] [--no-provision]
+ *
+ * A component whose address variable (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, REDIS_URL)
+ * is set is external and left alone; `up` then only provisions topics, subjects and tables there.
+ */
+import { parseArgs } from 'node:util';
+import { isExternal, type Endpoints } from '../../schemas/endpoints.ts';
+import type { Component } from './component.ts';
+import { kafkaComponent, SINGLE_BROKER, THREE_BROKERS } from './kafka.ts';
+import { postgresComponent } from './postgres.ts';
+import { ComponentError, lastLines, readPid, isAlive, waitFor } from './process.ts';
+import { redisClusterComponent, redisComponent } from './redis.ts';
+import { registryComponent } from './registry.ts';
+import { provisionAll } from '../provision/provision.ts';
+
+const say = (msg: string): void => console.log(`[stack] ${msg}`);
+
+interface Planned {
+  component: Component;
+  /** The endpoint this component stands for; undefined for the optional fault-test clusters. */
+  endpoint?: keyof Endpoints;
+}
+
+function plan(flags: { kafkaCluster: boolean; redisCluster: boolean }): Planned[] {
+  const planned: Planned[] = [
+    { component: postgresComponent(), endpoint: 'databaseUrl' },
+    { component: redisComponent(), endpoint: 'redisUrl' },
+    { component: kafkaComponent(SINGLE_BROKER), endpoint: 'kafkaBrokers' },
+    { component: registryComponent(), endpoint: 'schemaRegistryUrl' },
+  ];
+  if (flags.kafkaCluster) planned.push({ component: kafkaComponent(THREE_BROKERS) });
+  if (flags.redisCluster) planned.push({ component: redisClusterComponent() });
+  return planned.filter((p) => !(p.endpoint && isExternal(p.endpoint)));
+}
+
+async function isHealthy(component: Component): Promise<boolean> {
+  return component.checkHealth().then(
+    () => true,
+    () => false,
+  );
+}
+
+async function ensureUp(component: Component): Promise<void> {
+  const started = Date.now();
+  if (await isHealthy(component)) {
+    await component.afterStart?.();
+    say(`${component.name}: already up at ${component.address}`);
+    return;
+  }
+  say(`${component.name}: preparing`);
+  try {
+    await component.prepare();
+  } catch (err) {
+    throw new ComponentError(component.name, `preparation failed: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  say(`${component.name}: starting`);
+  await component.start();
+  try {
+    await waitFor(() => component.checkHealth().then(() => true), component.startTimeoutMs, 500, () => {
+      const exited = component.processNames.find((n) => !isAlive(readPid(n)));
+      return exited && `process ${exited} exited`;
+    });
+    await component.afterStart?.();
+  } catch (err) {
+    const log = component.logFiles[0];
+    const tail = log ? lastLines(log) : '';
+    throw new ComponentError(component.name, `not healthy: ${(err as Error).message}${tail ? `\n--- last log lines ---\n${tail}` : ''}`, log, {
+      cause: err,
+    });
+  }
+  say(`${component.name}: up at ${component.address} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
+async function up(flags: { kafkaCluster: boolean; redisCluster: boolean; provision: boolean }): Promise<void> {
+  const started = Date.now();
+  const planned = plan(flags).map((p) => p.component);
+  const byName = new Map(planned.map((c) => [c.name, c]));
+  const postgres = byName.get('postgres');
+  const registry = byName.get('registry');
+  const independent = planned.filter((c) => c !== postgres && c !== registry);
+  // The registry stores its schemas in the stack's Postgres, so it waits for it.
+  const postgresThenRegistry = async (): Promise<void> => {
+    if (postgres) await ensureUp(postgres);
+    if (registry) await ensureUp(registry);
+  };
+  await Promise.all([postgresThenRegistry(), ...independent.map(ensureUp)]);
+  if (flags.provision) await provisionAll(say);
+  say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function down(): Promise<void> {
+  const all = plan({ kafkaCluster: true, redisCluster: true }).map((p) => p.component);
+  // The registry first (it holds Postgres connections), then everything else.
+  for (const c of all.filter((c) => c.name === 'registry')) await c.stop();
+  await Promise.all(all.filter((c) => c.name !== 'registry').map((c) => c.stop()));
+  say('stopped');
+}
+
+async function status(): Promise<boolean> {
+  let allUp = true;
+  for (const { component, endpoint } of plan({ kafkaCluster: true, redisCluster: true })) {
+    const healthy = await isHealthy(component);
+    const optional = !endpoint;
+    if (!healthy && !optional) allUp = false;
+    if (optional && !healthy && !isAlive(readPid(`${component.name}-1`)) && !isAlive(readPid(component.name))) continue;
+    say(`${component.name.padEnd(14)} ${healthy ? 'up  ' : 'DOWN'} ${component.address}`);
+  }
+  for (const key of ['kafkaBrokers', 'schemaRegistryUrl', 'databaseUrl', 'redisUrl'] as const) {
+    if (isExternal(key)) say(`${key.padEnd(14)} external (left alone)`);
+  }
+  return allUp;
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      'kafka-cluster': { type: 'boolean', default: process.env.STACK_KAFKA_BROKERS === '3' },
+      'redis-cluster': { type: 'boolean', default: process.env.STACK_REDIS_CLUSTER === '1' },
+      'no-provision': { type: 'boolean', default: false },
+    },
+  });
+  const command = positionals[0] ?? 'status';
+  const flags = { kafkaCluster: values['kafka-cluster'], redisCluster: values['redis-cluster'], provision: !values['no-provision'] };
+  if (command === 'up') await up(flags);
+  else if (command === 'down') await down();
+  else if (command === 'status') process.exitCode = (await status()) ? 0 : 1;
+  else throw new Error(`unknown command "${command}" (use up, down or status)`);
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    console.error(`[stack] FAILED ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { Component } from './component.ts';
+import { checkTcp } from './tcp.ts';
+import { findJava } from './java.ts';
+import { fetchClasspath } from './maven.ts';
+import { cachePath, ROOT, stackPath } from './paths.ts';
+import { logFile, startDetached, stopProcess } from './process.ts';
+
+const run = promisify(execFile);
+
+export const KAFKA_VERSION = '4.1.1';
+
+export interface KafkaLayout {
+  /** Folder under .stack and prefix of process names. */
+  name: string;
+  brokerPorts: number[];
+  /** Each broker's controller port is its broker port + 1. */
+}
+
+export const SINGLE_BROKER: KafkaLayout = { name: 'kafka', brokerPorts: [19092] };
+export const THREE_BROKERS: KafkaLayout = { name: 'kafka-cluster', brokerPorts: [29092, 29094, 29096] };
+
+const libsDir = cachePath(`kafka-${KAFKA_VERSION}`, 'libs');
+const classpath = (): string => path.join(libsDir, '*');
+
+function brokerConfig(layout: KafkaLayout, index: number): string {
+  const n = layout.brokerPorts.length;
+  const port = layout.brokerPorts[index]!;
+  const voters = layout.brokerPorts.map((p, i) => `${i + 1}@127.0.0.1:${p + 1}`).join(',');
+  const isr = n === 1 ? 1 : 2;
+  return [
+    'process.roles=broker,controller',
+    `node.id=${index + 1}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${port + 1}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${stackPath(layout.name, `broker-${index + 1}`, 'data')}`,
+    'num.partitions=6',
+    `default.replication.factor=${n}`,
+    `min.insync.replicas=${isr}`,
+    // Transactions and consumer offsets on one broker need replication factor 1.
+    `offsets.topic.replication.factor=${n}`,
+    'offsets.topic.num.partitions=12',
+    `transaction.state.log.replication.factor=${n}`,
+    `transaction.state.log.min.isr=${isr}`,
+    'transaction.state.log.num.partitions=12',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false',
+    'log.retention.hours=168',
+    '',
+  ].join('\n');
+}
+
+const LOG4J = `status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = info
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.kafka.name = kafka
+logger.kafka.level = warn
+logger.state.name = state.change.logger
+logger.state.level = warn
+logger.controller.name = org.apache.kafka.controller
+logger.controller.level = warn
+`;
+
+export function kafkaComponent(layout: KafkaLayout): Component {
+  const dir = stackPath(layout.name);
+  const brokers = layout.brokerPorts.map((_, i) => `${layout.name}-${i + 1}`);
+  const address = layout.brokerPorts.map((p) => `127.0.0.1:${p}`).join(',');
+  const configFile = (i: number): string => path.join(dir, `broker-${i + 1}`, 'server.properties');
+
+  return {
+    name: layout.name,
+    address,
+    startTimeoutMs: 90_000,
+    logFiles: brokers.map(logFile),
+    processNames: brokers,
+
+    async prepare() {
+      await fetchClasspath(path.join(ROOT, 'ops/stack/kafka-pom.xml'), libsDir, `kafka_2.13-${KAFKA_VERSION}.jar`);
+      const clusterIdFile = path.join(dir, 'cluster.id');
+      fs.mkdirSync(dir, { recursive: true });
+      if (!fs.existsSync(clusterIdFile)) {
+        // Kafka's cluster ids are 16 random bytes, base64url without padding.
+        fs.writeFileSync(clusterIdFile, crypto.randomBytes(16).toString('base64url'));
+      }
+      const clusterId = fs.readFileSync(clusterIdFile, 'utf8').trim();
+      fs.writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J);
+      for (let i = 0; i < brokers.length; i++) {
+        fs.mkdirSync(path.dirname(configFile(i)), { recursive: true });
+        fs.writeFileSync(configFile(i), brokerConfig(layout, i));
+        const formatted = fs.existsSync(path.join(dir, `broker-${i + 1}`, 'data', 'meta.properties'));
+        if (!formatted) {
+          await run(findJava(17), ['-cp', classpath(), 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', clusterId, '-c', configFile(i)], {
+            env: { ...process.env, KAFKA_LOG4J_OPTS: '' },
+          });
+        }
+      }
+    },
+
+    async start() {
+      brokers.forEach((name, i) => {
+        startDetached({
+          name,
+          command: findJava(17),
+          args: [
+            '-Xms256m',
+            '-Xmx1g',
+            '-XX:+UseG1GC',
+            '-XX:MaxGCPauseMillis=20',
+            '-Djava.awt.headless=true',
+            `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`,
+            '-cp',
+            classpath(),
+            'kafka.Kafka',
+            configFile(i),
+          ],
+        });
+      });
+    },
+
+    async checkHealth() {
+      await checkKafka(address);
+    },
+
+    async stop() {
+      await Promise.all(brokers.map((name) => stopProcess(name, 30_000)));
+    },
+  };
+}
+
+/** Every broker port accepts connections and the cluster answers a metadata request. */
+export async function checkKafka(brokers: string): Promise<void> {
+  const addresses = brokers.split(',');
+  await Promise.all(addresses.map((a) => checkTcp(a)));
+  const admin = new KafkaJS.Kafka({
+    kafkaJS: { brokers: addresses, logLevel: KafkaJS.logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000 },
+  }).admin();
+  await admin.connect();
+  try {
+    await admin.listTopics({ timeout: 5000 });
+  } finally {
+    await admin.disconnect();
+  }
+}

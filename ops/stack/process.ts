@@ -1,0 +1,125 @@
+import { spawn, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { stackPath } from './paths.ts';
+
+/** A failure of one stack component, naming it, the reason and where its log is. */
+export class ComponentError extends Error {
+  constructor(
+    readonly component: string,
+    reason: string,
+    readonly logFile?: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${component}: ${reason}${logFile ? ` (log: ${logFile})` : ''}`, options);
+    this.name = 'ComponentError';
+  }
+}
+
+export const pidFile = (name: string): string => stackPath('run', `${name}.pid`);
+export const logFile = (name: string): string => stackPath('logs', `${name}.log`);
+
+export function readPid(name: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(pidFile(name), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface StartOptions {
+  name: string;
+  command: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+}
+
+/** Starts a long-lived server detached from this process, output appended to its log file. */
+export function startDetached(opts: StartOptions): number {
+  fs.mkdirSync(path.dirname(pidFile(opts.name)), { recursive: true });
+  fs.mkdirSync(path.dirname(logFile(opts.name)), { recursive: true });
+  const out = fs.openSync(logFile(opts.name), 'a');
+  const spawnOptions: SpawnOptions = {
+    detached: true,
+    stdio: ['ignore', out, out],
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+  };
+  if (opts.uid !== undefined) spawnOptions.uid = opts.uid;
+  if (opts.gid !== undefined) spawnOptions.gid = opts.gid;
+  const child = spawn(opts.command, opts.args, spawnOptions);
+  fs.closeSync(out);
+  if (child.pid === undefined) throw new ComponentError(opts.name, `could not start ${opts.command}`, logFile(opts.name));
+  child.unref();
+  fs.writeFileSync(pidFile(opts.name), String(child.pid));
+  return child.pid;
+}
+
+/** SIGTERM, then SIGKILL once the deadline passes. Returns whether a process was running. */
+export async function stopProcess(name: string, graceMs = 20_000): Promise<boolean> {
+  const pid = readPid(name);
+  if (!isAlive(pid)) {
+    fs.rmSync(pidFile(name), { force: true });
+    return false;
+  }
+  process.kill(pid!, 'SIGTERM');
+  const stopped = await waitFor(() => !isAlive(pid), graceMs, 100).then(
+    () => true,
+    () => false,
+  );
+  if (!stopped) process.kill(pid!, 'SIGKILL');
+  fs.rmSync(pidFile(name), { force: true });
+  return true;
+}
+
+/**
+ * Polls `check` until it returns truthy or the deadline passes; rejects with the last error seen.
+ * `giveUp` is asked first on every round: a reason it returns ends the wait at once.
+ */
+export async function waitFor<T>(
+  check: () => Promise<T> | T,
+  timeoutMs: number,
+  intervalMs = 250,
+  giveUp?: () => string | undefined,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    const reason = giveUp?.();
+    if (reason) throw new Error(reason, { cause: lastError });
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      const why = lastError instanceof Error ? lastError.message : 'condition not met';
+      throw new Error(`timed out after ${timeoutMs} ms: ${why}`, { cause: lastError });
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Tails a log so a failure message can show its last lines. */
+export function lastLines(file: string, count = 15): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-count).join('\n');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import type { Component } from './component.ts';
+import { stackPath } from './paths.ts';
+import { logFile, startDetached, stopProcess } from './process.ts';
+
+const run = promisify(execFile);
+
+export const REDIS_PORT = 16379;
+/** Ports of the 3-master Redis Cluster used by the cluster test (`stack:up -- --redis-cluster`). */
+export const REDIS_CLUSTER_PORTS = [17001, 17002, 17003];
+
+function redisArgs(port: number, dir: string, cluster: boolean): string[] {
+  const args = ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''];
+  if (cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000');
+  return args;
+}
+
+async function ping(port: number): Promise<void> {
+  const redis = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+  redis.on('error', () => undefined); // the failed connect() below carries the reason
+  try {
+    await redis.connect();
+    const answer = await redis.ping();
+    if (answer !== 'PONG') throw new Error(`PING answered ${answer}`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export function redisComponent(): Component {
+  const dir = stackPath('redis');
+  return {
+    name: 'redis',
+    address: `127.0.0.1:${REDIS_PORT}`,
+    startTimeoutMs: 20_000,
+    logFiles: [logFile('redis')],
+    processNames: ['redis'],
+    async prepare() {
+      fs.mkdirSync(dir, { recursive: true });
+    },
+    async start() {
+      startDetached({ name: 'redis', command: 'redis-server', args: redisArgs(REDIS_PORT, dir, false) });
+    },
+    checkHealth: () => ping(REDIS_PORT),
+    async stop() {
+      await stopProcess('redis');
+    },
+  };
+}
+
+export function redisClusterComponent(): Component {
+  const names = REDIS_CLUSTER_PORTS.map((p) => `redis-cluster-${p}`);
+  const addresses = REDIS_CLUSTER_PORTS.map((p) => `127.0.0.1:${p}`);
+  return {
+    name: 'redis-cluster',
+    address: addresses.join(','),
+    startTimeoutMs: 30_000,
+    logFiles: names.map(logFile),
+    processNames: names,
+    async prepare() {
+      for (const p of REDIS_CLUSTER_PORTS) fs.mkdirSync(stackPath('redis-cluster', String(p)), { recursive: true });
+    },
+    async start() {
+      REDIS_CLUSTER_PORTS.forEach((port, i) => {
+        startDetached({ name: names[i]!, command: 'redis-server', args: redisArgs(port, stackPath('redis-cluster', String(port)), true) });
+      });
+    },
+    async checkHealth() {
+      await Promise.all(REDIS_CLUSTER_PORTS.map(ping));
+      const { stdout } = await run('redis-cli', ['-p', String(REDIS_CLUSTER_PORTS[0]), 'cluster', 'info']);
+      if (!stdout.includes('cluster_state:ok')) {
+        // First start: the nodes are up but not yet one cluster.
+        if (stdout.includes('cluster_known_nodes:1')) {
+          await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
+        }
+        throw new Error('cluster state is not ok yet');
+      }
+    },
+    async stop() {
+      await Promise.all(names.map((n) => stopProcess(n)));
+    },
+  };
+}

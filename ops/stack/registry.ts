@@ -1,0 +1,68 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Component } from './component.ts';
+import { findJava } from './java.ts';
+import { fetchArtifact } from './maven.ts';
+import { cachePath } from './paths.ts';
+import { logFile, startDetached, stopProcess } from './process.ts';
+import { POSTGRES_PORT, REGISTRY_DB } from './postgres.ts';
+
+const run = promisify(execFile);
+
+export const APICURIO_VERSION = '3.3.3';
+export const REGISTRY_PORT = 18081;
+const home = cachePath(`apicurio-${APICURIO_VERSION}`);
+
+/** Apicurio Registry with SQL storage in the stack's Postgres, so schema ids survive restarts. */
+export function registryComponent(): Component {
+  const base = `http://127.0.0.1:${REGISTRY_PORT}`;
+  return {
+    name: 'registry',
+    address: `${base}/apis/ccompat/v7`,
+    startTimeoutMs: 120_000,
+    logFiles: [logFile('registry')],
+    processNames: ['registry'],
+
+    async prepare() {
+      if (fs.existsSync(path.join(home, 'quarkus-run.jar'))) return;
+      const tarball = await fetchArtifact(
+        `io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`,
+        `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`,
+      );
+      const tmp = `${home}.partial`;
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.mkdirSync(tmp, { recursive: true });
+      await run('tar', ['-xzf', tarball, '-C', tmp]);
+      fs.renameSync(tmp, home);
+    },
+
+    async start() {
+      startDetached({
+        name: 'registry',
+        command: findJava(21),
+        args: ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-jar', path.join(home, 'quarkus-run.jar')],
+        cwd: home,
+        env: {
+          QUARKUS_HTTP_HOST: '127.0.0.1',
+          QUARKUS_HTTP_PORT: String(REGISTRY_PORT),
+          APICURIO_STORAGE_KIND: 'sql',
+          APICURIO_STORAGE_SQL_KIND: 'postgresql',
+          APICURIO_DATASOURCE_URL: `jdbc:postgresql://127.0.0.1:${POSTGRES_PORT}/${REGISTRY_DB.database}`,
+          APICURIO_DATASOURCE_USERNAME: REGISTRY_DB.user,
+          APICURIO_DATASOURCE_PASSWORD: REGISTRY_DB.password,
+        },
+      });
+    },
+
+    async checkHealth() {
+      const res = await fetch(`${base}/apis/ccompat/v7/subjects`, { signal: AbortSignal.timeout(3000) });
+      if (!res.ok) throw new Error(`GET /subjects answered ${res.status}`);
+    },
+
+    async stop() {
+      await stopProcess('registry');
+    },
+  };
+}

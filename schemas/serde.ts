@@ -1,0 +1,120 @@
+/**
+ * Confluent wire format (magic byte 0, 4-byte big-endian schema id, Avro body) over the schema
+ * registry. Writers register their schema once per topic and encode synchronously afterwards;
+ * readers resolve each writer schema id once and decode with Avro schema resolution into their
+ * own (reader) schema, so records written by a newer schema with added fields still decode.
+ */
+import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { avroSchemaOf, type TopicValues } from './contracts.ts';
+import { DecodeError, RegistryUnavailableError } from './errors.ts';
+import { valueSubject, type TopicName } from './topics.ts';
+
+const MAGIC_BYTE = 0;
+const HEADER_BYTES = 5;
+
+interface Reader {
+  type: avro.Type;
+  resolver: avro.Resolver;
+}
+
+export class Serde {
+  readonly registry: SchemaRegistry;
+  private readonly types = new Map<TopicName, avro.Type>();
+  private readonly writerIds = new Map<TopicName, number>();
+  /** Keyed by `${topic}/${writerSchemaId}`; settled lookups are reused for the life of the process. */
+  private readonly readers = new Map<string, Promise<Reader>>();
+
+  constructor(registryUrl: string) {
+    this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 2, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 } });
+  }
+
+  /** The reader type of a topic (its schema from schemas/avro). */
+  typeOf(topic: TopicName): avro.Type {
+    let type = this.types.get(topic);
+    if (!type) {
+      type = avro.Type.forSchema(avroSchemaOf(topic) as avro.Schema);
+      this.types.set(topic, type);
+    }
+    return type;
+  }
+
+  /**
+   * Registers (idempotently) the topic's schema under `<topic>-value` with BACKWARD compatibility
+   * and remembers the id for encode(). Returns the id.
+   */
+  async register(topic: TopicName): Promise<number> {
+    const known = this.writerIds.get(topic);
+    if (known !== undefined) return known;
+    const { id } = await this.registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(avroSchemaOf(topic)) },
+      { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD },
+    );
+    this.writerIds.set(topic, id);
+    return id;
+  }
+
+  /** Encodes synchronously; register(topic) must have completed first. */
+  encode<T extends TopicName>(topic: T, value: TopicValues[T]): Buffer {
+    const id = this.writerIds.get(topic);
+    if (id === undefined) throw new Error(`schema of ${topic} is not registered yet: call register() first`);
+    return frame(id, this.typeOf(topic).toBuffer(value));
+  }
+
+  /** Decodes a record value of `topic`, or throws a DecodeError saying what is wrong with it. */
+  async decode<T extends TopicName>(topic: T, value: Buffer | null | undefined): Promise<TopicValues[T]> {
+    if (!value || value.length === 0) throw new DecodeError('MISSING_VALUE', 'record has no value');
+    if (value[0] !== MAGIC_BYTE) throw new DecodeError('WRONG_MAGIC_BYTE', `magic byte is ${value[0]}, expected ${MAGIC_BYTE}`);
+    if (value.length < HEADER_BYTES) throw new DecodeError('MALFORMED_BODY', `record is ${value.length} bytes, shorter than the 5-byte header`);
+    const schemaId = value.readInt32BE(1);
+    const reader = await this.readerFor(topic, schemaId);
+    try {
+      return reader.type.fromBuffer(value.subarray(HEADER_BYTES), reader.resolver) as TopicValues[T];
+    } catch (err) {
+      throw new DecodeError('MALFORMED_BODY', `body does not match schema id ${schemaId}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  private readerFor(topic: TopicName, schemaId: number): Promise<Reader> {
+    const key = `${topic}/${schemaId}`;
+    let reader = this.readers.get(key);
+    if (!reader) {
+      reader = this.resolveReader(topic, schemaId);
+      this.readers.set(key, reader);
+      // Only definitive answers are cached: a registry outage must not poison the cache.
+      reader.catch((err: unknown) => {
+        if (err instanceof RegistryUnavailableError) this.readers.delete(key);
+      });
+    }
+    return reader;
+  }
+
+  private async resolveReader(topic: TopicName, schemaId: number): Promise<Reader> {
+    let writer: avro.Type;
+    try {
+      writer = (await this.registry.getSchema(schemaId)) as unknown as avro.Type;
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 404) throw new DecodeError('UNKNOWN_SCHEMA_ID', `schema id ${schemaId} is not in the registry`, { cause: err });
+      throw new RegistryUnavailableError(`schema registry lookup of id ${schemaId} failed: ${(err as Error).message}`, { cause: err });
+    }
+    const type = this.typeOf(topic);
+    if (writer.name !== type.name) {
+      throw new DecodeError('UNEXPECTED_SCHEMA', `schema id ${schemaId} is ${writer.name ?? 'an unnamed schema'}, expected ${type.name}`);
+    }
+    try {
+      return { type, resolver: type.createResolver(writer) };
+    } catch (err) {
+      throw new DecodeError('UNEXPECTED_SCHEMA', `schema id ${schemaId} cannot be read as ${type.name}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+/** Prefixes an Avro body with the Confluent wire-format header. */
+export function frame(schemaId: number, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+  out[0] = MAGIC_BYTE;
+  out.writeInt32BE(schemaId, 1);
+  body.copy(out, HEADER_BYTES);
+  return out;
+}
