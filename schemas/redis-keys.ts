@@ -1,0 +1,40 @@
+/**
+ * The Redis layout shared by the gateway (writes the gate and PENDING statuses) and the processor
+ * (writes terminal statuses and watermarks). Every key of a coupon carries the hash tag `{c:<id>}`
+ * so a coupon's keys live in one Redis Cluster slot and one Lua script can touch them all.
+ */
+import { TOPICS } from './topics.ts';
+
+export const STATUS_TTL_SECONDS = 24 * 60 * 60;
+
+export const couponTag = (couponId: number): string => `{c:${couponId}}`;
+
+export const redisKeys = {
+  /** Hash: total, startsAt, endsAt (epoch ms, 0 = open-ended). Present = the coupon exists at the gate. */
+  gate: (couponId: number) => `${couponTag(couponId)}:gate`,
+  /** Counter: units reserved at the gate (accepted requests). */
+  reserved: (couponId: number) => `${couponTag(couponId)}:reserved`,
+  /** Set: user ids that have an accepted request for the coupon. */
+  requesters: (couponId: number) => `${couponTag(couponId)}:users`,
+  /** Hash: a user's request status (see RequestStatus), TTL STATUS_TTL_SECONDS. */
+  status: (couponId: number, userId: number) => `${couponTag(couponId)}:u:${userId}`,
+  /**
+   * String: the highest offset of the requests topic partition that the processor has committed
+   * (inclusive). A PENDING request at offset o has position o - watermark in its partition's queue.
+   */
+  watermark: (partition: number) => `watermark:${TOPICS.requests}:${partition}`,
+} as const;
+
+export type RequestState = 'PENDING' | 'ISSUED' | 'REJECTED' | 'FAILED';
+
+/** Fields of the status hash; all values are strings in Redis. */
+export interface RequestStatusFields {
+  status: RequestState;
+  eventId: string;
+  /** Partition and offset of the request record, once produced. */
+  partition?: string;
+  offset?: string;
+  /** Rejection reason or failure cause. */
+  reason?: string;
+  userCouponId?: string;
+}
