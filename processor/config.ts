@@ -1,0 +1,65 @@
+/** Processor configuration: parsed and validated once from the environment at start-up. */
+import os from 'node:os';
+import { z } from 'zod';
+import { endpointsFromEnv, type Endpoints } from '../schemas/endpoints.ts';
+
+export type ProcessorMode = 'batch' | 'single';
+
+export interface ProcessorConfig extends Endpoints {
+  mode: ProcessorMode;
+  groupId: string;
+  /** Stable per instance: a restarted instance fences its previous incarnation's transactions. */
+  transactionalId: string;
+  /** Upper bound of records per transaction (librdkafka hands over at most this many at once). */
+  batchMaxRecords: number;
+  /** How long a fetch may wait for more records before handing over a smaller batch. */
+  batchMaxWaitMs: number;
+  transactionTimeoutMs: number;
+  metricsPort: number;
+  metricsHost: string;
+  logLevel: string;
+  lagIntervalMs: number;
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  PROCESSOR_MODE: z.enum(['batch', 'single']).default('batch'),
+  PROCESSOR_GROUP_ID: z.string().min(1).default('coupon-processor'),
+  PROCESSOR_INSTANCE_ID: z.string().min(1).optional(),
+  PROCESSOR_TRANSACTIONAL_ID: z.string().min(1).optional(),
+  PROCESSOR_BATCH_MAX_RECORDS: int(1, 100_000).default(5000),
+  PROCESSOR_BATCH_MAX_WAIT_MS: int(0, 10_000).default(20),
+  PROCESSOR_TRANSACTION_TIMEOUT_MS: int(1000, 900_000).default(60_000),
+  PROCESSOR_METRICS_PORT: int(0, 65_535).default(9464),
+  PROCESSOR_METRICS_HOST: z.string().default('127.0.0.1'),
+  PROCESSOR_LAG_INTERVAL_MS: int(100, 600_000).default(5000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid processor configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const instance = e.PROCESSOR_INSTANCE_ID ?? os.hostname();
+  return {
+    ...endpointsFromEnv(env),
+    mode: e.PROCESSOR_MODE,
+    groupId: e.PROCESSOR_GROUP_ID,
+    transactionalId: e.PROCESSOR_TRANSACTIONAL_ID ?? `${e.PROCESSOR_GROUP_ID}-${instance}`,
+    batchMaxRecords: e.PROCESSOR_BATCH_MAX_RECORDS,
+    batchMaxWaitMs: e.PROCESSOR_BATCH_MAX_WAIT_MS,
+    transactionTimeoutMs: e.PROCESSOR_TRANSACTION_TIMEOUT_MS,
+    metricsPort: e.PROCESSOR_METRICS_PORT,
+    metricsHost: e.PROCESSOR_METRICS_HOST,
+    logLevel: e.LOG_LEVEL,
+    lagIntervalMs: e.PROCESSOR_LAG_INTERVAL_MS,
+  };
+}

@@ -1,0 +1,40 @@
+/** Turns consumed records into requests or dead letters. Never throws for a bad record. */
+import type { CouponIssueRequested, DeadLetterHeader } from '../schemas/contracts.ts';
+import { DecodeError, type DecodeErrorType } from '../schemas/errors.ts';
+import type { Serde } from '../schemas/serde.ts';
+import { TOPICS } from '../schemas/topics.ts';
+import { isUuid, requestProblem } from './validate.ts';
+
+/** A record as consumed, in the shape the processor needs. */
+export interface SourceRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: DeadLetterHeader[];
+}
+
+export type Decoded =
+  /** `problem` set: it decoded and has an event id, but breaks a field rule (a FAILED outcome). */
+  | { kind: 'request'; source: SourceRecord; request: CouponIssueRequested; problem: string | null }
+  | { kind: 'dead-letter'; source: SourceRecord; errorType: DecodeErrorType; message: string; eventId: string | null };
+
+/**
+ * Decodes one record. Registry outages (RegistryUnavailableError) propagate: they are transient
+ * and must abort the batch, not dead-letter the record.
+ */
+export async function decodeRecord(serde: Serde, source: SourceRecord, now: number): Promise<Decoded> {
+  let request: CouponIssueRequested;
+  try {
+    request = await serde.decode(TOPICS.requests, source.value);
+  } catch (err) {
+    if (err instanceof DecodeError) return { kind: 'dead-letter', source, errorType: err.errorType, message: err.message, eventId: null };
+    throw err;
+  }
+  const problem = requestProblem(request, now);
+  if (problem !== null && !isUuid(request.eventId)) {
+    return { kind: 'dead-letter', source, errorType: 'INVALID_FIELD', message: problem, eventId: null };
+  }
+  return { kind: 'request', source, request, problem };
+}

@@ -1,0 +1,129 @@
+/**
+ * The Postgres side of a batch: COPY the requests into a session-local staging table, decide them
+ * set-based (sql/merge.sql) under coupon row locks taken in id order, and read back the outcome of
+ * every staged event from the ledger — replays included — all in one transaction.
+ */
+import fs from 'node:fs';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { RejectionReason } from '../schemas/contracts.ts';
+import type { StagedRequest } from './plan.ts';
+
+export type OutcomeKind = 'ISSUED' | 'REJECTED' | 'FAILED';
+
+/** A row of the ledger: the terminal outcome of one request. */
+export interface LedgerOutcome {
+  eventId: string;
+  couponId: number;
+  userId: number;
+  outcome: OutcomeKind;
+  /** Rejection reason (REJECTED) or failure cause (FAILED). */
+  reason: string | null;
+  userCouponId: number | null;
+  partition: number;
+  offset: number;
+  requestedAt: number;
+  decidedAt: number;
+}
+
+export interface StageTimer {
+  <T>(stage: 'copy' | 'merge', work: () => Promise<T>): Promise<T>;
+}
+
+const MERGE_SQL = fs.readFileSync(new URL('./sql/merge.sql', import.meta.url), 'utf8');
+
+const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS staging_requests (
+  event_id uuid NOT NULL, coupon_id bigint NOT NULL, user_id bigint NOT NULL, requested_at timestamptz NOT NULL,
+  src_partition integer NOT NULL, src_offset bigint NOT NULL, failure text
+) ON COMMIT DELETE ROWS`;
+
+const LOCK_SQL = `SELECT id FROM coupons WHERE id IN (SELECT DISTINCT coupon_id FROM staging_requests WHERE failure IS NULL) ORDER BY id FOR UPDATE`;
+
+/** The ledger columns as LedgerOutcome needs them (see toOutcome). */
+export const OUTCOME_COLUMNS = `event_id, coupon_id, user_id, outcome, reason, user_coupon_id, source_partition, source_offset,
+  (extract(epoch FROM requested_at) * 1000)::bigint AS requested_ms, (extract(epoch FROM decided_at) * 1000)::bigint AS decided_ms`;
+
+const READ_BACK_SQL = `SELECT ${OUTCOME_COLUMNS} FROM issue_outcomes WHERE event_id IN (SELECT event_id FROM staging_requests)`;
+
+const prepared = new WeakSet<pg.ClientBase>();
+
+/** Applies a batch and returns the ledger outcome of every staged event id (one per event id). */
+export async function applyBatch(client: pg.ClientBase, requests: StagedRequest[], time: StageTimer): Promise<LedgerOutcome[]> {
+  if (requests.length === 0) return [];
+  if (!prepared.has(client)) {
+    await client.query(STAGING_DDL);
+    prepared.add(client);
+  }
+  await client.query('BEGIN');
+  try {
+    await time('copy', () => copyRows(client, requests));
+    const outcomes = await time('merge', async () => {
+      await client.query(LOCK_SQL);
+      await client.query(MERGE_SQL);
+      return (await client.query<OutcomeRow>(READ_BACK_SQL)).rows.map(toOutcome);
+    });
+    await client.query('COMMIT');
+    return outcomes;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+async function copyRows(client: pg.ClientBase, requests: StagedRequest[]): Promise<void> {
+  const stream = client.query(
+    copyFrom('COPY staging_requests (event_id, coupon_id, user_id, requested_at, src_partition, src_offset, failure) FROM STDIN'),
+  );
+  const lines = function* (): Generator<string> {
+    // Chunks of rows keep the number of stream writes low.
+    const CHUNK = 500;
+    for (let i = 0; i < requests.length; i += CHUNK) {
+      let chunk = '';
+      for (const r of requests.slice(i, i + CHUNK)) {
+        chunk += `${r.eventId}\t${r.couponId}\t${r.userId}\t${new Date(r.requestedAt).toISOString()}\t${r.partition}\t${r.offset}\t${
+          r.failure === null ? '\\N' : copyEscape(r.failure)
+        }\n`;
+      }
+      yield chunk;
+    }
+  };
+  await pipeline(Readable.from(lines()), stream);
+}
+
+/** COPY text format: backslash, tab, newline and carriage return must be escaped. */
+export function copyEscape(text: string): string {
+  return text.replace(/[\\\t\n\r]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[c]!);
+}
+
+export interface OutcomeRow {
+  event_id: string;
+  coupon_id: string;
+  user_id: string;
+  outcome: OutcomeKind;
+  reason: string | null;
+  user_coupon_id: string | null;
+  source_partition: number;
+  source_offset: string;
+  requested_ms: string;
+  decided_ms: string;
+}
+
+export function toOutcome(row: OutcomeRow): LedgerOutcome {
+  return {
+    eventId: row.event_id,
+    couponId: Number(row.coupon_id),
+    userId: Number(row.user_id),
+    outcome: row.outcome,
+    reason: row.reason,
+    userCouponId: row.user_coupon_id === null ? null : Number(row.user_coupon_id),
+    partition: row.source_partition,
+    offset: Number(row.source_offset),
+    requestedAt: Number(row.requested_ms),
+    decidedAt: Number(row.decided_ms),
+  };
+}
+
+export const isRejectionReason = (reason: string | null): reason is RejectionReason =>
+  reason === 'SOLD_OUT' || reason === 'ALREADY_ISSUED' || reason === 'COUPON_NOT_FOUND' || reason === 'COUPON_NOT_ACTIVE';

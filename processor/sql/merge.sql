@@ -1,0 +1,75 @@
+-- Decides every request staged in staging_requests that the ledger has not seen yet, in one
+-- set-based pass, under locks on the touched coupons taken (by the caller) in id order.
+-- Rules, in order: COUPON_NOT_FOUND; COUPON_NOT_ACTIVE (window checked against the request's own
+-- time); ALREADY_ISSUED (the user holds one, or won earlier in this batch); then the remaining
+-- quantity goes to the earliest requests in (partition, offset) order; the rest are SOLD_OUT.
+-- Replays are no-ops: events already in the ledger are skipped, and inserts are keyed by event id.
+WITH fresh AS (
+  SELECT DISTINCT ON (s.event_id) s.*
+  FROM staging_requests s
+  WHERE s.failure IS NULL
+    AND NOT EXISTS (SELECT 1 FROM issue_outcomes o WHERE o.event_id = s.event_id)
+  ORDER BY s.event_id, s.src_partition, s.src_offset
+),
+judged AS (
+  SELECT f.*,
+         c.id IS NOT NULL AS coupon_exists,
+         c.total_quantity - c.issued_quantity AS remaining,
+         c.id IS NOT NULL
+           AND f.requested_at >= c.starts_at
+           AND (c.ends_at IS NULL OR f.requested_at < c.ends_at) AS active,
+         EXISTS (SELECT 1 FROM user_coupons uc WHERE uc.coupon_id = f.coupon_id AND uc.user_id = f.user_id) AS already_holds
+  FROM fresh f
+  LEFT JOIN coupons c ON c.id = f.coupon_id
+),
+contenders AS (
+  SELECT j.*, row_number() OVER (PARTITION BY j.coupon_id, j.user_id ORDER BY j.src_partition, j.src_offset) AS user_rank
+  FROM judged j
+  WHERE j.active AND NOT j.already_holds
+),
+winners AS (
+  SELECT *
+  FROM (
+    SELECT c.*, row_number() OVER (PARTITION BY c.coupon_id ORDER BY c.src_partition, c.src_offset) AS slot
+    FROM contenders c
+    WHERE c.user_rank = 1
+  ) ranked
+  WHERE slot <= remaining
+),
+issued AS (
+  INSERT INTO user_coupons (coupon_id, user_id, event_id, requested_at, issued_at)
+  SELECT coupon_id, user_id, event_id, requested_at, now()
+  FROM winners
+  ORDER BY src_partition, src_offset
+  RETURNING id, event_id
+),
+bumped AS (
+  UPDATE coupons c
+  SET issued_quantity = c.issued_quantity + w.n
+  FROM (SELECT coupon_id, count(*)::integer AS n FROM winners GROUP BY coupon_id) w
+  WHERE c.id = w.coupon_id
+  RETURNING c.id
+)
+INSERT INTO issue_outcomes (event_id, coupon_id, user_id, outcome, reason, user_coupon_id, source_partition, source_offset, requested_at, decided_at)
+SELECT j.event_id, j.coupon_id, j.user_id,
+       CASE WHEN i.id IS NOT NULL THEN 'ISSUED' ELSE 'REJECTED' END,
+       CASE
+         WHEN i.id IS NOT NULL THEN NULL
+         WHEN NOT j.coupon_exists THEN 'COUPON_NOT_FOUND'
+         WHEN NOT j.active THEN 'COUPON_NOT_ACTIVE'
+         WHEN j.already_holds THEN 'ALREADY_ISSUED'
+         WHEN EXISTS (SELECT 1 FROM winners w WHERE w.coupon_id = j.coupon_id AND w.user_id = j.user_id) THEN 'ALREADY_ISSUED'
+         ELSE 'SOLD_OUT'
+       END,
+       i.id, j.src_partition, j.src_offset, j.requested_at, now()
+FROM judged j
+LEFT JOIN issued i ON i.event_id = j.event_id
+ON CONFLICT (event_id) DO NOTHING;
+
+-- Requests that decoded but failed validation still get their one terminal outcome.
+INSERT INTO issue_outcomes (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
+SELECT DISTINCT ON (s.event_id) s.event_id, s.coupon_id, s.user_id, 'FAILED', s.failure, s.src_partition, s.src_offset, s.requested_at, now()
+FROM staging_requests s
+WHERE s.failure IS NOT NULL
+ORDER BY s.event_id, s.src_partition, s.src_offset
+ON CONFLICT (event_id) DO NOTHING;
