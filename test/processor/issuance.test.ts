@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { checkInvariants } from '../../ops/verify/invariants.ts';
+import { readOutputs } from '../../ops/verify/outputs.ts';
+import { eventually } from '../support/eventually.ts';
+import { allDecided, ledgerRows } from '../support/ledger.ts';
+import { ProcessorProcess } from '../support/processor-process.ts';
+import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+
+const range = (from: number, count: number): number[] => Array.from({ length: count }, (_, i) => from + i);
+
+describe.each(['batch', 'single'] as const)('processor in %s mode', (mode) => {
+  let db: pg.Pool;
+  let producer: RequestProducer;
+  let processor: ProcessorProcess;
+
+  beforeAll(async () => {
+    db = pool();
+    producer = await new RequestProducer().connect();
+    processor = await (await ProcessorProcess.start({ instanceId: `issuance-${mode}`, mode })).ready();
+  });
+
+  afterAll(async () => {
+    expect(await processor.stop('SIGTERM')).toBe(0);
+    await producer.disconnect();
+    await db.end();
+  });
+
+  it('issues to exactly the first N requests by offset and rejects the rest as SOLD_OUT', async () => {
+    const quantity = mode === 'batch' ? 100 : 20;
+    const users = mode === 'batch' ? 1000 : 120;
+    const coupon = await createCoupon(db, quantity);
+    const sent = await producer.send(range(1, users).map((u) => request(coupon, u)));
+    const ids = sent.map((s) => s.eventId);
+    await eventually(() => allDecided(db, ids), 60_000);
+
+    const ledger = await ledgerRows(db, ids);
+    const byOffset = [...sent].sort((a, b) => a.offset - b.offset);
+    const issued = byOffset.filter((s) => ledger.get(s.eventId)!.outcome === 'ISSUED').map((s) => s.eventId);
+    expect(issued).toEqual(byOffset.slice(0, quantity).map((s) => s.eventId));
+    for (const s of byOffset.slice(quantity)) expect(ledger.get(s.eventId)).toMatchObject({ outcome: 'REJECTED', reason: 'SOLD_OUT' });
+
+    const outputs = await readOutputs(producer.serde);
+    const mine = new Set(ids);
+    expect(outputs.issued.filter((r) => mine.has(r.eventId))).toHaveLength(quantity);
+    expect(outputs.rejected.filter((r) => mine.has(r.eventId))).toHaveLength(users - quantity);
+    const results = await checkInvariants(db, [coupon], ids, outputs);
+    expect(results.filter((r) => !r.held)).toEqual([]);
+  });
+
+  it('rejects a second request of a user as ALREADY_ISSUED, within one batch and across batches', async () => {
+    const coupon = await createCoupon(db, 50);
+    // Users 1..30 twice in one burst (same batch), then users 1..10 again after the first burst is decided.
+    const first = await producer.send([...range(1, 30), ...range(1, 30)].map((u) => request(coupon, u)));
+    await eventually(() => allDecided(db, first.map((s) => s.eventId)), 60_000);
+    const second = await producer.send(range(1, 10).map((u) => request(coupon, u)));
+    const all = [...first, ...second];
+    await eventually(() => allDecided(db, all.map((s) => s.eventId)), 60_000);
+
+    const ledger = await ledgerRows(db, all.map((s) => s.eventId));
+    for (const s of first.slice(0, 30)) expect(ledger.get(s.eventId)!.outcome).toBe('ISSUED');
+    for (const s of [...first.slice(30), ...second]) expect(ledger.get(s.eventId)).toMatchObject({ outcome: 'REJECTED', reason: 'ALREADY_ISSUED' });
+    const { rows } = await db.query('SELECT issued_quantity FROM coupons WHERE id = $1', [coupon]);
+    expect(rows[0].issued_quantity).toBe(30);
+  });
+
+  it('rejects unknown coupons and requests outside the coupon window', async () => {
+    const now = Date.now();
+    const future = await createCoupon(db, 10, { startsAt: new Date(now + 3_600_000) });
+    const ended = await createCoupon(db, 10, { startsAt: new Date(now - 7_200_000), endsAt: new Date(now - 3_600_000) });
+    const sent = await producer.send([request(future, 1), request(ended, 1), request(987_654_321, 1)]);
+    await eventually(() => allDecided(db, sent.map((s) => s.eventId)), 60_000);
+    const ledger = await ledgerRows(db, sent.map((s) => s.eventId));
+    expect(sent.map((s) => ledger.get(s.eventId)!.reason)).toEqual(['COUPON_NOT_ACTIVE', 'COUPON_NOT_ACTIVE', 'COUPON_NOT_FOUND']);
+  });
+});

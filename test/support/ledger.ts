@@ -1,0 +1,23 @@
+import type pg from 'pg';
+
+export interface LedgerRow {
+  event_id: string;
+  coupon_id: string;
+  user_id: string;
+  outcome: 'ISSUED' | 'REJECTED' | 'FAILED';
+  reason: string | null;
+  user_coupon_id: string | null;
+  source_partition: number;
+  source_offset: string;
+}
+
+export async function ledgerRows(db: pg.Pool, eventIds: string[]): Promise<Map<string, LedgerRow>> {
+  const { rows } = await db.query<LedgerRow>('SELECT * FROM issue_outcomes WHERE event_id = ANY($1::uuid[])', [eventIds]);
+  return new Map(rows.map((r) => [r.event_id, r]));
+}
+
+/** Polls until every event id has a ledger row. */
+export async function allDecided(db: pg.Pool, eventIds: string[]): Promise<boolean> {
+  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE event_id = ANY($1::uuid[])', [eventIds]);
+  return Number(rows[0]!.n) === eventIds.length;
+}
