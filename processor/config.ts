@@ -10,6 +10,9 @@ export interface ProcessorConfig extends Endpoints {
   groupId: string;
   /** Stable per instance: a restarted instance fences its previous incarnation's transactions. */
   transactionalId: string;
+  /** Static group membership: a restarted instance takes its partitions back without a rebalance. */
+  groupInstanceId: string;
+  sessionTimeoutMs: number;
   /** Upper bound of records per transaction (librdkafka hands over at most this many at once). */
   batchMaxRecords: number;
   /** How long a fetch may wait for more records before handing over a smaller batch. */
@@ -31,6 +34,7 @@ const schema = z.object({
   PROCESSOR_BATCH_MAX_RECORDS: int(1, 100_000).default(5000),
   PROCESSOR_BATCH_MAX_WAIT_MS: int(0, 10_000).default(20),
   PROCESSOR_TRANSACTION_TIMEOUT_MS: int(1000, 900_000).default(60_000),
+  PROCESSOR_SESSION_TIMEOUT_MS: int(6000, 300_000).default(10_000),
   PROCESSOR_METRICS_PORT: int(0, 65_535).default(9464),
   PROCESSOR_METRICS_HOST: z.string().default('127.0.0.1'),
   PROCESSOR_LAG_INTERVAL_MS: int(100, 600_000).default(5000),
@@ -54,6 +58,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
     mode: e.PROCESSOR_MODE,
     groupId: e.PROCESSOR_GROUP_ID,
     transactionalId: e.PROCESSOR_TRANSACTIONAL_ID ?? `${e.PROCESSOR_GROUP_ID}-${instance}`,
+    groupInstanceId: `${e.PROCESSOR_GROUP_ID}-${instance}`,
+    sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,
     batchMaxRecords: e.PROCESSOR_BATCH_MAX_RECORDS,
     batchMaxWaitMs: e.PROCESSOR_BATCH_MAX_WAIT_MS,
     transactionTimeoutMs: e.PROCESSOR_TRANSACTION_TIMEOUT_MS,

@@ -27,6 +27,8 @@ export function createConsumer(kafka: KafkaJS.Kafka, config: ProcessorConfig): K
     'js.consumer.max.batch.size': config.batchMaxRecords,
     'fetch.wait.max.ms': config.batchMaxWaitMs,
     'partition.assignment.strategy': 'cooperative-sticky',
+    'group.instance.id': config.groupInstanceId,
+    'session.timeout.ms': config.sessionTimeoutMs,
   });
 }
 
