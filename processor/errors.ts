@@ -23,12 +23,20 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 /** SQLSTATE classes that say "the database, not the data": connection, resources, operator, serialization. */
 const TRANSIENT_SQLSTATE = /^(08|53|57|58|40|55P03|XX000)/;
 
+/** librdkafka: _FENCED, _FATAL; broker: INVALID_PRODUCER_EPOCH, PRODUCER_FENCED. */
+const FENCED_CODES = new Set([-144, -150, 47, 90]);
+
+/** The producer cannot go on: fenced by a newer instance, or in a state only a new client clears. */
 export function isFatalKafkaError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as KafkaLikeError).fatal === true;
+  if (err instanceof FatalProcessorError) return true;
+  if (typeof err !== 'object' || err === null) return false;
+  const e = err as KafkaLikeError;
+  return e.fatal === true || (typeof e.code === 'number' && FENCED_CODES.has(e.code));
 }
 
 export function isTransient(err: unknown): boolean {
   if (err instanceof RegistryUnavailableError) return true;
+  if (isFatalKafkaError(err)) return false;
   if (typeof err !== 'object' || err === null) return false;
   const e = err as KafkaLikeError & { message?: string };
   if (e.name?.startsWith('KafkaJS')) return !e.fatal;

@@ -32,6 +32,11 @@ export class ProcessorMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  readonly retries = new client.Counter({
+    name: 'coupon_processor_retries_total',
+    help: 'Units of work retried after a transient failure (Postgres, broker or registry unavailable).',
+    registers: [this.registry],
+  });
   readonly endToEnd = new client.Histogram({
     name: 'coupon_processor_end_to_end_seconds',
     help: 'From the request accepted at the gateway to its outcome committed.',

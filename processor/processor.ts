@@ -16,6 +16,7 @@ import type { ProcessorConfig } from './config.ts';
 import type { SourceRecord } from './decode.ts';
 import { backoffMs, FatalProcessorError, isFatalKafkaError, isTransient } from './errors.ts';
 import type { IssuanceTask } from './task.ts';
+import type { ProcessorMetrics } from './metrics.ts';
 
 export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka {
   return new KafkaJS.Kafka({ kafkaJS: { brokers: config.kafkaBrokers.split(','), logger: kafkaLogger(log), logLevel: KafkaJS.logLevel.WARN } });
@@ -50,6 +51,7 @@ export class ProcessingLoop {
     private readonly task: IssuanceTask,
     private readonly config: ProcessorConfig,
     private readonly log: Logger,
+    private readonly metrics: ProcessorMetrics,
     private readonly onFatal: (err: Error) => void,
   ) {}
 
@@ -85,6 +87,7 @@ export class ProcessingLoop {
         throw err;
       }
       const wait = backoffMs(this.attempts++);
+      this.metrics.retries.inc();
       this.log.warn({ err, attempt: this.attempts, retryInMs: wait, partition: unit[0]!.partition, offset: unit[0]!.offset }, 'transient failure; rewinding to the last committed offset');
       await new Promise((r) => setTimeout(r, wait));
       throw err;

@@ -11,7 +11,7 @@ import { TOPICS, type TopicName } from '../schemas/topics.ts';
 import type { ProcessorMode } from './config.ts';
 import { decodeRecord, type SourceRecord } from './decode.ts';
 import { collectOutputs, type CollectedBatch, type OutputRecord } from './emit.ts';
-import { isTransient } from './errors.ts';
+import { FatalProcessorError, isTransient } from './errors.ts';
 import { applyBatch, type LedgerOutcome } from './ledger.ts';
 import { applyOne } from './ledger-single.ts';
 import type { ProcessorMetrics } from './metrics.ts';
@@ -109,7 +109,12 @@ export class IssuanceTask {
       await metrics.time('commit', () => transaction.commit());
     } catch (err) {
       metrics.transactions.inc({ result: 'aborted' });
-      await transaction.abort().catch((abortErr: unknown) => this.deps.log.warn({ err: abortErr }, 'abort failed'));
+      try {
+        await transaction.abort();
+      } catch (abortErr) {
+        // A transaction that cannot be aborted leaves the producer unusable (fenced, or stuck).
+        throw new FatalProcessorError(`transaction could not be aborted after: ${(err as Error).message}`, { cause: abortErr });
+      }
       throw err;
     }
     metrics.transactions.inc({ result: 'committed' });

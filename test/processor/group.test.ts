@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { checkInvariants } from '../../ops/verify/invariants.ts';
+import { readOutputs } from '../../ops/verify/outputs.ts';
+import { eventually } from '../support/eventually.ts';
+import { allDecided } from '../support/ledger.ts';
+import { ProcessorProcess } from '../support/processor-process.ts';
+import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+
+const decidedCount = async (db: pg.Pool, ids: string[]): Promise<number> =>
+  Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE event_id = ANY($1::uuid[])', [ids])).rows[0]!.n);
+
+/** Requests spread over many coupons, so every partition (and so every group member) gets work. */
+async function workload(db: pg.Pool, coupons: number, perCoupon: number, quantity: number) {
+  const ids = await Promise.all(Array.from({ length: coupons }, () => createCoupon(db, quantity)));
+  const requests = ids.flatMap((c) => Array.from({ length: perCoupon }, (_, i) => request(c, i + 1)));
+  return { coupons: ids, requests, eventIds: requests.map((r) => r.eventId) };
+}
+
+describe('processors sharing the group', () => {
+  let db: pg.Pool;
+  let producer: RequestProducer;
+  const env = { PROCESSOR_BATCH_MAX_RECORDS: '200' };
+
+  beforeAll(async () => {
+    db = pool();
+    producer = await new RequestProducer().connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await db.end();
+  });
+
+  it.each([
+    ['SIGTERM', 0],
+    ['SIGKILL', null],
+  ] as const)('stay exactly-once when one of two instances is stopped mid-run with %s', async (signal, exitCode) => {
+    const a = await ProcessorProcess.start({ instanceId: `group-${signal}-a`, env });
+    const b = await ProcessorProcess.start({ instanceId: `group-${signal}-b`, env });
+    await Promise.all([a.ready(), b.ready()]);
+    const w = await workload(db, 12, 1000, 400);
+    const sending = producer.send(w.requests);
+    await eventually(async () => (await decidedCount(db, w.eventIds)) >= 2000, 60_000, 20);
+    expect(await b.stop(signal)).toBe(exitCode);
+    await sending;
+    // The survivor takes the stopped member's partitions over (after its session times out).
+    await eventually(() => allDecided(db, w.eventIds), 120_000, 200);
+    expect(await a.stop('SIGTERM')).toBe(0);
+    const results = await checkInvariants(db, w.coupons, w.eventIds, await readOutputs(producer.serde));
+    expect(results.filter((r) => !r.held)).toEqual([]);
+  });
+
+  it('fences the older of two instances with the same transactional.id: it stops and emits nothing more', async () => {
+    const shared = `fenced-${Date.now()}`;
+    const older = await (await ProcessorProcess.start({ instanceId: 'fence-old', env: { ...env, PROCESSOR_TRANSACTIONAL_ID: shared } })).ready();
+    const first = await workload(db, 6, 100, 50);
+    await producer.send(first.requests);
+    await eventually(() => allDecided(db, first.eventIds), 60_000, 100);
+
+    const newer = await (await ProcessorProcess.start({ instanceId: 'fence-new', env: { ...env, PROCESSOR_TRANSACTIONAL_ID: shared } })).ready();
+    const second = await workload(db, 12, 100, 50);
+    await producer.send(second.requests);
+    // The older instance's next transaction is refused by the broker: it exits non-zero.
+    expect(await older.exited).toBe(1);
+    await eventually(() => allDecided(db, second.eventIds), 120_000, 200);
+    expect(await newer.stop('SIGTERM')).toBe(0);
+    const all = [...first.eventIds, ...second.eventIds];
+    const results = await checkInvariants(db, [...first.coupons, ...second.coupons], all, await readOutputs(producer.serde));
+    expect(results.filter((r) => !r.held)).toEqual([]);
+  });
+});

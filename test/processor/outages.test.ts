@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { checkInvariants } from '../../ops/verify/invariants.ts';
+import { readOutputs } from '../../ops/verify/outputs.ts';
+import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { eventually } from '../support/eventually.ts';
+import { allDecided } from '../support/ledger.ts';
+import { ProcessorProcess } from '../support/processor-process.ts';
+import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+import { TcpProxy } from '../support/tcp-proxy.ts';
+
+const decidedCount = async (db: pg.Pool, ids: string[]): Promise<number> =>
+  Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE event_id = ANY($1::uuid[])', [ids])).rows[0]!.n);
+
+const counter = (metrics: string, name: string, labels: string): number => {
+  const series = labels ? `${name}{${labels}}` : name;
+  const line = metrics.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ').pop()) : 0;
+};
+
+describe('processor through outages and group changes', () => {
+  let db: pg.Pool;
+  let producer: RequestProducer;
+
+  beforeAll(async () => {
+    db = pool();
+    producer = await new RequestProducer().connect();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await db.end();
+  });
+
+  it('waits out a Postgres outage: no dead letters, everything processed once it returns', async () => {
+    const target = new URL(endpointsFromEnv().databaseUrl);
+    const proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
+    const processor = await (
+      await ProcessorProcess.start({ instanceId: 'pg-outage', env: { DATABASE_URL: proxy.url(endpointsFromEnv().databaseUrl), PROCESSOR_BATCH_MAX_RECORDS: '200' } })
+    ).ready();
+    try {
+      const coupon = await createCoupon(db, 300);
+      const requests = Array.from({ length: 3000 }, (_, i) => request(coupon, i + 1));
+      const ids = requests.map((r) => r.eventId);
+      const sending = producer.send(requests);
+      await eventually(async () => (await decidedCount(db, ids)) > 0, 60_000, 20);
+      proxy.cut();
+      const atCut = await decidedCount(db, ids);
+      // Hold the outage until the processor has backed off and retried several times (seconds).
+      await eventually(async () => counter(await processor.metrics(), 'coupon_processor_retries_total', '') >= 8, 60_000, 200);
+      expect(await decidedCount(db, ids)).toBe(atCut);
+      proxy.restore();
+      await sending;
+      await eventually(() => allDecided(db, ids), 120_000, 200);
+      const metrics = await processor.metrics();
+      expect(counter(metrics, 'coupon_processor_records_total', 'outcome="dead_letter"')).toBe(0);
+      expect(counter(metrics, 'coupon_processor_records_total', 'outcome="failed"')).toBe(0);
+      const results = await checkInvariants(db, [coupon], ids, await readOutputs(producer.serde));
+      expect(results.filter((r) => !r.held)).toEqual([]);
+    } finally {
+      await processor.stop('SIGTERM');
+      await proxy.stop();
+    }
+  });
+});
