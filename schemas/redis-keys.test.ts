@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { couponTag, redisKeys } from './redis-keys.ts';
+
+/** Redis Cluster's rule: the slot is hashed from the first `{...}` with a non-empty body, else the whole key. */
+function hashedPart(key: string): string {
+  const open = key.indexOf('{');
+  if (open === -1) return key;
+  const close = key.indexOf('}', open + 1);
+  return close === -1 || close === open + 1 ? key : key.slice(open + 1, close);
+}
+
+describe('redisKeys', () => {
+  it('puts every key of a coupon under the coupon hash tag, so one Lua script may touch them all', () => {
+    const couponKeys = [redisKeys.gate(42), redisKeys.reserved(42), redisKeys.requesters(42), redisKeys.status(42, 7)];
+    expect(new Set(couponKeys.map(hashedPart))).toEqual(new Set(['c:42']));
+    expect(new Set(couponKeys).size).toBe(couponKeys.length);
+  });
+
+  it('keeps coupons apart: another coupon id hashes differently, even one that shares a prefix', () => {
+    expect(hashedPart(redisKeys.gate(4))).not.toBe(hashedPart(redisKeys.gate(42)));
+    expect(couponTag(4)).toBe('{c:4}');
+  });
+
+  it('keys a status by user and a watermark by partition', () => {
+    expect(redisKeys.status(42, 7)).not.toBe(redisKeys.status(42, 8));
+    expect(redisKeys.watermark(0)).toBe('watermark:coupon-issue-requests:0');
+    expect(redisKeys.watermark(0)).not.toBe(redisKeys.watermark(1));
+  });
+});

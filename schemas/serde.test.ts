@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { DecodeError } from './errors.ts';
+import { Serde, frame } from './serde.ts';
+import { TOPICS } from './topics.ts';
+
+describe('frame()', () => {
+  it('writes magic byte 0, the schema id as 4 big-endian bytes, then the body unchanged', () => {
+    const body = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]);
+    const framed = frame(0x01020304, body);
+    expect([...framed]).toEqual([0, 1, 2, 3, 4, 0xde, 0xad, 0xbe, 0xef, 0x00]);
+  });
+
+  it('round-trips the largest id and an empty body', () => {
+    const framed = frame(2_147_483_647, Buffer.alloc(0));
+    expect(framed.length).toBe(5);
+    expect(framed[0]).toBe(0);
+    expect(framed.readInt32BE(1)).toBe(2_147_483_647);
+  });
+
+  it('copies the body: later changes to the source buffer do not leak into the frame', () => {
+    const body = Buffer.from('abc');
+    const framed = frame(7, body);
+    body.fill(0);
+    expect(framed.subarray(5).toString()).toBe('abc');
+  });
+});
+
+describe('Serde checks that need no registry', () => {
+  // Nothing listens on port 9 (discard): any registry call would fail as RegistryUnavailableError,
+  // so these prove the header checks answer before the registry is asked.
+  const serde = new Serde('http://127.0.0.1:9');
+
+  it.each([
+    ['no value', null, 'MISSING_VALUE'],
+    ['an empty value', Buffer.alloc(0), 'MISSING_VALUE'],
+    ['a JSON value', Buffer.from('{"userId":1}'), 'WRONG_MAGIC_BYTE'],
+    ['magic byte 1', Buffer.from([1, 0, 0, 0, 1, 2]), 'WRONG_MAGIC_BYTE'],
+    ['a header cut short', Buffer.from([0, 0, 0, 1]), 'MALFORMED_BODY'],
+  ] as const)('%s fails as %s', async (_label, value, errorType) => {
+    const error = await serde.decode(TOPICS.requests, value).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toBeInstanceOf(DecodeError);
+    expect((error as DecodeError).errorType).toBe(errorType);
+  });
+
+  it('refuses to encode before the topic schema is registered', () => {
+    expect(() => serde.encode(TOPICS.requests, { eventId: 'x', couponId: 1, userId: 1, requestedAt: 0 })).toThrow(/not registered yet/);
+  });
+});
