@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('loadConfig', () => {
+  it('defaults to batch mode with a transactional id stable per instance', () => {
+    const c = loadConfig({ PROCESSOR_INSTANCE_ID: 'a' });
+    expect(c).toMatchObject({ mode: 'batch', groupId: 'coupon-processor', transactionalId: 'coupon-processor-a', groupInstanceId: 'coupon-processor-a' });
+    expect(c.batchMaxRecords).toBeGreaterThan(0);
+  });
+  it('refuses bad values with the variable named', () => {
+    expect(() => loadConfig({ PROCESSOR_MODE: 'fast' })).toThrow(ConfigError);
+    expect(() => loadConfig({ PROCESSOR_BATCH_MAX_RECORDS: '0' })).toThrow(/PROCESSOR_BATCH_MAX_RECORDS/);
+    expect(() => loadConfig({ PROCESSOR_METRICS_PORT: 'x' })).toThrow(/PROCESSOR_METRICS_PORT/);
+  });
+});
