@@ -42,7 +42,8 @@ export class IssuanceTask {
     const collected = collectOutputs(plan, outcomes, now);
     await this.produceAndCommit(records, collected);
     const last = records[records.length - 1]!;
-    await this.deps.statuses.publish(collected.emitted, new Map([[last.partition, last.offset]]));
+    // Not awaited: statuses are best effort and must not hold up the next transaction.
+    void this.deps.statuses.publish(collected.emitted, new Map([[last.partition, last.offset]]));
     this.record(collected, records.length);
   }
 

@@ -58,12 +58,13 @@ SELECT j.event_id, j.coupon_id, j.user_id,
          WHEN NOT j.coupon_exists THEN 'COUPON_NOT_FOUND'
          WHEN NOT j.active THEN 'COUPON_NOT_ACTIVE'
          WHEN j.already_holds THEN 'ALREADY_ISSUED'
-         WHEN EXISTS (SELECT 1 FROM winners w WHERE w.coupon_id = j.coupon_id AND w.user_id = j.user_id) THEN 'ALREADY_ISSUED'
+         WHEN won.user_id IS NOT NULL THEN 'ALREADY_ISSUED'
          ELSE 'SOLD_OUT'
        END,
        i.id, j.src_partition, j.src_offset, j.requested_at, now()
 FROM judged j
 LEFT JOIN issued i ON i.event_id = j.event_id
+LEFT JOIN (SELECT DISTINCT coupon_id, user_id FROM winners) won ON won.coupon_id = j.coupon_id AND won.user_id = j.user_id
 ON CONFLICT (event_id) DO NOTHING;
 
 -- Requests that decoded but failed validation still get their one terminal outcome.

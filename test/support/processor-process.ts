@@ -20,6 +20,8 @@ export interface ProcessorOptions {
   instanceId: string;
   mode?: 'batch' | 'single';
   env?: NodeJS.ProcessEnv;
+  /** Extra node flags, e.g. --cpu-prof for profiling runs. */
+  nodeArgs?: string[];
 }
 
 export class ProcessorProcess {
@@ -36,7 +38,7 @@ export class ProcessorProcess {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const out = fs.openSync(logFile, 'a');
     // node itself (not the tsx CLI, which runs a second process) so kill -9 hits the processor.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'processor/main.ts'], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'processor/main.ts'], {
       cwd: ROOT,
       stdio: ['ignore', out, out],
       env: {
