@@ -1,0 +1,176 @@
+/**
+ * The gateway as a Fastify app: buildGateway(config) connects its clients (Redis, the Kafka
+ * producer and schema registry, Postgres), wires the routes, and closes the clients when the app
+ * closes, after in-flight requests have been answered.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { AdminGuard, UserAuthenticator } from './auth.ts';
+import type { GatewayConfig } from './config.ts';
+import { ApiError, sendError, toApiError } from './errors.ts';
+import { Gate } from './gate.ts';
+import { Ledger } from './ledger.ts';
+import { createMetrics, type GatewayMetrics } from './metrics.ts';
+import { connectRedis } from './redis-client.ts';
+import { RequestProducer } from './request-producer.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { healthRoutes, UNMEASURED_ROUTES } from './routes/health.ts';
+import { issueRoutes } from './routes/issue.ts';
+import { statusRoutes } from './routes/status.ts';
+import { WatermarkCache } from './watermarks.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The `coupon_gateway_requests_total` outcome label (see metrics.ts); empty means OK or ERROR by status. */
+    outcome: string;
+    /** The verified end user of the request; null when end-user tokens are not configured. */
+    tokenUserId: number | null;
+  }
+}
+
+export type GatewayApp = FastifyInstance;
+
+/** What the routes work with. */
+export interface GatewayDeps {
+  config: GatewayConfig;
+  gate: Gate;
+  producer: RequestProducer;
+  ledger: Ledger;
+  watermarks: WatermarkCache;
+  metrics: GatewayMetrics;
+  adminGuard: AdminGuard;
+  userAuth: UserAuthenticator | undefined;
+}
+
+/** The longest id is 16 digits; a longer segment is refused before routing (400 INVALID_PATH). */
+const MAX_PARAM_LENGTH = 64;
+
+export interface BuildOptions {
+  /** Defaults to a pino logger at config.logLevel on stdout. */
+  logger?: Logger;
+}
+
+export async function buildGateway(config: GatewayConfig, options: BuildOptions = {}): Promise<GatewayApp> {
+  const log = options.logger ?? pino({ level: config.logLevel, base: { service: 'coupon-gateway' } });
+  const ledger = new Ledger(config.endpoints.databaseUrl, config.dbPoolSize, log);
+  const [connectedRedis, startedProducer] = await Promise.allSettled([
+    connectRedis(config.redis, config.redisCommandTimeoutMs, log),
+    RequestProducer.start(
+      {
+        brokers: config.endpoints.kafkaBrokers,
+        registryUrl: config.endpoints.schemaRegistryUrl,
+        lingerMs: config.kafkaLingerMs,
+        messageTimeoutMs: config.kafkaMessageTimeoutMs,
+      },
+      log,
+    ),
+  ]);
+  if (connectedRedis.status === 'rejected' || startedProducer.status === 'rejected') {
+    // Whichever client did connect must not keep the process alive.
+    if (connectedRedis.status === 'fulfilled') connectedRedis.value.disconnect();
+    if (startedProducer.status === 'fulfilled') await startedProducer.value.close(0);
+    await ledger.close();
+    throw connectedRedis.status === 'rejected' ? connectedRedis.reason : (startedProducer as PromiseRejectedResult).reason;
+  }
+  const redis = connectedRedis.value;
+  const producer = startedProducer.value;
+  const gate = new Gate(redis);
+  const watermarks = new WatermarkCache((partition) => gate.watermark(partition), log);
+  const deps: GatewayDeps = {
+    config,
+    gate,
+    producer,
+    ledger,
+    watermarks,
+    metrics: createMetrics(),
+    adminGuard: new AdminGuard(config.adminToken),
+    userAuth: UserAuthenticator.fromConfig(config.userAuth, config.retryAfterSeconds),
+  };
+  const app = createApp(deps, log);
+  watermarks.start(config.watermarkRefreshMs);
+  app.addHook('onClose', async () => {
+    // Runs once in-flight requests are answered: deliver what is queued, then let go of the clients.
+    watermarks.stop();
+    await producer.close(config.shutdownTimeoutMs).catch((err: unknown) => log.error({ err }, 'flushing the producer failed'));
+    await redis.quit().catch(() => redis.disconnect());
+    await ledger.close();
+  });
+  try {
+    await app.ready();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  return app;
+}
+
+function createApp(deps: GatewayDeps, log: Logger): GatewayApp {
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    // Closing is handled below, with the API's error body.
+    return503OnClosing: false,
+    // Two log lines per request cost real CPU at 10k requests/s; errors are logged either way.
+    logController: new LogController({ disableRequestLogging: !deps.config.logRequests }),
+    bodyLimit: deps.config.bodyLimitBytes,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Routing errors (over-long or undecodable path segments) get the same error body as the rest.
+    frameworkErrors: (err, request, reply) => sendError(request, reply, toApiError(err)),
+  });
+  // Only JSON is accepted; without this, text/plain would reach the handlers as a string.
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('outcome', '');
+  app.decorateRequest('tokenUserId', null);
+
+  app.setErrorHandler((err, request, reply) => {
+    const apiError = toApiError(err);
+    if (apiError.status >= 500) {
+      const level = apiError.status === 503 ? 'warn' : 'error';
+      request.log[level]({ err: apiError.cause ?? err, code: apiError.code }, apiError.message);
+    }
+    return sendError(request, reply, apiError);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, new ApiError(404, 'NOT_FOUND', `no route for ${request.method} ${request.url}`)));
+
+  // While closing, requests that still arrive on open keep-alive connections are turned away, and
+  // every answer ends its connection: the server's close waits for all connections, idle ones too.
+  let closing = false;
+  const shuttingDown = new ApiError(503, 'SHUTTING_DOWN', 'this gateway instance is shutting down; retry on another one', { retryAfterSeconds: deps.config.retryAfterSeconds });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (request, reply, done) => {
+    if (closing) sendError(request, reply, shuttingDown);
+    else done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    if (!UNMEASURED_ROUTES.has(route)) {
+      deps.metrics.requests.labels(route, request.outcome || (reply.statusCode < 400 ? 'OK' : 'ERROR')).inc();
+      deps.metrics.duration.labels(route).observe(reply.elapsedTime / 1000);
+    }
+    done();
+  });
+
+  healthRoutes(app, deps);
+  void app.register(async (userApi) => {
+    const auth = deps.userAuth;
+    if (auth) {
+      userApi.addHook('onRequest', async (request) => {
+        request.tokenUserId = await auth.userIdOf(request.headers.authorization);
+      });
+    }
+    issueRoutes(userApi, deps);
+    statusRoutes(userApi, deps);
+  });
+  void app.register(async (adminApi) => {
+    adminApi.addHook('onRequest', async (request) => deps.adminGuard.check(request.headers.authorization));
+    adminRoutes(adminApi, deps);
+  });
+  return app;
+}

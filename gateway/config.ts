@@ -1,0 +1,126 @@
+/**
+ * Gateway configuration: read from the environment once at start-up and validated, so a typo
+ * stops the process with a message naming the variable instead of failing on the first request.
+ */
+import { z } from 'zod';
+import { endpointsFromEnv, type Endpoints } from '../schemas/endpoints.ts';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Single node by REDIS_URL, or a Redis Cluster by REDIS_CLUSTER_NODES (which then wins). */
+export type RedisTarget = { kind: 'single'; url: string } | { kind: 'cluster'; nodes: HostPort[] };
+
+interface TokenRules {
+  issuer: string | undefined;
+  audience: string | undefined;
+}
+
+/** Who the end user is: trusted from the body, or the `sub` of a verified JWT. */
+export type UserAuthConfig = { kind: 'none' } | ({ kind: 'secret'; secret: string } & TokenRules) | ({ kind: 'jwks'; url: URL } & TokenRules);
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  endpoints: Endpoints;
+  redis: RedisTarget;
+  /** Undefined: the admin API refuses every request. */
+  adminToken: string | undefined;
+  userAuth: UserAuthConfig;
+  kafkaLingerMs: number;
+  kafkaMessageTimeoutMs: number;
+  bodyLimitBytes: number;
+  retryAfterSeconds: number;
+  redisCommandTimeoutMs: number;
+  readyTimeoutMs: number;
+  /** How often the processor's watermarks are re-read for the positions of 202 answers. */
+  watermarkRefreshMs: number;
+  shutdownTimeoutMs: number;
+  dbPoolSize: number;
+  logLevel: string;
+  logRequests: boolean;
+}
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => s || undefined)
+  .optional();
+
+const hostPort = z
+  .string()
+  .regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port')
+  .transform((s): HostPort => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) }));
+
+const schema = z.object({
+  GATEWAY_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  GATEWAY_PORT: int(0, 65_535).default(8080),
+  REDIS_CLUSTER_NODES: optionalText.pipe(
+    z
+      .string()
+      .transform((s) => s.split(',').map((n) => n.trim()))
+      .pipe(z.array(hostPort).min(1))
+      .optional(),
+  ),
+  ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+  GATEWAY_JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters (HS256 key)').optional()),
+  GATEWAY_JWKS_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  GATEWAY_JWT_ISSUER: optionalText,
+  GATEWAY_JWT_AUDIENCE: optionalText,
+  GATEWAY_KAFKA_LINGER_MS: int(0, 1000).default(2),
+  GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS: int(100, 300_000).default(5000),
+  GATEWAY_BODY_LIMIT_BYTES: int(64, 1_048_576).default(1024),
+  GATEWAY_RETRY_AFTER_SECONDS: int(1, 3600).default(1),
+  GATEWAY_REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1000),
+  GATEWAY_READY_TIMEOUT_MS: int(100, 60_000).default(2000),
+  GATEWAY_WATERMARK_REFRESH_MS: int(10, 60_000).default(100),
+  GATEWAY_SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(15_000),
+  GATEWAY_DB_POOL_SIZE: int(1, 100).default(10),
+  GATEWAY_LOG_REQUESTS: z.enum(['true', 'false', '1', '0']).default('false'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid gateway configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  if (e.GATEWAY_JWT_SECRET && e.GATEWAY_JWKS_URL) throw new ConfigError('invalid gateway configuration: set GATEWAY_JWT_SECRET or GATEWAY_JWKS_URL, not both');
+  if (e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS <= e.GATEWAY_KAFKA_LINGER_MS) {
+    throw new ConfigError('invalid gateway configuration: GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS must be larger than GATEWAY_KAFKA_LINGER_MS');
+  }
+  const endpoints = endpointsFromEnv(env);
+  const rules: TokenRules = { issuer: e.GATEWAY_JWT_ISSUER, audience: e.GATEWAY_JWT_AUDIENCE };
+  let userAuth: UserAuthConfig = { kind: 'none' };
+  if (e.GATEWAY_JWT_SECRET) userAuth = { kind: 'secret', secret: e.GATEWAY_JWT_SECRET, ...rules };
+  else if (e.GATEWAY_JWKS_URL) userAuth = { kind: 'jwks', url: new URL(e.GATEWAY_JWKS_URL), ...rules };
+
+  return {
+    host: e.GATEWAY_HOST,
+    port: e.GATEWAY_PORT,
+    endpoints,
+    redis: e.REDIS_CLUSTER_NODES ? { kind: 'cluster', nodes: e.REDIS_CLUSTER_NODES } : { kind: 'single', url: endpoints.redisUrl },
+    adminToken: e.ADMIN_TOKEN,
+    userAuth,
+    kafkaLingerMs: e.GATEWAY_KAFKA_LINGER_MS,
+    kafkaMessageTimeoutMs: e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS,
+    bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,
+    retryAfterSeconds: e.GATEWAY_RETRY_AFTER_SECONDS,
+    redisCommandTimeoutMs: e.GATEWAY_REDIS_COMMAND_TIMEOUT_MS,
+    readyTimeoutMs: e.GATEWAY_READY_TIMEOUT_MS,
+    watermarkRefreshMs: e.GATEWAY_WATERMARK_REFRESH_MS,
+    shutdownTimeoutMs: e.GATEWAY_SHUTDOWN_TIMEOUT_MS,
+    dbPoolSize: e.GATEWAY_DB_POOL_SIZE,
+    logLevel: e.LOG_LEVEL,
+    logRequests: e.GATEWAY_LOG_REQUESTS === 'true' || e.GATEWAY_LOG_REQUESTS === '1',
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * The Redis side of the gateway: the gate scripts (lua/*.lua, loaded once and run by sha through
+ * ioredis' defineCommand) and the reads of a coupon's keys. Every script touches only keys of one
+ * coupon (hash tag `{c:<id>}`), so it runs unchanged on Redis Cluster. Redis errors propagate as
+ * they are; the routes decide what they mean for the client.
+ */
+import fs from 'node:fs';
+import type { Cluster, Redis, Result } from 'ioredis';
+import { redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
+import { parseStoredInteger } from './position.ts';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    couponGateReserve(gate: string, reserved: string, users: string, status: string, userId: number, nowMs: number, eventId: string, ttlSeconds: number): Result<number, Context>;
+    couponGateRelease(reserved: string, users: string, status: string, userId: number, eventId: string): Result<number, Context>;
+    couponGateRecordPosition(status: string, eventId: string, partition: number, offset: number): Result<number, Context>;
+    couponGatePrime(gate: string, reserved: string, users: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
+  }
+}
+
+export type RedisClient = Redis | Cluster;
+
+export type ReserveOutcome = 'RESERVED' | 'COUPON_NOT_FOUND' | 'COUPON_NOT_ACTIVE' | 'ALREADY_REQUESTED' | 'SOLD_OUT';
+
+const RESERVE_OUTCOMES: Record<number, ReserveOutcome> = {
+  1: 'RESERVED',
+  [-1]: 'COUPON_NOT_FOUND',
+  [-2]: 'COUPON_NOT_ACTIVE',
+  [-3]: 'ALREADY_REQUESTED',
+  [-4]: 'SOLD_OUT',
+};
+
+/** What reserve.lua's return code means. */
+export function reserveOutcome(code: number): ReserveOutcome {
+  const outcome = RESERVE_OUTCOMES[code];
+  if (!outcome) throw new Error(`the gate script returned ${code}, which it never should`);
+  return outcome;
+}
+
+export interface GateWindow {
+  totalQuantity: number;
+  startsAt: number;
+  /** null: open-ended. */
+  endsAt: number | null;
+}
+
+/** A coupon as the gate sees it: whether its gate is open (primed) and how many units it reserved. */
+export interface GateFigures {
+  primed: boolean;
+  reserved: number;
+}
+
+const script = (name: string): string => fs.readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+
+export class Gate {
+  constructor(private readonly redis: RedisClient) {
+    redis.defineCommand('couponGateReserve', { numberOfKeys: 4, lua: script('reserve') });
+    redis.defineCommand('couponGateRelease', { numberOfKeys: 3, lua: script('release') });
+    redis.defineCommand('couponGateRecordPosition', { numberOfKeys: 1, lua: script('record-position') });
+    redis.defineCommand('couponGatePrime', { numberOfKeys: 3, lua: script('prime') });
+  }
+
+  /** One round trip: window, duplicate check, quantity, PENDING status (see lua/reserve.lua). */
+  async reserve(couponId: number, userId: number, eventId: string, nowMs: number): Promise<ReserveOutcome> {
+    const code = await this.redis.couponGateReserve(
+      redisKeys.gate(couponId),
+      redisKeys.reserved(couponId),
+      redisKeys.requesters(couponId),
+      redisKeys.status(couponId, userId),
+      userId,
+      nowMs,
+      eventId,
+      STATUS_TTL_SECONDS,
+    );
+    return reserveOutcome(code);
+  }
+
+  /** Undoes reserve() of the request `eventId`; false if there was nothing (left) to undo. */
+  async release(couponId: number, userId: number, eventId: string): Promise<boolean> {
+    const released = await this.redis.couponGateRelease(redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.status(couponId, userId), userId, eventId);
+    return released === 1;
+  }
+
+  async recordPosition(couponId: number, userId: number, eventId: string, partition: number, offset: number): Promise<void> {
+    await this.redis.couponGateRecordPosition(redisKeys.status(couponId, userId), eventId, partition, offset);
+  }
+
+  /** The processor's committed watermark of a partition; undefined before its first commit. */
+  async watermark(partition: number): Promise<number | undefined> {
+    return parseStoredInteger(await this.redis.get(redisKeys.watermark(partition)));
+  }
+
+  /** The user's status hash (see RequestStatusFields); empty when Redis has none. */
+  status(couponId: number, userId: number): Promise<Record<string, string>> {
+    return this.redis.hgetall(redisKeys.status(couponId, userId));
+  }
+
+  async prime(couponId: number, window: GateWindow): Promise<void> {
+    await this.redis.couponGatePrime(
+      redisKeys.gate(couponId),
+      redisKeys.reserved(couponId),
+      redisKeys.requesters(couponId),
+      window.totalQuantity,
+      window.startsAt,
+      window.endsAt ?? 0,
+    );
+  }
+
+  /** Closes the gate of a coupon whose creation did not commit. */
+  async forget(couponId: number): Promise<void> {
+    await this.redis.del(redisKeys.gate(couponId));
+  }
+
+  async figures(couponId: number): Promise<GateFigures> {
+    const [primed, reserved] = await Promise.all([this.redis.exists(redisKeys.gate(couponId)), this.redis.get(redisKeys.reserved(couponId))]);
+    return { primed: primed === 1, reserved: parseStoredInteger(reserved) ?? 0 };
+  }
+
+  async ping(): Promise<void> {
+    const answer = await this.redis.ping();
+    if (answer !== 'PONG') throw new Error(`Redis answered PING with ${answer}`);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The gateway's Postgres side: creating coupons, reading a request's terminal outcome from the
+ * ledger (issue_outcomes) when Redis has forgotten it, and the admin figures. Postgres is the
+ * source of truth; the gateway never writes outcomes.
+ */
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { CouponDefinition } from './validation.ts';
+
+export interface Coupon extends CouponDefinition {
+  id: number;
+  createdAt: number;
+}
+
+export type LedgerOutcome = 'ISSUED' | 'REJECTED' | 'FAILED';
+
+export interface LedgerEntry {
+  eventId: string;
+  outcome: LedgerOutcome;
+  reason: string | null;
+  userCouponId: number | null;
+}
+
+export interface CouponTotals {
+  coupon: Coupon;
+  /** issued_quantity of the coupon row (what the processor committed). */
+  issued: number;
+  rejected: number;
+  failed: number;
+  /** Ledger rows of any outcome: requests the processor has decided. */
+  decided: number;
+}
+
+interface CouponRow {
+  id: string;
+  name: string;
+  total_quantity: number;
+  starts_at: Date;
+  ends_at: Date | null;
+  created_at: Date;
+}
+
+const COUPON_COLUMNS = 'id, name, total_quantity, starts_at, ends_at, created_at';
+
+const toCoupon = (row: CouponRow): Coupon => ({
+  id: Number(row.id),
+  name: row.name,
+  totalQuantity: row.total_quantity,
+  startsAt: row.starts_at.getTime(),
+  endsAt: row.ends_at?.getTime() ?? null,
+  createdAt: row.created_at.getTime(),
+});
+
+export class Ledger {
+  private readonly pool: pg.Pool;
+
+  constructor(databaseUrl: string, poolSize: number, log: Logger) {
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 2000, query_timeout: 5000, application_name: 'coupon-gateway' });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    this.pool.on('error', (err) => log.warn({ err }, 'idle Postgres connection failed'));
+  }
+
+  /**
+   * Inserts the coupon and runs `openGate` inside the same transaction: if the gate cannot be
+   * primed, the coupon is not created (a coupon that exists only in Postgres would answer 404 at
+   * the gate forever). If the commit itself fails after the gate opened, `closeGate` runs.
+   */
+  async createCoupon(definition: CouponDefinition, openGate: (coupon: Coupon) => Promise<void>, closeGate: (coupon: Coupon) => Promise<void>): Promise<Coupon> {
+    const client = await this.pool.connect();
+    let release: (err?: Error) => void = () => client.release();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<CouponRow>(
+        `INSERT INTO coupons (name, total_quantity, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING ${COUPON_COLUMNS}`,
+        [definition.name, definition.totalQuantity, new Date(definition.startsAt), definition.endsAt === null ? null : new Date(definition.endsAt)],
+      );
+      const coupon = toCoupon(rows[0]!);
+      await openGate(coupon);
+      try {
+        await client.query('COMMIT');
+      } catch (err) {
+        await closeGate(coupon);
+        throw err;
+      }
+      return coupon;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
+        // The connection is broken: drop it from the pool instead of reusing it.
+        release = () => client.release(rollbackErr);
+      });
+      throw err;
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * The terminal outcome of the user's request for the coupon; an ISSUED one wins over later
+   * rejections of repeated requests (ALREADY_ISSUED).
+   */
+  async outcomeOf(couponId: number, userId: number): Promise<LedgerEntry | undefined> {
+    const { rows } = await this.pool.query<{ event_id: string; outcome: LedgerOutcome; reason: string | null; user_coupon_id: string | null }>(
+      `SELECT event_id, outcome, reason, user_coupon_id FROM issue_outcomes
+        WHERE coupon_id = $1 AND user_id = $2
+        ORDER BY outcome = 'ISSUED' DESC, decided_at DESC LIMIT 1`,
+      [couponId, userId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return { eventId: row.event_id, outcome: row.outcome, reason: row.reason, userCouponId: row.user_coupon_id === null ? null : Number(row.user_coupon_id) };
+  }
+
+  async totals(couponId: number): Promise<CouponTotals | undefined> {
+    const { rows } = await this.pool.query<CouponRow & { issued_quantity: number; rejected: string; failed: string; decided: string }>(
+      `SELECT c.id, c.name, c.total_quantity, c.starts_at, c.ends_at, c.created_at, c.issued_quantity,
+              count(o.event_id) FILTER (WHERE o.outcome = 'REJECTED') AS rejected,
+              count(o.event_id) FILTER (WHERE o.outcome = 'FAILED') AS failed,
+              count(o.event_id) AS decided
+         FROM coupons c LEFT JOIN issue_outcomes o ON o.coupon_id = c.id
+        WHERE c.id = $1
+        GROUP BY c.id`,
+      [couponId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return { coupon: toCoupon(row), issued: row.issued_quantity, rejected: Number(row.rejected), failed: Number(row.failed), decided: Number(row.decided) };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

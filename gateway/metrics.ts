@@ -1,0 +1,45 @@
+/**
+ * Prometheus metrics of one gateway instance, on a registry of its own (several apps in one test
+ * process must not collide in prom-client's global registry).
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** 1 ms to 10 s: the answer of a healthy gate is a few ms, a producer timeout several seconds. */
+const LATENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export interface GatewayMetrics {
+  registry: Registry;
+  /** Answers by route template and outcome: ACCEPTED, CREATED, the status a GET found, OK, or the error code. */
+  requests: Counter<'route' | 'outcome'>;
+  duration: Histogram<'route'>;
+  /** Where an issue request's time goes: the gate script, the produce round trip, recording the offset. */
+  stage: Histogram<'stage'>;
+}
+
+export function createMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    requests: new Counter({
+      name: 'coupon_gateway_requests_total',
+      help: 'HTTP requests answered, by route template and outcome',
+      labelNames: ['route', 'outcome'],
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: 'coupon_gateway_request_duration_seconds',
+      help: 'Time from receiving a request to answering it, by route template',
+      labelNames: ['route'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    stage: new Histogram({
+      name: 'coupon_gateway_stage_duration_seconds',
+      help: 'Time of each step of an issue request: gate (Redis script), produce (until the delivery report), record (offset to Redis)',
+      labelNames: ['stage'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Produces CouponIssueRequested records (Avro through the schema registry, keyed by coupon id so a
+ * coupon's requests share one partition and its FCFS order) with an idempotent, acks=all
+ * producer, and resolves with where each record landed once the broker has acknowledged it.
+ */
+import { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { Logger } from 'pino';
+import type { CouponIssueRequested } from '../schemas/contracts.ts';
+import { Serde } from '../schemas/serde.ts';
+import { TOPICS } from '../schemas/topics.ts';
+
+export interface RequestProducerOptions {
+  brokers: string;
+  registryUrl: string;
+  lingerMs: number;
+  /**
+   * Upper bound of a send, retries included. Enforced by librdkafka itself: a timer of our own
+   * could reject while the record is still on its way and make the caller undo a reservation
+   * whose record then lands after all.
+   */
+  messageTimeoutMs: number;
+}
+
+export interface ProducedAt {
+  partition: number;
+  offset: number;
+}
+
+/** The broker did not acknowledge the record (down, timed out, queue full); nothing was written. */
+export class ProduceError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ProduceError';
+  }
+}
+
+/** librdkafka's log lines, through the gateway's logger. */
+function kafkaLogger(log: Logger): KafkaJS.Logger {
+  const adapter: KafkaJS.Logger = {
+    info: (message, extra) => log.info(extra ?? {}, message),
+    warn: (message, extra) => log.warn(extra ?? {}, message),
+    error: (message, extra) => log.error(extra ?? {}, message),
+    debug: (message, extra) => log.debug(extra ?? {}, message),
+    namespace: () => adapter,
+    setLogLevel: () => undefined,
+  };
+  return adapter;
+}
+
+export class RequestProducer {
+  private constructor(
+    private readonly producer: KafkaJS.Producer,
+    private readonly admin: KafkaJS.Admin,
+    private readonly serde: Serde,
+    private readonly registryUrl: string,
+    private readonly schemaId: number,
+  ) {}
+
+  /** Registers the schema (once) and connects; throws if either the registry or Kafka is unreachable. */
+  static async start(options: RequestProducerOptions, log: Logger): Promise<RequestProducer> {
+    const serde = new Serde(options.registryUrl);
+    const schemaId = await serde.register(TOPICS.requests);
+    const kafka = new KafkaJS.Kafka({
+      kafkaJS: { brokers: options.brokers.split(','), clientId: 'coupon-gateway', logger: kafkaLogger(log), logLevel: KafkaJS.logLevel.WARN },
+    });
+    const producer = kafka.producer({
+      'enable.idempotence': true,
+      acks: -1,
+      'compression.codec': 'lz4',
+      // A few ms of batching turns thousands of concurrent sends into a few produce requests.
+      'linger.ms': options.lingerMs,
+      'message.timeout.ms': options.messageTimeoutMs,
+      // Retries are bounded by message.timeout.ms, not by a count.
+      retries: 2_147_483_647,
+      'retry.backoff.ms': 50,
+      'retry.backoff.max.ms': 500,
+      'reconnect.backoff.ms': 50,
+      'reconnect.backoff.max.ms': 1000,
+    });
+    await producer.connect();
+    const admin = producer.dependentAdmin();
+    try {
+      await admin.connect();
+    } catch (err) {
+      await producer.disconnect();
+      throw err;
+    }
+    return new RequestProducer(producer, admin, serde, options.registryUrl.replace(/\/+$/, ''), schemaId);
+  }
+
+  async send(request: CouponIssueRequested): Promise<ProducedAt> {
+    let metadata: KafkaJS.RecordMetadata[];
+    try {
+      metadata = await this.producer.send({
+        topic: TOPICS.requests,
+        messages: [{ key: String(request.couponId), value: this.serde.encode(TOPICS.requests, request) }],
+      });
+    } catch (err) {
+      throw new ProduceError(`producing the request of user ${request.userId} for coupon ${request.couponId} failed: ${(err as Error).message}`, { cause: err });
+    }
+    const first = metadata[0];
+    const offset = Number(first?.baseOffset ?? first?.offset);
+    if (!first || !Number.isSafeInteger(offset)) throw new ProduceError(`the delivery report has no offset: ${JSON.stringify(metadata)}`);
+    return { partition: first.partition, offset };
+  }
+
+  /** Resolves when a broker answers a metadata request for the requests topic. */
+  async checkKafka(timeoutMs: number): Promise<void> {
+    await this.admin.fetchTopicMetadata({ topics: [TOPICS.requests], timeout: timeoutMs });
+  }
+
+  /**
+   * Resolves when the registry serves the schema this producer writes with. Asked over HTTP
+   * directly: the registry client caches schemas and would answer from memory.
+   */
+  async checkRegistry(timeoutMs: number): Promise<void> {
+    const response = await fetch(`${this.registryUrl}/schemas/ids/${this.schemaId}`, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel();
+    if (!response.ok) throw new Error(`the registry answered ${response.status} for schema id ${this.schemaId}`);
+  }
+
+  /** Delivers what is still queued (bounded by `timeoutMs`), then disconnects. */
+  async close(timeoutMs: number): Promise<void> {
+    try {
+      await this.producer.flush({ timeout: timeoutMs });
+    } finally {
+      await this.admin.disconnect();
+      await this.producer.disconnect();
+    }
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * What `GET /api/coupons/:couponId/issue/:userId` answers, built from whichever source knows:
+ * the user's status hash in Redis (written by the gate, then by the processor) or the ledger row.
+ */
+import type { RequestState } from '../schemas/redis-keys.ts';
+import type { LedgerEntry } from './ledger.ts';
+import { parseStoredInteger, queuePosition } from './position.ts';
+
+export type StatusView =
+  | { status: 'PENDING'; eventId: string; /** null until the gateway has recorded the record's offset. */ position: number | null }
+  | { status: 'ISSUED'; eventId: string; userCouponId: number | null }
+  | { status: 'REJECTED'; eventId: string; reason: string | null }
+  | { status: 'FAILED'; eventId: string; reason: string | null }
+  | { status: 'NOT_REQUESTED' };
+
+const STATES: ReadonlySet<string> = new Set<RequestState>(['PENDING', 'ISSUED', 'REJECTED', 'FAILED']);
+
+/** The partition of a PENDING request's record, when it is known: its watermark is needed next. */
+export function pendingPartition(fields: Record<string, string>): number | undefined {
+  return fields.status === 'PENDING' ? parseStoredInteger(fields.partition) : undefined;
+}
+
+/**
+ * The view of a Redis status hash, or undefined when the hash is empty or unusable (the caller
+ * then asks the ledger). `watermark` is the committed watermark of the request's partition.
+ */
+export function viewOfRedisStatus(fields: Record<string, string>, watermark: number | undefined): StatusView | undefined {
+  const { status, eventId } = fields;
+  if (status === undefined || !STATES.has(status) || !eventId) return undefined;
+  switch (status as RequestState) {
+    case 'PENDING': {
+      const offset = parseStoredInteger(fields.offset);
+      return { status: 'PENDING', eventId, position: offset === undefined || offset < 0 ? null : queuePosition(offset, watermark) };
+    }
+    case 'ISSUED':
+      return { status: 'ISSUED', eventId, userCouponId: parseStoredInteger(fields.userCouponId) ?? null };
+    case 'REJECTED':
+      return { status: 'REJECTED', eventId, reason: fields.reason ?? null };
+    case 'FAILED':
+      return { status: 'FAILED', eventId, reason: fields.reason ?? null };
+  }
+}
+
+export function viewOfLedgerEntry(entry: LedgerEntry | undefined): StatusView {
+  if (!entry) return { status: 'NOT_REQUESTED' };
+  if (entry.outcome === 'ISSUED') return { status: 'ISSUED', eventId: entry.eventId, userCouponId: entry.userCouponId };
+  return { status: entry.outcome, eventId: entry.eventId, reason: entry.reason };
+}

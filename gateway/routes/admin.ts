@@ -1,0 +1,92 @@
+/**
+ * The admin API (the bearer-token check runs before these handlers, see app.ts):
+ * `POST /api/admin/coupons` creates a coupon in Postgres and opens its Redis gate in one step;
+ * `GET /api/admin/coupons/:id` reports its live figures from both.
+ */
+import type { GatewayApp, GatewayDeps } from '../app.ts';
+import { ApiError, unavailable } from '../errors.ts';
+import type { Coupon, CouponTotals } from '../ledger.ts';
+import { parseCouponDefinition, parsePathId } from '../validation.ts';
+import type { GateFigures } from '../gate.ts';
+
+export interface CouponResource {
+  id: number;
+  name: string;
+  totalQuantity: number;
+  startsAt: string;
+  endsAt: string | null;
+  createdAt: string;
+}
+
+export interface CouponFigures extends CouponResource {
+  /** The gate knows the coupon (requests can be accepted). */
+  gateOpen: boolean;
+  /** Units reserved at the gate: requests accepted (202), decided or not. */
+  reserved: number;
+  /** Units the gate can still hand out. */
+  remaining: number;
+  /** Issued in Postgres (committed by the processor). */
+  issued: number;
+  /** Accepted at the gate, not yet decided by the processor. */
+  pending: number;
+  rejected: number;
+  failed: number;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+function resource(coupon: Coupon): CouponResource {
+  return {
+    id: coupon.id,
+    name: coupon.name,
+    totalQuantity: coupon.totalQuantity,
+    startsAt: new Date(coupon.startsAt).toISOString(),
+    endsAt: iso(coupon.endsAt),
+    createdAt: new Date(coupon.createdAt).toISOString(),
+  };
+}
+
+/** The admin view of a coupon from the ledger's totals and the gate's counters. */
+export function couponFigures(totals: CouponTotals, gate: GateFigures): CouponFigures {
+  const total = totals.coupon.totalQuantity;
+  return {
+    ...resource(totals.coupon),
+    gateOpen: gate.primed,
+    reserved: gate.reserved,
+    remaining: Math.max(0, total - gate.reserved),
+    issued: totals.issued,
+    pending: Math.max(0, gate.reserved - totals.decided),
+    rejected: totals.rejected,
+    failed: totals.failed,
+  };
+}
+
+export function adminRoutes(app: GatewayApp, deps: GatewayDeps): void {
+  const { gate, ledger, config } = deps;
+  const redisDown = (err: unknown): ApiError => unavailable('REDIS_UNAVAILABLE', 'the gate (Redis) cannot be reached', config.retryAfterSeconds, err);
+  const databaseDown = (err: unknown): ApiError => unavailable('DATABASE_UNAVAILABLE', 'the database cannot be reached', config.retryAfterSeconds, err);
+
+  app.post('/api/admin/coupons', async (request, reply) => {
+    const definition = parseCouponDefinition(request.body, Date.now());
+    let coupon: Coupon;
+    try {
+      coupon = await ledger.createCoupon(
+        definition,
+        (created) => gate.prime(created.id, created).catch((err: unknown) => Promise.reject(redisDown(err))),
+        (created) => gate.forget(created.id).catch((err: unknown) => request.log.error({ err, couponId: created.id }, 'could not close the gate of a coupon whose creation failed')),
+      );
+    } catch (err) {
+      throw err instanceof ApiError ? err : databaseDown(err);
+    }
+    request.log.info({ couponId: coupon.id, totalQuantity: coupon.totalQuantity }, 'coupon created');
+    request.outcome = 'CREATED';
+    return reply.code(201).header('location', `/api/admin/coupons/${coupon.id}`).send(resource(coupon));
+  });
+
+  app.get<{ Params: { id: string } }>('/api/admin/coupons/:id', async (request): Promise<CouponFigures> => {
+    const couponId = parsePathId(request.params.id, 'INVALID_COUPON_ID', 'id');
+    const [totals, figures] = await Promise.all([ledger.totals(couponId).catch((err: unknown) => Promise.reject(databaseDown(err))), gate.figures(couponId).catch((err: unknown) => Promise.reject(redisDown(err)))]);
+    if (!totals) throw new ApiError(404, 'COUPON_NOT_FOUND', `coupon ${couponId} does not exist`);
+    return couponFigures(totals, figures);
+  });
+}

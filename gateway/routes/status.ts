@@ -1,0 +1,46 @@
+/**
+ * `GET /api/coupons/:couponId/issue/:userId`: the request's status from Redis (PENDING with its
+ * queue position, or the terminal status the processor published), else from the Postgres ledger
+ * (status expired or Redis lost it), else NOT_REQUESTED.
+ */
+import type { GatewayApp, GatewayDeps } from '../app.ts';
+import { resolveUserId } from '../auth.ts';
+import { unavailable } from '../errors.ts';
+import type { LedgerEntry } from '../ledger.ts';
+import { pendingPartition, viewOfLedgerEntry, viewOfRedisStatus, type StatusView } from '../request-status.ts';
+import { parsePathId } from '../validation.ts';
+
+export type IssueStatus = { couponId: number; userId: number } & StatusView;
+
+export function statusRoutes(app: GatewayApp, deps: GatewayDeps): void {
+  const { gate, ledger, config } = deps;
+
+  app.get<{ Params: { couponId: string; userId: string } }>('/api/coupons/:couponId/issue/:userId', async (request): Promise<IssueStatus> => {
+    const couponId = parsePathId(request.params.couponId, 'INVALID_COUPON_ID', 'couponId');
+    const userId = resolveUserId(request.tokenUserId, parsePathId(request.params.userId, 'INVALID_USER_ID', 'userId'));
+
+    let view: StatusView | undefined;
+    let redisFailure: unknown;
+    try {
+      const fields = await gate.status(couponId, userId);
+      const partition = pendingPartition(fields);
+      view = viewOfRedisStatus(fields, partition === undefined ? undefined : await gate.watermark(partition));
+    } catch (err) {
+      request.log.warn({ err, couponId, userId }, 'reading the status from Redis failed; asking the ledger');
+      redisFailure = err;
+    }
+    if (!view) {
+      let entry: LedgerEntry | undefined;
+      try {
+        entry = await ledger.outcomeOf(couponId, userId);
+      } catch (err) {
+        throw unavailable('DATABASE_UNAVAILABLE', 'the request status cannot be read right now', config.retryAfterSeconds, err);
+      }
+      // Without Redis, "no outcome yet" may be a PENDING request: do not claim NOT_REQUESTED.
+      if (!entry && redisFailure) throw unavailable('REDIS_UNAVAILABLE', 'the request status cannot be read right now', config.retryAfterSeconds, redisFailure);
+      view = viewOfLedgerEntry(entry);
+    }
+    request.outcome = view.status;
+    return { couponId, userId, ...view };
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * Kafka unavailable: requests get 503 with Retry-After and leave the gate exactly as it was; once
+ * Kafka is back the same users are accepted. Uses a dedicated single broker (127.0.0.1:39092)
+ * started with the stack's own code, so the shared broker other tests use is never stopped.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { provisionTopics } from '../../ops/provision/topics.ts';
+import { kafkaComponent } from '../../ops/stack/kafka.ts';
+import { eventually } from '../support/eventually.ts';
+import { createCoupon, gateState, inspectRedis, JSON_HEADERS, RequestLog, startGateway, type TestGateway } from '../support/gateway-harness.ts';
+
+const BROKER = '127.0.0.1:39092';
+const broker = kafkaComponent({ name: 'kafka-outage', brokerPorts: [39092] });
+
+let gw: TestGateway;
+let redis: Redis | Cluster;
+let requests: RequestLog;
+
+async function startBroker(): Promise<void> {
+  await broker.start();
+  await eventually(() => broker.checkHealth().then(() => true), broker.startTimeoutMs, 500);
+}
+
+beforeAll(async () => {
+  await broker.prepare();
+  await startBroker();
+  await provisionTopics(BROKER, 6);
+  requests = await RequestLog.open(BROKER);
+  // A short delivery timeout so an outage turns into a 503 within about a second and a half;
+  // librdkafka logs every failed reconnect as an error, which is the point of this test.
+  gw = await startGateway({
+    KAFKA_BROKERS: BROKER,
+    GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS: '1500',
+    GATEWAY_READY_TIMEOUT_MS: '1000',
+    GATEWAY_RETRY_AFTER_SECONDS: '3',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'fatal',
+  });
+  redis = inspectRedis(gw.config);
+});
+
+afterAll(async () => {
+  await gw?.app.close();
+  redis?.disconnect();
+  await broker.stop();
+});
+
+describe('Kafka outage', () => {
+  it('answers 503 without leaving anything reserved, then accepts the same users once Kafka is back', async () => {
+    const couponId = await createCoupon(gw.app, { totalQuantity: 10 });
+    const issue = (userId: number) => gw.app.inject({ method: 'POST', url: `/api/coupons/${couponId}/issue`, headers: JSON_HEADERS, payload: { userId } });
+    const users = [1, 2, 3, 4];
+
+    const first = await issue(1);
+    expect(first.statusCode).toBe(202);
+    const before = await gateState(redis, couponId, users);
+    expect([before.reserved, before.requesters]).toEqual([1, [1]]);
+
+    await broker.stop();
+
+    const during = await Promise.all([2, 3, 4].map(issue));
+    for (const response of during) {
+      expect(response.statusCode, response.body).toBe(503);
+      expect(response.headers['retry-after']).toBe('3');
+      expect(response.json()).toEqual({ error: { code: 'KAFKA_UNAVAILABLE', message: expect.any(String) } });
+    }
+    expect(await gateState(redis, couponId, users)).toEqual(before);
+    // A repeat of an accepted user is still answered from the gate alone.
+    expect((await issue(1)).json()).toMatchObject({ error: { code: 'ALREADY_REQUESTED' } });
+
+    const ready = await gw.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ error: { code: 'NOT_READY' }, checks: { redis: 'ok', registry: 'ok' } });
+    expect((ready.json() as { checks: { kafka: string } }).checks.kafka).not.toBe('ok');
+
+    await startBroker();
+
+    // The producer reconnects on its own; until it has, a request is refused and leaves no trace.
+    const accepted = new Map<number, string>([[1, (first.json() as { eventId: string }).eventId]]);
+    for (const userId of [2, 3, 4]) {
+      const response = await eventually(async () => {
+        const r = await issue(userId);
+        if (r.statusCode === 503) expect((await gateState(redis, couponId, [userId])).requesters).not.toContain(userId);
+        return r.statusCode === 202 ? r : undefined;
+      }, 60_000, 200);
+      accepted.set(userId, (response.json() as { eventId: string }).eventId);
+    }
+
+    const after = await gateState(redis, couponId, users);
+    expect([after.reserved, after.requesters]).toEqual([4, users]);
+    for (const userId of users) expect(after.statuses[userId]).toMatchObject({ status: 'PENDING', eventId: accepted.get(userId) });
+    expect((await gw.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+
+    // Exactly the accepted requests reached the broker: nothing from the refused attempts.
+    const records = await requests.recordsOf(couponId);
+    expect(new Map(records.map((r) => [r.userId, r.eventId]))).toEqual(accepted);
+    expect(records).toHaveLength(4);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * Reads what a `read_committed` consumer sees on a topic from given offsets on, like committed.ts's
+ * readCommitted (which always starts at offset 0). The gateway tests snapshot the topic's ends
+ * before they produce, then read only what came after: the shared requests topic holds every
+ * benchmark's records, and reading it from the start would cost each check seconds.
+ */
+import Kafka from '@confluentinc/kafka-javascript';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { ConsumedRecord } from './committed.ts';
+
+type Consumer = InstanceType<typeof Kafka.KafkaConsumer>;
+
+async function withConsumer<T>(brokers: string, fn: (consumer: Consumer) => Promise<T>): Promise<T> {
+  const consumer = new Kafka.KafkaConsumer(
+    { 'metadata.broker.list': brokers, 'group.id': `gateway-test-reader-${randomUUID()}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed', 'fetch.wait.max.ms': 50 },
+    { 'auto.offset.reset': 'earliest' },
+  );
+  await promisify<void>((cb) => consumer.connect({}, (err) => cb(err)))();
+  try {
+    return await fn(consumer);
+  } finally {
+    await promisify<void>((cb) => consumer.disconnect(() => cb(null)))();
+  }
+}
+
+/** Per partition, the offset up to which a read_committed reader can read now (the last stable offset). */
+async function stableEnds(consumer: Consumer, topic: string): Promise<Map<number, number>> {
+  const metadata = await promisify<Kafka.Metadata>((cb) => consumer.getMetadata({ topic, timeout: 10_000 }, cb))();
+  const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.map((p) => p.id) ?? [];
+  const ends = new Map<number, number>();
+  for (const partition of partitions) {
+    const w = await promisify<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(topic, partition, 10_000, cb))();
+    ends.set(partition, w.highOffset);
+  }
+  return ends;
+}
+
+/** Where each partition of `topic` ends now: records produced later have offsets at or past these. */
+export function topicEnds(topic: string, brokers: string): Promise<Map<number, number>> {
+  return withConsumer(brokers, (consumer) => stableEnds(consumer, topic));
+}
+
+/** Every committed record of `topic` from the offsets `since` up to the current ends, filtered. */
+export function readCommittedSince(topic: string, since: Map<number, number>, filter: (r: ConsumedRecord) => boolean, brokers: string): Promise<ConsumedRecord[]> {
+  return withConsumer(brokers, async (consumer) => {
+    const ends = await stableEnds(consumer, topic);
+    for (const [partition, end] of ends) if (end <= (since.get(partition) ?? 0)) ends.delete(partition);
+    const out: ConsumedRecord[] = [];
+    if (ends.size === 0) return out;
+    consumer.assign([...ends.keys()].map((partition) => ({ topic, partition, offset: since.get(partition) ?? 0 })));
+    consumer.setDefaultConsumeTimeout(200);
+    const deadline = Date.now() + 120_000;
+    while (ends.size > 0) {
+      if (Date.now() > deadline) throw new Error(`reading ${topic} did not reach the end offsets ${JSON.stringify([...ends])}`);
+      const messages = await promisify<Kafka.Message[]>((cb) => consumer.consume(10_000, cb))();
+      for (const m of messages) {
+        const record: ConsumedRecord = {
+          topic,
+          partition: m.partition,
+          offset: m.offset,
+          key: (m.key as Buffer | undefined) ?? null,
+          value: m.value ?? null,
+          headers: (m.headers ?? []) as ConsumedRecord['headers'],
+        };
+        if (filter(record)) out.push(record);
+      }
+      // The consumer's position steps over transaction markers and aborted records.
+      for (const p of consumer.position([...ends.keys()].map((partition) => ({ topic, partition })))) {
+        if (p.offset !== undefined && p.offset >= ends.get(p.partition)!) ends.delete(p.partition);
+      }
+    }
+    return out;
+  });
+}
