@@ -1,0 +1,113 @@
+/**
+ * Runs one of the services (gateway, processor) as a child process, the way an operator would:
+ * `node --import tsx <entry>`, configured only by environment, output to a log file. Used by the
+ * demo, the benchmarks and the fault tests (which kill -9 it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { ROOT, stackPath } from '../stack/paths.ts';
+import { waitFor } from '../stack/process.ts';
+
+export type ServiceName = 'gateway' | 'processor';
+
+const ENTRY: Record<ServiceName, string> = { gateway: 'gateway/main.ts', processor: 'processor/main.ts' };
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+export interface ServiceOptions {
+  /** Names the log file: .stack/logs/<service>-<label>.log */
+  label: string;
+  /** The port its HTTP server listens on (gateway API or processor metrics). */
+  port: number;
+  env?: NodeJS.ProcessEnv;
+  /** Extra node flags, e.g. --cpu-prof for profiling runs. */
+  nodeArgs?: string[];
+}
+
+export class ServiceProcess {
+  private constructor(
+    readonly service: ServiceName,
+    readonly child: ChildProcess,
+    readonly port: number,
+    readonly exited: Promise<number | null>,
+    readonly logFile: string,
+  ) {}
+
+  static start(service: ServiceName, opts: ServiceOptions): ServiceProcess {
+    const logFile = stackPath('logs', `${service}-${opts.label}.log`);
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    const out = fs.openSync(logFile, 'a');
+    // node itself (not the tsx CLI, which runs a second process) so a kill -9 hits the service.
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', ENTRY[service]], {
+      cwd: ROOT,
+      stdio: ['ignore', out, out],
+      env: { ...process.env, ...opts.env },
+    });
+    fs.closeSync(out);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ? null : code)));
+    return new ServiceProcess(service, child, opts.port, exited, logFile);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Resolves once /healthz answers 200; fails fast if the process exits first. */
+  async ready(timeoutMs = 60_000): Promise<this> {
+    await waitFor(
+      async () => (await fetch(`${this.url}/healthz`)).ok,
+      timeoutMs,
+      200,
+      () => (this.child.exitCode !== null ? `${this.service} exited with ${this.child.exitCode}; see ${this.logFile}` : undefined),
+    );
+    return this;
+  }
+
+  async metrics(): Promise<string> {
+    return (await fetch(`${this.url}/metrics`)).text();
+  }
+
+  /** Sends `signal` and resolves with the exit code (null when killed by the signal). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export interface ProcessorOptions {
+  instanceId: string;
+  mode?: 'batch' | 'single';
+  env?: NodeJS.ProcessEnv;
+  nodeArgs?: string[];
+}
+
+/** A processor instance with its own metrics port; `instanceId` fixes its transactional and member ids. */
+export async function startProcessor(opts: ProcessorOptions): Promise<ServiceProcess> {
+  const port = await freePort();
+  return ServiceProcess.start('processor', {
+    label: opts.instanceId,
+    port,
+    nodeArgs: opts.nodeArgs,
+    env: {
+      PROCESSOR_INSTANCE_ID: opts.instanceId,
+      PROCESSOR_MODE: opts.mode ?? 'batch',
+      PROCESSOR_METRICS_PORT: String(port),
+      PROCESSOR_LAG_INTERVAL_MS: '1000',
+      ...opts.env,
+    },
+  });
+}
+
+/** A gateway on its own port. */
+export async function startGateway(label: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
+  const port = await freePort();
+  return ServiceProcess.start('gateway', { label, port, env: { GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', ...env } });
+}
