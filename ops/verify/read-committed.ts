@@ -1,3 +1,8 @@
+/**
+ * What a `read_committed` consumer sees on a topic: every committed record from given offsets (or
+ * the start) up to the last stable offsets at the time of the call. Completion is judged by the
+ * consumer's position, which steps over transaction markers and aborted records.
+ */
 import Kafka from '@confluentinc/kafka-javascript';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -12,35 +17,54 @@ export interface ConsumedRecord {
   headers: Array<Record<string, Buffer | string>>;
 }
 
-/**
- * Everything a `read_committed` consumer sees on `topic`, from the start up to the current last
- * stable offsets, filtered by `filter`. Completion is judged by the consumer's position (which
- * steps over transaction markers and aborted records), not by counting records.
- */
-export async function readCommitted(topic: string, filter: (r: ConsumedRecord) => boolean = () => true): Promise<ConsumedRecord[]> {
+/** Per partition, the offset to start reading from. */
+export type Offsets = Map<number, number>;
+
+type Consumer = InstanceType<typeof Kafka.KafkaConsumer>;
+
+async function withConsumer<T>(brokers: string, fn: (consumer: Consumer) => Promise<T>): Promise<T> {
   const consumer = new Kafka.KafkaConsumer(
-    {
-      'metadata.broker.list': endpointsFromEnv().kafkaBrokers,
-      'group.id': `test-reader-${randomUUID()}`,
-      'enable.auto.commit': false,
-      'isolation.level': 'read_committed',
-      'fetch.wait.max.ms': 50,
-    },
+    { 'metadata.broker.list': brokers, 'group.id': `committed-reader-${randomUUID()}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed', 'fetch.wait.max.ms': 50 },
     { 'auto.offset.reset': 'earliest' },
   );
   await promisify<void>((cb) => consumer.connect({}, (err) => cb(err)))();
   try {
-    const metadata = await promisify<Kafka.Metadata>((cb) => consumer.getMetadata({ topic, timeout: 10_000 }, cb))();
-    const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.map((p) => p.id) ?? [];
-    const ends = new Map<number, number>();
-    for (const partition of partitions) {
-      const w = await promisify<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(topic, partition, 10_000, cb))();
-      // With read_committed the high watermark reported is the last stable offset.
-      if (w.highOffset > w.lowOffset) ends.set(partition, w.highOffset);
-    }
+    return await fn(consumer);
+  } finally {
+    await promisify<void>((cb) => consumer.disconnect(() => cb(null)))();
+  }
+}
+
+/** Per partition, the offset up to which a read_committed reader can read now (the last stable offset). */
+async function stableEnds(consumer: Consumer, topic: string): Promise<Map<number, number>> {
+  const metadata = await promisify<Kafka.Metadata>((cb) => consumer.getMetadata({ topic, timeout: 10_000 }, cb))();
+  const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.map((p) => p.id) ?? [];
+  const ends = new Map<number, number>();
+  for (const partition of partitions) {
+    const w = await promisify<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(topic, partition, 10_000, cb))();
+    ends.set(partition, w.highOffset);
+  }
+  return ends;
+}
+
+/** Where each partition of `topic` ends now: records produced later have offsets at or past these. */
+export function topicEnds(topic: string, brokers = endpointsFromEnv().kafkaBrokers): Promise<Offsets> {
+  return withConsumer(brokers, (consumer) => stableEnds(consumer, topic));
+}
+
+/** Every committed record of `topic` from the offsets `since` up to the current ends, filtered. */
+export function readCommittedSince(
+  topic: string,
+  since: Offsets,
+  filter: (r: ConsumedRecord) => boolean = () => true,
+  brokers = endpointsFromEnv().kafkaBrokers,
+): Promise<ConsumedRecord[]> {
+  return withConsumer(brokers, async (consumer) => {
+    const ends = await stableEnds(consumer, topic);
+    for (const [partition, end] of ends) if (end <= (since.get(partition) ?? 0)) ends.delete(partition);
     const out: ConsumedRecord[] = [];
     if (ends.size === 0) return out;
-    consumer.assign([...ends.keys()].map((partition) => ({ topic, partition, offset: 0 })));
+    consumer.assign([...ends.keys()].map((partition) => ({ topic, partition, offset: since.get(partition) ?? 0 })));
     consumer.setDefaultConsumeTimeout(200);
     const deadline = Date.now() + 120_000;
     while (ends.size > 0) {
@@ -57,12 +81,16 @@ export async function readCommitted(topic: string, filter: (r: ConsumedRecord) =
         };
         if (filter(record)) out.push(record);
       }
+      // The consumer's position steps over transaction markers and aborted records.
       for (const p of consumer.position([...ends.keys()].map((partition) => ({ topic, partition })))) {
         if (p.offset !== undefined && p.offset >= ends.get(p.partition)!) ends.delete(p.partition);
       }
     }
     return out;
-  } finally {
-    await promisify<void>((cb) => consumer.disconnect(() => cb(null)))();
-  }
+  });
+}
+
+/** Every committed record of `topic` from its start, filtered. */
+export function readCommitted(topic: string, filter: (r: ConsumedRecord) => boolean = () => true): Promise<ConsumedRecord[]> {
+  return readCommittedSince(topic, new Map(), filter);
 }

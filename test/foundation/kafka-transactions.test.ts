@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
-import { readCommitted, type ConsumedRecord } from '../support/committed.ts';
+import { readCommitted, type ConsumedRecord } from '../../ops/verify/read-committed.ts';
 import { eventually } from '../support/eventually.ts';
 import { kafkaFixture, type KafkaFixture } from './kafka-fixture.ts';
 

@@ -12,7 +12,7 @@ import { endpointsFromEnv } from '../../schemas/endpoints.ts';
 import { DecodeError, type DecodeErrorType } from '../../schemas/errors.ts';
 import { Serde, frame } from '../../schemas/serde.ts';
 import { TOPICS, valueSubject, type TopicName } from '../../schemas/topics.ts';
-import { readCommitted } from '../support/committed.ts';
+import { readCommitted } from '../../ops/verify/read-committed.ts';
 import { sampleValues } from './contract-samples.ts';
 import { kafkaFixture, type KafkaFixture } from './kafka-fixture.ts';
 import { registryApi } from './registry-api.ts';

@@ -20,7 +20,7 @@ import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { buildGateway, type GatewayApp } from '../../gateway/app.ts';
 import { loadConfig, type GatewayConfig } from '../../gateway/config.ts';
-import { readCommittedSince, topicEnds } from './gateway-records.ts';
+import { readCommittedSince, topicEnds } from '../../ops/verify/read-committed.ts';
 
 export const GATEWAY_TEST_REDIS_DB = 9;
 export const TEST_ADMIN_TOKEN = 'gateway-test-admin-token';
