@@ -11,7 +11,7 @@ import { ApiError, sendError, toApiError } from './errors.ts';
 import { Gate } from './gate.ts';
 import { Ledger } from './ledger.ts';
 import { createMetrics, type GatewayMetrics } from './metrics.ts';
-import { connectRedis } from './redis-client.ts';
+import { connectRedis } from '../schemas/redis-connection.ts';
 import { RequestProducer } from './request-producer.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes, UNMEASURED_ROUTES } from './routes/health.ts';

@@ -4,14 +4,8 @@
  */
 import { z } from 'zod';
 import { endpointsFromEnv, type Endpoints } from '../schemas/endpoints.ts';
+import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../schemas/redis-connection.ts';
 
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
-/** Single node by REDIS_URL, or a Redis Cluster by REDIS_CLUSTER_NODES (which then wins). */
-export type RedisTarget = { kind: 'single'; url: string } | { kind: 'cluster'; nodes: HostPort[] };
 
 interface TokenRules {
   issuer: string | undefined;
@@ -50,21 +44,10 @@ const optionalText = z
   .transform((s) => s || undefined)
   .optional();
 
-const hostPort = z
-  .string()
-  .regex(/^[^\s:,]+:\d{1,5}$/, 'expected host:port')
-  .transform((s): HostPort => ({ host: s.slice(0, s.lastIndexOf(':')), port: Number(s.slice(s.lastIndexOf(':') + 1)) }));
-
 const schema = z.object({
   GATEWAY_HOST: z.string().trim().min(1).default('127.0.0.1'),
   GATEWAY_PORT: int(0, 65_535).default(8080),
-  REDIS_CLUSTER_NODES: optionalText.pipe(
-    z
-      .string()
-      .transform((s) => s.split(',').map((n) => n.trim()))
-      .pipe(z.array(hostPort).min(1))
-      .optional(),
-  ),
+  REDIS_CLUSTER_NODES: redisClusterNodesVariable,
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   GATEWAY_JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters (HS256 key)').optional()),
   GATEWAY_JWKS_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -108,7 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     host: e.GATEWAY_HOST,
     port: e.GATEWAY_PORT,
     endpoints,
-    redis: e.REDIS_CLUSTER_NODES ? { kind: 'cluster', nodes: e.REDIS_CLUSTER_NODES } : { kind: 'single', url: endpoints.redisUrl },
+    redis: redisTarget(e.REDIS_CLUSTER_NODES, endpoints.redisUrl),
     adminToken: e.ADMIN_TOKEN,
     userAuth,
     kafkaLingerMs: e.GATEWAY_KAFKA_LINGER_MS,

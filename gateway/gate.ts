@@ -5,7 +5,8 @@
  * they are; the routes decide what they mean for the client.
  */
 import fs from 'node:fs';
-import type { Cluster, Redis, Result } from 'ioredis';
+import type { Result } from 'ioredis';
+import type { RedisClient } from '../schemas/redis-connection.ts';
 import { redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
 import { parseStoredInteger } from './position.ts';
 
@@ -18,7 +19,6 @@ declare module 'ioredis' {
   }
 }
 
-export type RedisClient = Redis | Cluster;
 
 export type ReserveOutcome = 'RESERVED' | 'COUPON_NOT_FOUND' | 'COUPON_NOT_ACTIVE' | 'ALREADY_REQUESTED' | 'SOLD_OUT';
 

@@ -2,11 +2,14 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { endpointsFromEnv, type Endpoints } from '../schemas/endpoints.ts';
+import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../schemas/redis-connection.ts';
 
 export type ProcessorMode = 'batch' | 'single';
 
 export interface ProcessorConfig extends Endpoints {
   mode: ProcessorMode;
+  /** Where statuses and watermarks go: REDIS_URL, or the cluster of REDIS_CLUSTER_NODES. */
+  redis: RedisTarget;
   groupId: string;
   /** Stable per instance: a restarted instance fences its previous incarnation's transactions. */
   transactionalId: string;
@@ -28,6 +31,7 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 const schema = z.object({
   PROCESSOR_MODE: z.enum(['batch', 'single']).default('batch'),
+  REDIS_CLUSTER_NODES: redisClusterNodesVariable,
   PROCESSOR_GROUP_ID: z.string().min(1).default('coupon-processor'),
   PROCESSOR_INSTANCE_ID: z.string().min(1).optional(),
   PROCESSOR_TRANSACTIONAL_ID: z.string().min(1).optional(),
@@ -53,9 +57,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
   }
   const e = parsed.data;
   const instance = e.PROCESSOR_INSTANCE_ID ?? os.hostname();
+  const endpoints = endpointsFromEnv(env);
   return {
-    ...endpointsFromEnv(env),
+    ...endpoints,
     mode: e.PROCESSOR_MODE,
+    redis: redisTarget(e.REDIS_CLUSTER_NODES, endpoints.redisUrl),
     groupId: e.PROCESSOR_GROUP_ID,
     transactionalId: e.PROCESSOR_TRANSACTIONAL_ID ?? `${e.PROCESSOR_GROUP_ID}-${instance}`,
     groupInstanceId: `${e.PROCESSOR_GROUP_ID}-${instance}`,

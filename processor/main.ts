@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { pino } from 'pino';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../schemas/redis-connection.ts';
 import { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { loadConfig } from './config.ts';
@@ -26,8 +26,11 @@ async function main(): Promise<void> {
 
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2, connectionTimeoutMillis: 5000 });
   pool.on('error', (err) => log.warn({ err }, 'idle Postgres connection failed'));
-  const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-  redis.on('error', (err) => log.debug({ err }, 'Redis connection error'));
+  // Statuses are best effort: the processor starts and runs without Redis, and catches up later.
+  const redis = await connectRedis(config.redis, 1000, log).catch((err: unknown) => {
+    log.warn({ err }, 'Redis is not reachable; statuses and watermarks are skipped until it is');
+    return undefined;
+  });
 
   const kafka = kafkaClient(config, log);
   const producer = createProducer(kafka, config);
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
       await admin.disconnect().catch(() => undefined);
       await http.close();
       await pool.end().catch(() => undefined);
-      redis.disconnect();
+      redis?.disconnect();
       log.info('stopped');
       process.exit(exitCode);
     })());

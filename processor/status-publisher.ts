@@ -1,10 +1,11 @@
 /**
  * After a transaction commits: each decided user's status and each partition's processed
- * watermark go to Redis in one pipeline. Best effort — Postgres and the committed topics are the
+ * watermark go to Redis: one pipeline per coupon (its keys share a Redis Cluster slot) plus one
+ * script call per partition watermark. Best effort — Postgres and the committed topics are the
  * truth, and the gateway falls back to the ledger — so failures are logged, never retried.
  */
-import type { Redis, Cluster } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisClient } from '../schemas/redis-connection.ts';
 import { redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
 import type { LedgerOutcome } from './ledger.ts';
 
@@ -15,26 +16,35 @@ return 0`;
 
 export class StatusPublisher {
   constructor(
-    private readonly redis: Redis | Cluster,
+    private readonly redis: RedisClient | undefined,
     private readonly log: Logger,
   ) {}
 
   async publish(outcomes: LedgerOutcome[], watermarks: Map<number, number>): Promise<void> {
-    const pipeline = this.redis.pipeline();
+    const redis = this.redis;
+    if (!redis) return;
+    const byCoupon = new Map<number, LedgerOutcome[]>();
     for (const o of outcomes) {
-      const key = redisKeys.status(o.couponId, o.userId);
-      const fields: Record<string, string> = { status: o.outcome, eventId: o.eventId };
-      if (o.reason !== null) fields.reason = o.reason;
-      if (o.userCouponId !== null) fields.userCouponId = String(o.userCouponId);
-      pipeline.hset(key, fields).expire(key, STATUS_TTL_SECONDS);
+      let list = byCoupon.get(o.couponId);
+      if (!list) byCoupon.set(o.couponId, (list = []));
+      list.push(o);
     }
-    for (const [partition, offset] of watermarks) pipeline.eval(RAISE_WATERMARK, 1, redisKeys.watermark(partition), offset);
-    try {
-      const results = await pipeline.exec();
-      const failed = results?.find(([err]) => err);
-      if (failed) this.log.warn({ err: failed[0] }, 'some Redis status updates failed');
-    } catch (err) {
-      this.log.warn({ err }, 'Redis status update failed; the gateway falls back to the ledger');
+    const writes: Array<Promise<unknown>> = [...byCoupon.values()].map((list) => {
+      const pipeline = redis.pipeline();
+      for (const o of list) {
+        const key = redisKeys.status(o.couponId, o.userId);
+        const fields: Record<string, string> = { status: o.outcome, eventId: o.eventId };
+        if (o.reason !== null) fields.reason = o.reason;
+        if (o.userCouponId !== null) fields.userCouponId = String(o.userCouponId);
+        pipeline.hset(key, fields).expire(key, STATUS_TTL_SECONDS);
+      }
+      return pipeline.exec().then((results) => results?.find(([err]) => err)?.[0]);
+    });
+    for (const [partition, offset] of watermarks) writes.push(redis.eval(RAISE_WATERMARK, 1, redisKeys.watermark(partition), offset));
+    const settled = await Promise.allSettled(writes);
+    const failure = settled.find((r) => r.status === 'rejected' || r.value instanceof Error);
+    if (failure) {
+      this.log.warn({ err: failure.status === 'rejected' ? failure.reason : failure.value }, 'Redis status update failed; the gateway falls back to the ledger');
     }
   }
 }

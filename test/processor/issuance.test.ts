@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
+import { Redis } from 'ioredis';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
+import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { redisKeys } from '../../schemas/redis-keys.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, ledgerRows } from '../support/ledger.ts';
@@ -49,6 +52,19 @@ describe.each(['batch', 'single'] as const)('processor in %s mode', (mode) => {
     expect(outputs.rejected.filter((r) => mine.has(r.eventId))).toHaveLength(users - quantity);
     const results = await checkInvariants(db, [coupon], ids, outputs);
     expect(results.filter((r) => !r.held)).toEqual([]);
+
+    // After the commit, each user's status and the partition's watermark reach Redis.
+    const redis = new Redis(endpointsFromEnv().redisUrl);
+    try {
+      const winner = ledger.get(byOffset[0]!.eventId)!;
+      const loser = byOffset[byOffset.length - 1]!;
+      await eventually(async () => (await redis.hget(redisKeys.status(coupon, Number(winner.user_id)), 'status')) === 'ISSUED');
+      expect(await redis.hgetall(redisKeys.status(coupon, Number(winner.user_id)))).toMatchObject({ status: 'ISSUED', eventId: winner.event_id, userCouponId: winner.user_coupon_id });
+      await eventually(async () => (await redis.hget(redisKeys.status(coupon, loser.userId), 'reason')) === 'SOLD_OUT');
+      expect(Number(await redis.get(redisKeys.watermark(loser.partition)))).toBeGreaterThanOrEqual(loser.offset);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('rejects a second request of a user as ALREADY_ISSUED, within one batch and across batches', async () => {
