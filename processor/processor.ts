@@ -1,8 +1,9 @@
 /**
  * The consume-transform-produce loop and its lifecycle (Kafka Streams' stream thread; Karafka's
  * consume / revoked / shutdown steps):
- * - consume: librdkafka hands over up to `batchMaxRecords` records of one partition; the task
- *   commits them in one transaction (batch mode) or one transaction per record (single mode);
+ * - consume: librdkafka hands over up to 4 × `batchMaxRecords` records of one partition; they are
+ *   committed in transactions of at most `batchMaxRecords` (batch mode), each transaction's Kafka
+ *   commit overlapping the next one's Postgres work, or one record per transaction (single mode);
  * - transient failure: the transaction is aborted, we back off with jitter and throw, and the
  *   consumer rewinds to the first uncommitted record of the batch;
  * - revoked: the client defers giving partitions up until the running batch has returned, so the
@@ -18,6 +19,9 @@ import { backoffMs, FatalProcessorError, isFatalKafkaError, isTransient } from '
 import type { IssuanceTask } from './task.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 
+/** Units (transactions) per handed-over batch in batch mode. */
+const FETCH_UNITS = 4;
+
 export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka {
   return new KafkaJS.Kafka({ kafkaJS: { brokers: config.kafkaBrokers.split(','), logger: kafkaLogger(log), logLevel: KafkaJS.logLevel.WARN } });
 }
@@ -25,7 +29,8 @@ export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka
 export function createConsumer(kafka: KafkaJS.Kafka, config: ProcessorConfig): KafkaJS.Consumer {
   return kafka.consumer({
     kafkaJS: { groupId: config.groupId, autoCommit: false, fromBeginning: true, readUncommitted: false },
-    'js.consumer.max.batch.size': config.batchMaxRecords,
+    // Hand over several transactions' worth at once, so one unit's commit overlaps the next one's Postgres work.
+    'js.consumer.max.batch.size': config.mode === 'batch' ? config.batchMaxRecords * FETCH_UNITS : 1,
     'fetch.wait.max.ms': config.batchMaxWaitMs,
     'partition.assignment.strategy': 'cooperative-sticky',
     'group.instance.id': config.groupInstanceId,
@@ -67,31 +72,47 @@ export class ProcessingLoop {
       eachBatch: async ({ batch, resolveOffset }) => {
         if (this.failed) throw new FatalProcessorError('processor has failed; not processing');
         const records = batch.messages.map((m) => toSource(batch.topic, batch.partition, m));
-        const units = this.config.mode === 'batch' ? [records] : records.map((r) => [r]);
-        for (const unit of units) {
-          await this.commitWithRetry(unit);
-          resolveOffset(String(unit[unit.length - 1]!.offset));
-        }
+        const size = this.config.mode === 'batch' ? this.config.batchMaxRecords : 1;
+        const units: SourceRecord[][] = [];
+        for (let i = 0; i < records.length; i += size) units.push(records.slice(i, i + size));
+        await this.runPipelined(units, (offset) => resolveOffset(String(offset)));
       },
     });
   }
 
-  private async commitWithRetry(unit: SourceRecord[]): Promise<void> {
+  /**
+   * Runs units in order, overlapping unit n's Kafka commit with unit n+1's Postgres work (which is
+   * idempotent, so it is harmless if unit n's transaction then fails). Offsets are resolved only
+   * for committed units: after a failure the consumer rewinds to the first uncommitted record.
+   */
+  private async runPipelined(units: SourceRecord[][], resolve: (offset: number) => void): Promise<void> {
+    let committing: Promise<void> | undefined;
     try {
-      await this.task.commitUnit(unit);
+      for (const unit of units) {
+        const prepared = await this.task.prepare(unit);
+        await committing;
+        committing = this.task.commit(prepared).then(() => resolve(prepared.records[prepared.records.length - 1]!.offset));
+      }
+      await committing;
       this.attempts = 0;
     } catch (err) {
-      if (isFatalKafkaError(err) || !isTransient(err)) {
-        this.failed = true;
-        this.onFatal(err as Error);
-        throw err;
-      }
-      const wait = backoffMs(this.attempts++);
-      this.metrics.retries.inc();
-      this.log.warn({ err, attempt: this.attempts, retryInMs: wait, partition: unit[0]!.partition, offset: unit[0]!.offset }, 'transient failure; rewinding to the last committed offset');
-      await new Promise((r) => setTimeout(r, wait));
+      // Never leave a transaction in flight behind a failure.
+      await committing?.catch(() => undefined);
+      await this.onFailure(err, units[0]![0]!);
       throw err;
     }
+  }
+
+  private async onFailure(err: unknown, first: SourceRecord): Promise<void> {
+    if (isFatalKafkaError(err) || !isTransient(err)) {
+      this.failed = true;
+      this.onFatal(err as Error);
+      return;
+    }
+    const wait = backoffMs(this.attempts++);
+    this.metrics.retries.inc();
+    this.log.warn({ err, attempt: this.attempts, retryInMs: wait, partition: first.partition, offset: first.offset }, 'transient failure; rewinding to the last committed offset');
+    await new Promise((r) => setTimeout(r, wait));
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * One unit of exactly-once work: decode → plan → Postgres → collect outputs → one Kafka
- * transaction with the outputs and the consumed offsets → Redis statuses. Kafka Streams' "task":
- * the loop (processor.ts) feeds it records of one partition and owns retries.
+ * One unit of exactly-once work, in two halves: prepare (decode → plan → Postgres → collect
+ * outputs) and commit (one Kafka transaction with the outputs and the consumed offsets → Redis
+ * statuses). Kafka Streams' "task": the loop (processor.ts) feeds it records of one partition,
+ * overlaps one unit's commit with the next unit's prepare, and owns retries.
  */
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type pg from 'pg';
@@ -29,22 +30,35 @@ export interface TaskDeps {
   log: Logger;
 }
 
+/** A unit decided in Postgres, waiting for its Kafka transaction. */
+export interface PreparedUnit {
+  records: SourceRecord[];
+  collected: CollectedBatch;
+}
+
 export class IssuanceTask {
   constructor(private readonly deps: TaskDeps) {}
 
-  /** Processes and commits `records` (one partition, offset order) in one transaction. */
-  async commitUnit(records: SourceRecord[]): Promise<void> {
+  /**
+   * Postgres half of a unit: decode, plan, decide (committed in Postgres, idempotent). Safe to run
+   * while the previous unit's Kafka transaction is still committing.
+   */
+  async prepare(records: SourceRecord[]): Promise<PreparedUnit> {
     const { metrics } = this.deps;
     const now = Date.now();
     const decoded = await metrics.time('decode', () => Promise.all(records.map((r) => decodeRecord(this.deps.serde, r, now))));
     const plan = planBatch(decoded);
     const outcomes = await this.decideIsolatingPoison(plan);
-    const collected = collectOutputs(plan, outcomes, now);
-    await this.produceAndCommit(records, collected);
-    const last = records[records.length - 1]!;
+    return { records, collected: collectOutputs(plan, outcomes, now) };
+  }
+
+  /** Kafka half: one transaction with the unit's output records and its consumed offsets. */
+  async commit(unit: PreparedUnit): Promise<void> {
+    await this.produceAndCommit(unit.records, unit.collected);
+    const last = unit.records[unit.records.length - 1]!;
     // Not awaited: statuses are best effort and must not hold up the next transaction.
-    void this.deps.statuses.publish(collected.emitted, new Map([[last.partition, last.offset]]));
-    this.record(collected, records.length);
+    void this.deps.statuses.publish(unit.collected.emitted, new Map([[last.partition, last.offset]]));
+    this.record(unit.collected, unit.records.length);
   }
 
   private async decideIsolatingPoison(plan: BatchPlan): Promise<LedgerOutcome[]> {

@@ -1,25 +1,25 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
+import { topicEnds, type Offsets } from './read-committed.ts';
 
 /**
- * Commits the end offset of every partition of `topic` for `groupId`, like
- * `kafka-consumer-groups --reset-offsets --to-latest`: the group then starts with the records
- * produced after this call. The group must have no active members.
+ * Commits `offsets` (per partition of `topic`) as the position of `groupId`, like
+ * `kafka-consumer-groups --reset-offsets`: the group then starts there. The group must have no
+ * active members.
  */
-export async function resetGroupToEnd(brokers: string, groupId: string, topic: string): Promise<Map<number, number>> {
+export async function resetGroupOffsets(brokers: string, groupId: string, topic: string, offsets: Offsets): Promise<void> {
   const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': groupId, 'enable.auto.commit': false }, {});
   await promisify<void>((cb) => consumer.connect({}, (err) => cb(err)))();
   try {
-    const metadata = await promisify<Kafka.Metadata>((cb) => consumer.getMetadata({ topic, timeout: 10_000 }, cb))();
-    const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.map((p) => p.id) ?? [];
-    const ends = new Map<number, number>();
-    for (const partition of partitions) {
-      const w = await promisify<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(topic, partition, 10_000, cb))();
-      ends.set(partition, w.highOffset);
-    }
-    consumer.commitSync([...ends].map(([partition, offset]) => ({ topic, partition, offset })));
-    return ends;
+    consumer.commitSync([...offsets].map(([partition, offset]) => ({ topic, partition, offset })));
   } finally {
     await promisify<void>((cb) => consumer.disconnect(() => cb(null)))();
   }
+}
+
+/** Resets the group to the current end of `topic` (`--to-latest`): it sees only what comes next. */
+export async function resetGroupToEnd(brokers: string, groupId: string, topic: string): Promise<Offsets> {
+  const ends = await topicEnds(topic, brokers);
+  await resetGroupOffsets(brokers, groupId, topic, ends);
+  return ends;
 }
