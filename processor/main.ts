@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       process.exit(exitCode);
     })());
 
-  const task = new IssuanceTask({ mode: config.mode, serde, pool, producer, consumer, statuses: new StatusPublisher(redis, log), metrics, log });
+  const task = new IssuanceTask({ mode: config.mode, serde, pool, producer, consumer, statuses: new StatusPublisher(redis, log), metrics, log, abortDeadlineMs: config.transactionTimeoutMs });
   const loop = new ProcessingLoop(consumer, task, config, log, metrics, (err) => {
     log.fatal({ err }, 'fatal processing error; exiting so a supervisor restarts a fresh instance');
     void shutdown(1);

@@ -12,7 +12,7 @@ import { TOPICS, type TopicName } from '../schemas/topics.ts';
 import type { ProcessorMode } from './config.ts';
 import { decodeRecord, type SourceRecord } from './decode.ts';
 import { collectOutputs, type CollectedBatch, type OutputRecord } from './emit.ts';
-import { FatalProcessorError, isTransient } from './errors.ts';
+import { backoffMs, FatalProcessorError, isFatalKafkaError, isTransient } from './errors.ts';
 import { applyBatch, type LedgerOutcome } from './ledger.ts';
 import { applyOne } from './ledger-single.ts';
 import type { ProcessorMetrics } from './metrics.ts';
@@ -28,6 +28,8 @@ export interface TaskDeps {
   statuses: StatusPublisher;
   metrics: ProcessorMetrics;
   log: Logger;
+  /** How long a failed abort is retried before the producer is given up (the transaction timeout). */
+  abortDeadlineMs: number;
 }
 
 /** A unit decided in Postgres, waiting for its Kafka transaction. */
@@ -124,15 +126,31 @@ export class IssuanceTask {
       await metrics.time('commit', () => transaction.commit());
     } catch (err) {
       metrics.transactions.inc({ result: 'aborted' });
-      try {
-        await transaction.abort();
-      } catch (abortErr) {
-        // A transaction that cannot be aborted leaves the producer unusable (fenced, or stuck).
-        throw new FatalProcessorError(`transaction could not be aborted after: ${(err as Error).message}`, { cause: abortErr });
-      }
+      await this.abort(transaction, err);
       throw err;
     }
     metrics.transactions.inc({ result: 'committed' });
+  }
+
+  /**
+   * Aborts, retrying while the broker is unreachable (librdkafka allows retrying a timed-out
+   * abort). A fenced producer, or one that cannot abort for the length of a transaction timeout,
+   * cannot go on: that is fatal.
+   */
+  private async abort(transaction: KafkaJS.Transaction, cause: unknown): Promise<void> {
+    const deadline = Date.now() + this.deps.abortDeadlineMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await transaction.abort();
+        return;
+      } catch (abortErr) {
+        if (isFatalKafkaError(abortErr) || Date.now() > deadline) {
+          throw new FatalProcessorError(`transaction could not be aborted after: ${(cause as Error).message}`, { cause: abortErr });
+        }
+        this.deps.log.warn({ err: abortErr, attempt }, 'abort failed; retrying');
+        await new Promise((r) => setTimeout(r, backoffMs(attempt)));
+      }
+    }
   }
 
   private record(collected: CollectedBatch, size: number): void {
