@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { CouponIssueRequested } from '../schemas/contracts.ts';
 import { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
+import { kafkaLogger } from '../schemas/kafka-logger.ts';
 
 export interface RequestProducerOptions {
   brokers: string;
@@ -32,19 +33,6 @@ export class ProduceError extends Error {
     super(message, options);
     this.name = 'ProduceError';
   }
-}
-
-/** librdkafka's log lines, through the gateway's logger. */
-function kafkaLogger(log: Logger): KafkaJS.Logger {
-  const adapter: KafkaJS.Logger = {
-    info: (message, extra) => log.info(extra ?? {}, message),
-    warn: (message, extra) => log.warn(extra ?? {}, message),
-    error: (message, extra) => log.error(extra ?? {}, message),
-    debug: (message, extra) => log.debug(extra ?? {}, message),
-    namespace: () => adapter,
-    setLogLevel: () => undefined,
-  };
-  return adapter;
 }
 
 export class RequestProducer {

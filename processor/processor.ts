@@ -12,6 +12,7 @@
  */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
+import { kafkaLogger } from '../schemas/kafka-logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { ProcessorConfig } from './config.ts';
 import type { SourceRecord } from './decode.ts';
@@ -23,7 +24,9 @@ import type { ProcessorMetrics } from './metrics.ts';
 const FETCH_UNITS = 4;
 
 export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka {
-  return new KafkaJS.Kafka({ kafkaJS: { brokers: config.kafkaBrokers.split(','), logger: kafkaLogger(log), logLevel: KafkaJS.logLevel.WARN } });
+  return new KafkaJS.Kafka({
+    kafkaJS: { brokers: config.kafkaBrokers.split(','), logger: kafkaLogger(log.child({ component: 'kafka' }, { level: 'warn' })), logLevel: KafkaJS.logLevel.WARN },
+  });
 }
 
 export function createConsumer(kafka: KafkaJS.Kafka, config: ProcessorConfig): KafkaJS.Consumer {
@@ -121,17 +124,4 @@ function toSource(topic: string, partition: number, m: KafkaJS.KafkaMessage): So
     (Array.isArray(v) ? v : [v]).map((value) => ({ key, value: value === undefined ? null : Buffer.isBuffer(value) ? value : Buffer.from(String(value)) })),
   );
   return { topic, partition, offset: Number(m.offset), key: m.key ?? null, value: m.value ?? null, headers };
-}
-
-function kafkaLogger(log: Logger): KafkaJS.Logger {
-  const child = log.child({ component: 'kafka' }, { level: 'warn' });
-  const logger: KafkaJS.Logger = {
-    info: (msg, extra) => child.info(extra ?? {}, msg),
-    warn: (msg, extra) => child.warn(extra ?? {}, msg),
-    error: (msg, extra) => child.error(extra ?? {}, msg),
-    debug: (msg, extra) => child.debug(extra ?? {}, msg),
-    namespace: () => logger,
-    setLogLevel: () => undefined,
-  };
-  return logger;
 }

@@ -3,12 +3,9 @@ import type pg from 'pg';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { eventually } from '../support/eventually.ts';
-import { allDecided } from '../support/ledger.ts';
+import { allDecided, decidedCount } from '../support/ledger.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { createCoupon, pool, request, RequestProducer, type ProducedRequest } from '../support/requests.ts';
-
-const decidedCount = async (db: pg.Pool, ids: string[]): Promise<number> =>
-  Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE event_id = ANY($1::uuid[])', [ids])).rows[0]!.n);
 
 describe('processor under kill -9', () => {
   let db: pg.Pool;

@@ -4,13 +4,10 @@ import { checkInvariants } from '../../ops/verify/invariants.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { endpointsFromEnv } from '../../schemas/endpoints.ts';
 import { eventually } from '../support/eventually.ts';
-import { allDecided } from '../support/ledger.ts';
+import { allDecided, decidedCount } from '../support/ledger.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
-
-const decidedCount = async (db: pg.Pool, ids: string[]): Promise<number> =>
-  Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE event_id = ANY($1::uuid[])', [ids])).rows[0]!.n);
 
 const counter = (metrics: string, name: string, labels: string): number => {
   const series = labels ? `${name}{${labels}}` : name;

@@ -16,8 +16,13 @@ export async function ledgerRows(db: pg.Pool, eventIds: string[]): Promise<Map<s
   return new Map(rows.map((r) => [r.event_id, r]));
 }
 
-/** Polls until every event id has a ledger row. */
+/** True once every event id has a ledger row. */
 export async function allDecided(db: pg.Pool, eventIds: string[]): Promise<boolean> {
+  return (await decidedCount(db, eventIds)) === eventIds.length;
+}
+
+/** How many of `eventIds` have a ledger row (progress of a run). */
+export async function decidedCount(db: pg.Pool, eventIds: string[]): Promise<number> {
   const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE event_id = ANY($1::uuid[])', [eventIds]);
-  return Number(rows[0]!.n) === eventIds.length;
+  return Number(rows[0]!.n);
 }
