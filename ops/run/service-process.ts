@@ -14,6 +14,12 @@ export type ServiceName = 'gateway' | 'processor';
 
 const ENTRY: Record<ServiceName, string> = { gateway: 'gateway/main.ts', processor: 'processor/main.ts' };
 
+/** Services started by this process; none may outlive it (a test that times out, a Ctrl-C). */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -52,7 +58,13 @@ export class ServiceProcess {
       env: { ...process.env, ...opts.env },
     });
     fs.closeSync(out);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ? null : code)));
+    running.add(child);
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code, signal) => {
+        running.delete(child);
+        resolve(signal ? null : code);
+      }),
+    );
     return new ServiceProcess(service, child, opts.port, exited, logFile);
   }
 
