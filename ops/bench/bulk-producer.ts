@@ -1,0 +1,75 @@
+/**
+ * Producing many records as fast as librdkafka allows (its native API: one produce() call per
+ * record into the client's queue, delivery reports counted as they come back), with the
+ * durability the services use: idempotent, acks=all, lz4.
+ */
+import Kafka from '@confluentinc/kafka-javascript';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { BenchError } from './context.ts';
+
+export interface KeyedValue {
+  key: string;
+  value: Buffer;
+}
+
+const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
+const MESSAGE_TIMEOUT_MS = 60_000;
+
+export class BulkProducer {
+  private constructor(private readonly producer: Kafka.Producer) {}
+
+  static async connect(brokers: string): Promise<BulkProducer> {
+    const producer = new Kafka.Producer({
+      'metadata.broker.list': brokers,
+      'enable.idempotence': true,
+      acks: -1,
+      'compression.codec': 'lz4',
+      'linger.ms': 5,
+      'queue.buffering.max.messages': 1_000_000,
+      'message.timeout.ms': MESSAGE_TIMEOUT_MS,
+      dr_cb: true,
+    });
+    await promisify<void>((cb) => producer.connect({}, (err) => cb(err)))();
+    producer.setPollInterval(5);
+    return new BulkProducer(producer);
+  }
+
+  /** Produces every record (in order per key) and resolves once all are acknowledged; returns the elapsed ms. */
+  async produceAll(topic: string, records: readonly KeyedValue[]): Promise<number> {
+    const started = performance.now();
+    let acknowledged = 0;
+    let failure: Error | undefined;
+    let settle: () => void = () => undefined;
+    const allAcknowledged = new Promise<void>((resolve) => (settle = resolve));
+    const onReport = (err: Kafka.LibrdKafkaError | null): void => {
+      if (err) failure ??= new BenchError(`delivery to ${topic} failed: ${err.message}`);
+      if (++acknowledged === records.length) settle();
+    };
+    this.producer.on('delivery-report', onReport);
+    try {
+      if (records.length === 0) settle();
+      const deadline = Date.now() + MESSAGE_TIMEOUT_MS;
+      for (let i = 0; i < records.length; ) {
+        try {
+          this.producer.produce(topic, null, records[i]!.value, records[i]!.key);
+          i++;
+        } catch (err) {
+          if ((err as Kafka.LibrdKafkaError).code !== QUEUE_FULL || Date.now() > deadline) throw err;
+          // The client's queue is full: let the poll timer hand back delivery reports first.
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      }
+      // Every record ends in a report (success, or failure after message.timeout.ms), so this settles.
+      await allAcknowledged;
+      if (failure) throw failure;
+      return performance.now() - started;
+    } finally {
+      this.producer.removeListener('delivery-report', onReport);
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    await promisify<void>((cb) => this.producer.disconnect(() => cb(null)))();
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { machineTicks, microsPerUnit, roleOf, statTicks, usageBetween, type CpuSnapshot } from './cpu.ts';
+
+describe('statTicks', () => {
+  it('adds utime and stime, even when the command name holds spaces and parentheses', () => {
+    const stat = '1234 (node (worker) x) S 1 1234 1234 0 -1 4194560 5000 0 0 0 250 75 0 0 20 0 11 0 100 0 0';
+    expect(statTicks(stat)).toBe(325);
+  });
+});
+
+describe('machineTicks', () => {
+  it('counts idle and iowait as not busy', () => {
+    expect(machineTicks('cpu  100 10 50 800 40 5 5 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n')).toEqual({ busy: 170, total: 1010 });
+  });
+});
+
+describe('roleOf', () => {
+  const known = new Map([[42, 'processor']]);
+  it('names the processes of the stack and the bench', () => {
+    expect(roleOf(42, '/usr/bin/node\0--import\0tsx\0processor/main.ts\0', known)).toBe('processor');
+    expect(roleOf(7, 'java\0-cp\0libs/*\0kafka.Kafka\0server.properties\0', known)).toBe('kafka');
+    expect(roleOf(8, 'java\0-jar\0/x/quarkus-run.jar\0', known)).toBe('registry');
+    expect(roleOf(9, 'postgres: coupon coupon 127.0.0.1(5000) idle', known)).toBe('postgres');
+    expect(roleOf(10, '/usr/lib/postgresql/15/bin/postgres\0-D\0data\0', known)).toBe('postgres');
+    expect(roleOf(11, 'redis-server 127.0.0.1:16379', known)).toBe('redis');
+  });
+
+  it('tells services someone else started apart from the rest', () => {
+    expect(roleOf(12, '/usr/bin/node\0--import\0tsx\0processor/main.ts\0', known)).toBe('foreign-processor');
+    expect(roleOf(13, 'node\0tsx\0gateway/main.ts\0', known)).toBe('foreign-gateway');
+    expect(roleOf(14, 'node\0vitest\0', known)).toBe('other');
+    expect(roleOf(15, '', known)).toBe('other');
+  });
+});
+
+describe('usageBetween', () => {
+  it('turns tick deltas into cores busy per role', () => {
+    const before: CpuSnapshot = {
+      at: 0,
+      processes: [
+        { pid: 1, group: 'postgres', ticks: 100 },
+        { pid: 2, group: 'processor', ticks: 50 },
+        { pid: 2, group: 'processor:main', ticks: 40 },
+      ],
+      machineBusy: 1000,
+      machineTotal: 2000,
+    };
+    const after: CpuSnapshot = {
+      at: 2000,
+      processes: [
+        { pid: 1, group: 'postgres', ticks: 200 },
+        { pid: 2, group: 'processor', ticks: 250 },
+        { pid: 2, group: 'processor:main', ticks: 200 },
+        { pid: 3, group: 'postgres', ticks: 60 }, // a backend that started in between
+      ],
+      machineBusy: 1300,
+      machineTotal: 2400,
+    };
+    expect(usageBetween(before, after, 100, 2)).toEqual({
+      wall_s: 2,
+      machine: 1.5,
+      cores: 2,
+      by_role: { processor: 1, 'processor:main': 0.8, postgres: 0.8 },
+      cpu_s: { processor: 2, 'processor:main': 1.6, postgres: 1.6 },
+    });
+  });
+});
+
+describe('microsPerUnit', () => {
+  it('spreads the CPU time of each role over the units of work', () => {
+    const usage = { wall_s: 10, machine: 1.5, cores: 2, by_role: { gateway: 0.5, redis: 0.1, registry: 0 }, cpu_s: { gateway: 5, redis: 1, registry: 0.01 } };
+    expect(microsPerUnit(usage, 50_000)).toEqual({ gateway: 100, redis: 20 });
+  });
+
+  it('is empty without a usage or units', () => {
+    expect(microsPerUnit(undefined, 10)).toEqual({});
+    expect(microsPerUnit({ wall_s: 1, machine: 1, cores: 2, by_role: { a: 1 }, cpu_s: { a: 1 } }, 0)).toEqual({});
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * Who used the CPU during a scenario: per-process CPU time from /proc (Linux), grouped by role
+ * (the bench's own load generator, the services it started, Postgres, Kafka, the registry, Redis,
+ * everything else), as cores busy over the scenario's wall time (1.00 = one core saturated). The
+ * main thread of each Node process is reported on its own ("processor:main"): a JavaScript-bound
+ * service saturates that one thread long before the machine.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+
+export const FOREIGN_PROCESSOR = 'foreign-processor';
+
+/** The roles of the processes this bench starts itself, by pid. */
+export type KnownProcesses = ReadonlyMap<number, string>;
+
+export interface ProcessTicks {
+  pid: number;
+  group: string;
+  ticks: number;
+}
+
+export interface CpuSnapshot {
+  at: number;
+  processes: ProcessTicks[];
+  /** /proc/stat totals over all cores, in ticks. */
+  machineBusy: number;
+  machineTotal: number;
+}
+
+export interface CpuUsage {
+  wall_s: number;
+  /** Cores busy on the whole machine (at most the core count). */
+  machine: number;
+  cores: number;
+  /** Cores busy per role, largest first. */
+  by_role: Record<string, number>;
+  /** CPU seconds per role (what by_role is computed from, at the clock tick's resolution). */
+  cpu_s: Record<string, number>;
+}
+
+/** utime + stime of a /proc/<pid>/stat line (fields 14 and 15, counted after the command's closing parenthesis). */
+export function statTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/** busy and total ticks from the aggregate "cpu" line of /proc/stat. */
+export function machineTicks(procStat: string): { busy: number; total: number } {
+  const line = procStat.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) throw new Error('/proc/stat has no aggregate cpu line');
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = user! + nice! + system! + irq! + softirq! + (steal ?? 0);
+  return { busy, total: busy + idle! + iowait! };
+}
+
+/** The role of a process from its command line (NUL-separated, as in /proc/<pid>/cmdline). */
+export function roleOf(pid: number, cmdline: string, known: KnownProcesses): string {
+  const role = known.get(pid);
+  if (role) return role;
+  if (cmdline.includes('kafka.Kafka')) return 'kafka';
+  if (cmdline.includes('quarkus-run.jar')) return 'registry';
+  if (/^postgres[:\0 ]|\/postgres\0/.test(cmdline)) return 'postgres';
+  if (cmdline.startsWith('redis-server')) return 'redis';
+  // Someone else's services on the same stack: they compete for the CPU and, for processors, for
+  // the same requests topic (a second group processing the bench's records emits second outputs).
+  if (cmdline.includes('processor/main.ts')) return FOREIGN_PROCESSOR;
+  if (cmdline.includes('gateway/main.ts')) return 'foreign-gateway';
+  return 'other';
+}
+
+/** Cores busy per role between two snapshots; processes that started in between count from zero. */
+export function usageBetween(before: CpuSnapshot, after: CpuSnapshot, ticksPerSecond: number, cores: number): CpuUsage {
+  const wall = (after.at - before.at) / 1000;
+  const earlier = new Map(before.processes.map((p) => [`${p.pid}/${p.group}`, p.ticks]));
+  const byRole = new Map<string, number>();
+  for (const p of after.processes) {
+    const delta = p.ticks - (earlier.get(`${p.pid}/${p.group}`) ?? 0);
+    if (delta > 0) byRole.set(p.group, (byRole.get(p.group) ?? 0) + delta);
+  }
+  const busyShare = (after.machineBusy - before.machineBusy) / Math.max(1, after.machineTotal - before.machineTotal);
+  const round = (n: number): number => Math.round(n * 100) / 100;
+  const sorted = [...byRole].sort((a, b) => b[1] - a[1]);
+  return {
+    wall_s: round(wall),
+    machine: round(busyShare * cores),
+    cores,
+    by_role: Object.fromEntries(sorted.map(([role, ticks]) => [role, round(ticks / ticksPerSecond / wall)])),
+    cpu_s: Object.fromEntries(sorted.map(([role, ticks]) => [role, round(ticks / ticksPerSecond)])),
+  };
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return ''; // the process exited between listing and reading
+  }
+}
+
+/** Samples /proc; on systems without it, `take` returns undefined and no usage is reported. */
+export class CpuSampler {
+  private readonly known = new Map<number, string>();
+  private readonly ticksPerSecond: number;
+  readonly available = fs.existsSync('/proc/stat');
+
+  constructor() {
+    this.known.set(process.pid, 'bench');
+    this.ticksPerSecond = this.available ? Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100 : 100;
+  }
+
+  /** Names a child process (a service this bench started) so its CPU is reported under `role`. */
+  track(pid: number | undefined, role: string): void {
+    if (pid !== undefined) this.known.set(pid, role);
+  }
+
+  take(): CpuSnapshot | undefined {
+    if (!this.available) return undefined;
+    const processes: ProcessTicks[] = [];
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      const stat = readOrEmpty(`/proc/${pid}/stat`);
+      if (!stat) continue;
+      const group = roleOf(pid, readOrEmpty(`/proc/${pid}/cmdline`), this.known);
+      processes.push({ pid, group, ticks: statTicks(stat) });
+      if (this.known.has(pid)) {
+        const main = readOrEmpty(`/proc/${pid}/task/${pid}/stat`);
+        if (main) processes.push({ pid, group: `${group}:main`, ticks: statTicks(main) });
+      }
+    }
+    const machine = machineTicks(fs.readFileSync('/proc/stat', 'utf8'));
+    return { at: Date.now(), processes, machineBusy: machine.busy, machineTotal: machine.total };
+  }
+
+  usage(before: CpuSnapshot | undefined, after: CpuSnapshot | undefined): CpuUsage | undefined {
+    return before && after ? usageBetween(before, after, this.ticksPerSecond, os.cpus().length) : undefined;
+  }
+}
+
+/** CPU microseconds per unit of work (a record, a request) for every role of a phase that used any. */
+export function microsPerUnit(usage: CpuUsage | undefined, units: number): Record<string, number> {
+  if (!usage || units <= 0) return {};
+  const micros = Object.entries(usage.cpu_s).map(([role, seconds]) => [role, Math.round((seconds * 1e6) / units)] as const);
+  return Object.fromEntries(micros.filter(([, us]) => us > 0));
+}

@@ -1,0 +1,84 @@
+/**
+ * End-to-end latency at a steady offered rate: requests for a coupon that never sells out are
+ * sent open-loop at `rate` per second while a processor runs, first for RAMP_S (not counted: the
+ * pipeline settles into the rate), then for `seconds`; for every request of that window that was
+ * accepted, the time from its requestedAt (stamped by the gateway on arrival) to its coupon-issued
+ * record becoming visible to a read_committed consumer.
+ */
+import { TOPICS } from '../../schemas/topics.ts';
+import { outputEnds } from '../verify/outputs.ts';
+import { CommittedTail } from './committed-tail.ts';
+import { BenchError, type BenchContext } from './context.ts';
+import { pacedLoad } from './paced-load.ts';
+import type { E2eResult } from './report.ts';
+import { meanBetween, meanMsBetween } from './prometheus-text.ts';
+import { createCoupon, eventIdOf, scrape, UNLIMITED, withPipeline } from './services.ts';
+import { percentile, round } from './stats.ts';
+import { verifyScenario } from './verify.ts';
+
+const RAMP_S = 3;
+
+export async function measureE2e(ctx: BenchContext, rate: number, seconds: number): Promise<E2eResult> {
+  const since = await outputEnds();
+  const run = await withPipeline(ctx, 'e2e', async ({ gateway, processor, warm }) => {
+    const couponId = await createCoupon(gateway, `bench e2e ${ctx.runId}`, UNLIMITED);
+    const tail = await CommittedTail.open(ctx, await outputEnds());
+    try {
+      ctx.progress('e2e', `${rate} req/s for ${seconds} s on coupon ${couponId}`);
+      const before = await Promise.all([scrape(gateway.service), scrape(processor.service)]);
+      const load = await ctx.measureCpu('e2e', async () => {
+        const load = await pacedLoad({ baseUrl: gateway.service.url, path: `/api/coupons/${couponId}/issue`, rate, seconds: RAMP_S + seconds, body: (n) => `{"userId":${n}}` });
+        await tail.waitFor(load.answers.filter((a) => a.status === 202).map((a) => eventIdOf(a.body)), 60_000);
+        return load;
+      });
+      const [gatewayAfter, processorAfter] = await Promise.all([scrape(gateway.service), scrape(processor.service)]);
+      const accepted = load.answers.filter((a) => a.status === 202).map((a) => ({ ...a, eventId: eventIdOf(a.body) }));
+      const windowStart = load.startedAt + RAMP_S * 1000;
+      const measured = accepted.filter((a) => a.sentAt >= windowStart);
+      if (measured.length === 0) throw new BenchError(`no request was accepted (${load.errors} errors)`);
+      const e2e: number[] = [];
+      const fromSend: number[] = [];
+      for (const a of measured) {
+        const seen = tail.seen.get(a.eventId)!;
+        if (seen.topic !== TOPICS.issued || seen.requestedAt === null) throw new BenchError(`request ${a.eventId} ended on ${seen.topic}, not ${TOPICS.issued}`);
+        e2e.push(seen.at - seen.requestedAt);
+        fromSend.push(seen.at - a.sentAt);
+      }
+      const lastSent = measured.reduce((m, a) => Math.max(m, a.sentAt), windowStart);
+      return {
+        couponId,
+        warm,
+        ids: accepted.map((a) => a.eventId),
+        e2e,
+        fromSend,
+        acceptMs: measured.map((a) => a.answeredAt - a.sentAt),
+        achievedRate: measured.length / Math.max(1, (lastSent - windowStart) / 1000),
+        gatewayStages: meanMsBetween(before[0], gatewayAfter, 'coupon_gateway_stage_duration_seconds', 'stage'),
+        processorStages: meanMsBetween(before[1], processorAfter, 'coupon_processor_stage_duration_seconds', 'stage'),
+        batchSize: meanBetween(before[1], processorAfter, 'coupon_processor_batch_size') ?? 0,
+      };
+    } finally {
+      await tail.close();
+    }
+  });
+  await verifyScenario(ctx, 'e2e', [run.warm.couponId, run.couponId], [...run.warm.eventIds, ...run.ids], since);
+  const result: E2eResult = {
+    rate_per_s: rate,
+    seconds,
+    ramp_s: RAMP_S,
+    achieved_rate_per_s: round(run.achievedRate),
+    accepted: run.e2e.length,
+    p50_ms: percentile(run.e2e, 0.5),
+    p99_ms: percentile(run.e2e, 0.99),
+    max_ms: percentile(run.e2e, 1),
+    sent_p50_ms: percentile(run.fromSend, 0.5),
+    sent_p99_ms: percentile(run.fromSend, 0.99),
+    accept_p50_ms: percentile(run.acceptMs, 0.5),
+    accept_p99_ms: percentile(run.acceptMs, 0.99),
+    gateway_stage_mean_ms: run.gatewayStages,
+    processor_stage_mean_ms: run.processorStages,
+    processor_mean_batch_size: round(run.batchSize),
+  };
+  ctx.progress('e2e', `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`);
+  return result;
+}

@@ -1,0 +1,115 @@
+/** The bench's command line (node:util parseArgs), parsed and validated into BenchOptions. */
+import { parseArgs } from 'node:util';
+import { SCENARIOS, type ScenarioName } from './report.ts';
+
+export interface BenchOptions {
+  out: string | undefined;
+  only: ScenarioName[];
+  limitRecords: number;
+  records: number;
+  singleRecords: number;
+  burstUsers: number;
+  burstQuantity: number;
+  burstConnections: number;
+  gatewaySeconds: number;
+  gatewayConcurrency: number;
+  e2eRate: number;
+  e2eSeconds: number;
+}
+
+export const DEFAULTS: Omit<BenchOptions, 'out' | 'only'> = {
+  limitRecords: 500_000,
+  records: 200_000,
+  singleRecords: 2_500,
+  burstUsers: 10_000,
+  burstQuantity: 1_000,
+  burstConnections: 1_000,
+  gatewaySeconds: 20,
+  gatewayConcurrency: 100,
+  e2eRate: 1_000,
+  e2eSeconds: 10,
+};
+
+export const HELP = `Usage: npm run bench -- [--out FILE] [options]
+
+Runs the benchmarks against the running stack (npm run stack:up), prints a table and, with --out,
+writes the result as JSON. Every processor run uses a fresh consumer group set to the end of the
+requests topic before its input is produced; I1-I4 are checked after every scenario.
+
+Scenarios (in this order): limits, processor, burst, gateway, e2e
+  --only LIST               comma-separated subset, e.g. --only limits,processor
+  --out FILE                write the JSON result to FILE (bench-*.json is git-ignored)
+
+Sizes
+  --limit-records N         rows COPYed / records produced and consumed for the limits (${DEFAULTS.limitRecords})
+  --records N               requests drained by the processor in batch mode (${DEFAULTS.records})
+  --single-records N        requests drained in single mode (${DEFAULTS.singleRecords})
+  --burst-users N           distinct users of the flash sale (${DEFAULTS.burstUsers})
+  --burst-quantity N        the flash sale coupon's quantity (${DEFAULTS.burstQuantity})
+  --burst-connections N     HTTP connections the burst is sent over, at most the users (${DEFAULTS.burstConnections})
+  --gateway-seconds N       length of the gateway load (${DEFAULTS.gatewaySeconds})
+  --gateway-concurrency N   connections of the gateway load (${DEFAULTS.gatewayConcurrency})
+  --e2e-rate N              offered requests per second of the end-to-end run (${DEFAULTS.e2eRate})
+  --e2e-seconds N           length of the end-to-end run (${DEFAULTS.e2eSeconds})
+
+  -h, --help                this text
+
+Exit status: 0 when every invariant held (missed targets are reported, not failures),
+2 when an invariant was violated, 1 when the bench itself failed.`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const SIZE_FLAGS = {
+  'limit-records': 'limitRecords',
+  records: 'records',
+  'single-records': 'singleRecords',
+  'burst-users': 'burstUsers',
+  'burst-quantity': 'burstQuantity',
+  'burst-connections': 'burstConnections',
+  'gateway-seconds': 'gatewaySeconds',
+  'gateway-concurrency': 'gatewayConcurrency',
+  'e2e-rate': 'e2eRate',
+  'e2e-seconds': 'e2eSeconds',
+} as const satisfies Record<string, keyof typeof DEFAULTS>;
+
+/** The options, or 'help' when help was asked for. Throws UsageError for bad input. */
+export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        out: { type: 'string' },
+        only: { type: 'string' },
+        ...Object.fromEntries(Object.keys(SIZE_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+      },
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message, { cause: err });
+  }
+  if (values.help) return 'help';
+
+  const sizes = { ...DEFAULTS };
+  for (const [flag, key] of Object.entries(SIZE_FLAGS)) {
+    const raw = values[flag];
+    if (typeof raw !== 'string') continue;
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
+    sizes[key] = n;
+  }
+  if (sizes.burstQuantity > sizes.burstUsers) throw new UsageError('--burst-quantity must not exceed --burst-users: the flash sale has to sell out');
+
+  let only: ScenarioName[] = [...SCENARIOS];
+  if (typeof values.only === 'string') {
+    const asked = values.only.split(',').map((s) => s.trim()).filter(Boolean);
+    const unknown = asked.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+    if (unknown.length > 0 || asked.length === 0) throw new UsageError(`--only takes a comma-separated subset of ${SCENARIOS.join(', ')}; got "${values.only}"`);
+    only = SCENARIOS.filter((s) => asked.includes(s));
+  }
+  return { out: typeof values.out === 'string' ? values.out : undefined, only, ...sizes };
+}

@@ -1,0 +1,141 @@
+/**
+ * Processor throughput, batch mode against single mode (the old design's one transaction per
+ * request) in the same run: each mode drains its own pre-produced input of the same shape (coupons
+ * with half as many units as requests) from a fresh consumer group. The rate is the steady state
+ * between 10 % and 90 % of the input, from the processor's committed-records counter polled while
+ * it drains; the stage times come from its own histogram.
+ */
+import { TOPICS } from '../../schemas/topics.ts';
+import { outputEnds } from '../verify/outputs.ts';
+import { BenchError, type BenchContext } from './context.ts';
+import { microsPerUnit } from './cpu.ts';
+import { parseSamples, sumOf } from './prometheus-text.ts';
+import type { ProcessorResult, StageSeconds } from './report.ts';
+import { buildRequests, insertCoupons, planInput, writeRequests } from './request-input.ts';
+import { exitedReason, freshGroup, startBenchProcessor, stopService, waitDecided, type Processor } from './services.ts';
+import { round, steadyRate, type ProgressSample } from './stats.ts';
+import { verifyScenario } from './verify.ts';
+
+type Mode = 'batch' | 'single';
+
+interface DrainRun {
+  records: number;
+  coupons: number;
+  perSecond: number;
+  steady: boolean;
+  drainS: number;
+  stages: StageSeconds;
+  transactions: number;
+  meanBatchSize: number;
+  produceMsgsPerS: number;
+  cpuMicrosPerRecord: Record<string, number>;
+}
+
+/** Slowest plausible rate per mode: it bounds how long a drain may take before the bench gives up. */
+const FLOOR_RATE: Record<Mode, number> = { batch: 500, single: 10 };
+const POLL_MS = 200;
+
+async function committedRecords(processor: Processor): Promise<number> {
+  return sumOf(parseSamples(await processor.service.metrics()), 'coupon_processor_records_total');
+}
+
+/** Polls the processor's counter until it has committed `total` records; returns the readings. */
+async function followDrain(ctx: BenchContext, mode: Mode, processor: Processor, total: number): Promise<ProgressSample[]> {
+  const samples: ProgressSample[] = [];
+  const deadline = Date.now() + 120_000 + (total / FLOOR_RATE[mode]) * 1000;
+  let lastReport = Date.now();
+  for (;;) {
+    const died = exitedReason(processor.service);
+    if (died) throw new BenchError(died);
+    // A scrape can fail while the processor's event loop is busy: skip the reading, keep the deadline.
+    const done = await committedRecords(processor).catch(() => undefined);
+    const at = Date.now();
+    if (done !== undefined) {
+      samples.push({ at, done });
+      if (done >= total) return samples;
+      if (at - lastReport >= 5000) {
+        ctx.progress('processor', `${mode}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} committed`);
+        lastReport = at;
+      }
+    }
+    if (at > deadline) throw new BenchError(`the ${mode} processor committed ${samples.at(-1)?.done ?? 0} of ${total} records before the deadline`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+function stageSeconds(metricsText: string): StageSeconds {
+  const samples = parseSamples(metricsText);
+  const stage = (name: keyof StageSeconds): number => round(sumOf(samples, 'coupon_processor_stage_duration_seconds_sum', { stage: name }), 2);
+  return { decode: stage('decode'), copy: stage('copy'), merge: stage('merge'), produce: stage('produce'), commit: stage('commit') };
+}
+
+async function drain(ctx: BenchContext, mode: Mode, records: number): Promise<DrainRun> {
+  const plan = planInput(records);
+  const since = await outputEnds();
+  const groupId = await freshGroup(ctx, `processor-${mode}`);
+  const couponIds = await insertCoupons(ctx, `processor-${mode}`, plan.coupons, plan.quantity);
+  const requests = buildRequests(couponIds, records);
+  ctx.progress('processor', `${mode}: producing ${records.toLocaleString('en-US')} requests over ${plan.coupons} coupons of ${plan.quantity} to ${TOPICS.requests}`);
+  const produceMsgsPerS = await writeRequests(ctx, requests);
+
+  ctx.progress('processor', `${mode}: starting a processor on group ${groupId}`);
+  const processor = await startBenchProcessor(ctx, groupId, mode);
+  let stopped = false;
+  try {
+    const startedAt = Date.now();
+    const { samples, metricsText } = await ctx.measureCpu(`processor ${mode}`, async () => {
+      const samples = await followDrain(ctx, mode, processor, records);
+      return { samples, metricsText: await processor.service.metrics() };
+    });
+    // The counter would also count records someone else produced meanwhile: the ledger has the last word.
+    await waitDecided(ctx, processor, couponIds, records, 60_000);
+    await stopService(processor.service);
+    stopped = true;
+
+    const rate = steadyRate(samples, records, startedAt);
+    const metrics = parseSamples(metricsText);
+    const transactions = sumOf(metrics, 'coupon_processor_transactions_total', { result: 'committed' });
+    const batchCount = sumOf(metrics, 'coupon_processor_batch_size_count');
+    ctx.progress('processor', `${mode}: ${Math.round(rate.perSecond).toLocaleString('en-US')} records/s (${rate.steady ? 'steady state' : 'whole run'})`);
+    await verifyScenario(ctx, 'processor', couponIds, requests.map((r) => r.eventId), since);
+    return {
+      records,
+      coupons: plan.coupons,
+      perSecond: rate.perSecond,
+      steady: rate.steady,
+      drainS: round((samples.at(-1)!.at - startedAt) / 1000, 2),
+      stages: stageSeconds(metricsText),
+      transactions,
+      meanBatchSize: batchCount > 0 ? round(sumOf(metrics, 'coupon_processor_batch_size_sum') / batchCount) : 0,
+      produceMsgsPerS,
+      cpuMicrosPerRecord: microsPerUnit(ctx.cpuPhases[`processor ${mode}`], records),
+    };
+  } finally {
+    if (!stopped) await processor.service.stop('SIGKILL');
+  }
+}
+
+/** Both modes; pct_of_limit is filled in by the caller, which knows the limits. */
+export async function measureProcessor(ctx: BenchContext, records: number, singleRecords: number): Promise<Omit<ProcessorResult, 'pct_of_limit'>> {
+  const batch = await drain(ctx, 'batch', records);
+  const single = await drain(ctx, 'single', singleRecords);
+  return {
+    records,
+    batch_eps: round(batch.perSecond),
+    single_eps: round(single.perSecond, 2),
+    ratio: round(batch.perSecond / single.perSecond, 2),
+    single_records: singleRecords,
+    coupons: batch.coupons,
+    batch_steady: batch.steady,
+    single_steady: single.steady,
+    batch_drain_s: batch.drainS,
+    single_drain_s: single.drainS,
+    stages_s: batch.stages,
+    single_stages_s: single.stages,
+    transactions: batch.transactions,
+    mean_batch_size: batch.meanBatchSize,
+    produce_input_msgs_per_s: round(batch.produceMsgsPerS),
+    cpu_us_per_record: batch.cpuMicrosPerRecord,
+    single_cpu_us_per_record: single.cpuMicrosPerRecord,
+  };
+}

@@ -1,0 +1,317 @@
+/**
+ * The benchmark's result: its JSON shape, the targets it is judged against, and the table printed
+ * at the end. Pure: main.ts fills the result in, this file only checks and renders it.
+ */
+import { FOREIGN_PROCESSOR, type CpuUsage } from './cpu.ts';
+
+export const SCENARIOS = ['limits', 'processor', 'burst', 'gateway', 'e2e'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface Versions {
+  node: string;
+  kafka: string;
+  librdkafka: string;
+  postgres: string;
+  registry: string;
+}
+
+export interface LimitsResult {
+  pg_copy_rows_per_s: number;
+  kafka_produce_msgs_per_s: number;
+  kafka_consume_msgs_per_s: number;
+  /** Rows COPYed and records produced/consumed. */
+  rows: number;
+  record_bytes: number;
+}
+
+export type StageSeconds = Record<'decode' | 'copy' | 'merge' | 'produce' | 'commit', number>;
+
+export interface ProcessorResult {
+  records: number;
+  batch_eps: number;
+  single_eps: number;
+  ratio: number;
+  /** batch_eps as a percentage of the slowest physical limit; null when the limits did not run. */
+  pct_of_limit: number | null;
+  single_records: number;
+  coupons: number;
+  /** Whether each rate is the 10 %..90 % steady state (false: whole-run fallback for tiny inputs). */
+  batch_steady: boolean;
+  single_steady: boolean;
+  batch_drain_s: number;
+  single_drain_s: number;
+  /** Wall time of each stage summed over the run, from the processor's own histogram. */
+  stages_s: StageSeconds;
+  single_stages_s: StageSeconds;
+  transactions: number;
+  mean_batch_size: number;
+  produce_input_msgs_per_s: number;
+  /** CPU µs per record by process role while each mode drained (empty without /proc). */
+  cpu_us_per_record: Record<string, number>;
+  single_cpu_us_per_record: Record<string, number>;
+}
+
+export interface BurstResult {
+  requests: number;
+  quantity: number;
+  connections: number;
+  accepted: number;
+  issued: number;
+  /** Last committed outcome (visible to a read_committed consumer) − last 202. */
+  drain_s: number;
+  /** Last committed outcome − first request sent. */
+  total_s: number;
+  /** The same, with the ledger's max(decided_at) as the last outcome. */
+  drain_ledger_s: number;
+  answers: Record<string, number>;
+}
+
+export interface GatewayResult {
+  concurrency: number;
+  seconds: number;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  accepted: number;
+  answers: Record<string, number>;
+  errors: number;
+  /** Mean ms of each step of an accepted request (the gateway's stage histogram): gate, produce, record. */
+  stage_mean_ms: Record<string, number>;
+  /** CPU µs per accepted request by process role during the load (the load generator is "bench"). */
+  cpu_us_per_accepted: Record<string, number>;
+}
+
+export interface E2eResult {
+  rate_per_s: number;
+  seconds: number;
+  /** Seconds of load at the same rate before the measured window. */
+  ramp_s: number;
+  achieved_rate_per_s: number;
+  accepted: number;
+  /** requestedAt (the gateway took the request) → coupon-issued visible to a read_committed consumer. */
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  /** The client's view: request sent → coupon-issued visible (includes waiting to be taken by the gateway). */
+  sent_p50_ms: number;
+  sent_p99_ms: number;
+  /** Client-side time to the 202. */
+  accept_p50_ms: number;
+  accept_p99_ms: number;
+  /** Where the time goes: mean ms per accepted request (gateway) and per transaction (processor). */
+  gateway_stage_mean_ms: Record<string, number>;
+  processor_stage_mean_ms: Record<string, number>;
+  processor_mean_batch_size: number;
+}
+
+export interface InvariantCheck {
+  scenario: ScenarioName;
+  held: boolean;
+  /** One line per invariant: "I1 held: 100 coupons". */
+  details: string[];
+}
+
+export interface BenchResult {
+  started_at: string;
+  versions: Versions;
+  limits: LimitsResult | null;
+  processor: ProcessorResult | null;
+  burst: BurstResult | null;
+  gateway: GatewayResult | null;
+  e2e: E2eResult | null;
+  invariants_ok: boolean;
+  invariants: InvariantCheck[];
+  cpu: Partial<Record<string, CpuUsage>>;
+}
+
+export interface TargetCheck {
+  name: string;
+  goal: string;
+  measured: string;
+  /** null: not measured in this run, or not under the target's conditions. */
+  pass: boolean | null;
+}
+
+export const TARGETS = {
+  batchEps: 20_000,
+  ratio: 50,
+  burstDrainS: 2,
+  gatewayRps: 10_000,
+  gatewayP99Ms: 50,
+  e2eP99Ms: 250,
+  e2eRate: 1000,
+} as const;
+
+/** The slowest of the physical limits (the processor cannot beat it). */
+export function slowestLimit(limits: LimitsResult): number {
+  return Math.min(limits.pg_copy_rows_per_s, limits.kafka_produce_msgs_per_s, limits.kafka_consume_msgs_per_s);
+}
+
+export const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export function checkTargets(r: BenchResult): TargetCheck[] {
+  const p = r.processor;
+  const b = r.burst;
+  const g = r.gateway;
+  const e = r.e2e;
+  const none = '-';
+  return [
+    { name: 'processor batch throughput', goal: `>= ${fmt(TARGETS.batchEps)} records/s`, measured: p ? `${fmt(p.batch_eps)} records/s` : none, pass: p ? p.batch_eps >= TARGETS.batchEps : null },
+    { name: 'batch vs single (same run)', goal: `>= ${TARGETS.ratio}x`, measured: p ? `${fmt(p.ratio, 1)}x` : none, pass: p ? p.ratio >= TARGETS.ratio : null },
+    { name: 'burst drain', goal: `<= ${TARGETS.burstDrainS} s`, measured: b ? `${fmt(b.drain_s, 2)} s` : none, pass: b ? b.drain_s <= TARGETS.burstDrainS : null },
+    { name: 'gateway throughput', goal: `>= ${fmt(TARGETS.gatewayRps)} accepted/s`, measured: g ? `${fmt(g.rps)} accepted/s` : none, pass: g ? g.rps >= TARGETS.gatewayRps : null },
+    { name: 'gateway p99', goal: `<= ${TARGETS.gatewayP99Ms} ms`, measured: g ? `${fmt(g.p99_ms, 1)} ms` : none, pass: g ? g.p99_ms <= TARGETS.gatewayP99Ms : null },
+    {
+      name: 'e2e p99',
+      goal: `<= ${TARGETS.e2eP99Ms} ms at ${fmt(TARGETS.e2eRate)} req/s`,
+      measured: e ? `${fmt(e.p99_ms, 1)} ms at ${fmt(e.achieved_rate_per_s)} req/s` : none,
+      // A lower offered rate is an easier test: the target is only judged at its own rate.
+      pass: e && e.rate_per_s >= TARGETS.e2eRate ? e.p99_ms <= TARGETS.e2eP99Ms : null,
+    },
+  ];
+}
+
+/** Left-aligned columns, widths from the widest cell. */
+export function columns(rows: readonly (readonly string[])[], indent = '  '): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => indent + row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+const verdict = (pass: boolean | null): string => (pass === null ? 'n/a' : pass ? 'PASS' : 'FAIL');
+
+function limitsSection(l: LimitsResult): string {
+  return [
+    `Physical limits on this machine (${fmt(l.rows)} rows/records of ${l.record_bytes} bytes)`,
+    columns([
+      ['Postgres COPY into a user_coupons-shaped table (3 unique indexes, v7 event ids)', `${fmt(l.pg_copy_rows_per_s)} rows/s`],
+      ['Kafka produce (librdkafka, idempotent, acks=all, lz4)', `${fmt(l.kafka_produce_msgs_per_s)} msgs/s`],
+      ['Kafka consume (librdkafka, read_committed)', `${fmt(l.kafka_consume_msgs_per_s)} msgs/s`],
+    ]),
+  ].join('\n');
+}
+
+function msLine(means: Record<string, number>): string {
+  const entries = Object.entries(means);
+  return entries.length ? entries.map(([k, v]) => `${k} ${fmt(v, 1)} ms`).join(', ') : '-';
+}
+
+function usLine(micros: Record<string, number>): string {
+  const entries = Object.entries(micros);
+  return entries.length ? entries.map(([k, v]) => `${k} ${fmt(v)} us`).join(', ') : '-';
+}
+
+function stagesLine(s: StageSeconds): string {
+  return (Object.entries(s) as [string, number][]).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
+}
+
+function processorSection(p: ProcessorResult): string {
+  const steady = (ok: boolean): string => (ok ? 'steady 10-90 %' : 'whole run: input too small for a steady window');
+  return [
+    `Processor: pre-produced requests over ${fmt(p.coupons)} coupons (half of each coupon's requests win), fresh consumer group`,
+    columns([
+      ['batch mode', `${fmt(p.batch_eps)} records/s`, `${fmt(p.records)} records, drained in ${fmt(p.batch_drain_s, 1)} s (${steady(p.batch_steady)})`],
+      ['single mode', `${fmt(p.single_eps, 1)} records/s`, `${fmt(p.single_records)} records, drained in ${fmt(p.single_drain_s, 1)} s (${steady(p.single_steady)})`],
+      ['ratio', `${fmt(p.ratio, 1)}x`, 'batch / single, same run'],
+      ['of the slowest limit', p.pct_of_limit === null ? '-' : `${fmt(p.pct_of_limit, 1)} %`, 'batch / min(limits)'],
+    ]),
+    `  batch stages (s, summed): ${stagesLine(p.stages_s)}; ${fmt(p.transactions)} transactions, mean ${fmt(p.mean_batch_size)} records each`,
+    `  single stages (s, summed): ${stagesLine(p.single_stages_s)}`,
+    `  CPU per record, batch: ${usLine(p.cpu_us_per_record)}`,
+    `  CPU per record, single: ${usLine(p.single_cpu_us_per_record)}`,
+    `  input produced at ${fmt(p.produce_input_msgs_per_s)} msgs/s`,
+  ].join('\n');
+}
+
+function burstSection(b: BurstResult): string {
+  return [
+    `Burst: ${fmt(b.requests)} distinct users at once (${fmt(b.connections)} connections) for a coupon of ${fmt(b.quantity)}, processor running`,
+    columns([
+      ['drain', `${fmt(b.drain_s, 2)} s`, 'last 202 -> last outcome committed (read_committed consumer; negative: committed before the last 202 left)'],
+      ['drain (ledger)', `${fmt(b.drain_ledger_s, 2)} s`, 'last 202 -> max(decided_at), the start of the deciding Postgres transaction'],
+      ['total', `${fmt(b.total_s, 2)} s`, 'first request -> last outcome committed'],
+      ['answers', Object.entries(b.answers).map(([s, n]) => `${s}: ${fmt(n)}`).join(', '), `${fmt(b.accepted)} accepted, ${fmt(b.issued)} issued`],
+    ]),
+  ].join('\n');
+}
+
+function gatewaySection(g: GatewayResult): string {
+  return [
+    `Gateway: ${g.concurrency} connections for ${g.seconds} s, one new user per request, coupon that does not sell out, no processor during the load`,
+    columns([
+      ['accepted', `${fmt(g.rps)} /s`, `${fmt(g.accepted)} in total; answers ${Object.entries(g.answers).map(([s, n]) => `${s}: ${fmt(n)}`).join(', ')}; ${g.errors} errors`],
+      ['latency', `p50 ${fmt(g.p50_ms, 1)} ms`, `p99 ${fmt(g.p99_ms, 1)} ms`],
+    ]),
+    `  mean per accepted request (gateway stages): ${msLine(g.stage_mean_ms)}`,
+    `  CPU per accepted request: ${usLine(g.cpu_us_per_accepted)}`,
+  ].join('\n');
+}
+
+function e2eSection(e: E2eResult): string {
+  return [
+    `End to end: ${fmt(e.rate_per_s)} req/s offered (open loop) for ${e.seconds} s after a ${e.ramp_s} s ramp at the same rate (not counted), processor running`,
+    columns([
+      ['accept -> committed', `p50 ${fmt(e.p50_ms, 1)} ms`, `p99 ${fmt(e.p99_ms, 1)} ms`, `max ${fmt(e.max_ms, 1)} ms (requestedAt -> coupon-issued visible to read_committed)`],
+      ['sent -> committed', `p50 ${fmt(e.sent_p50_ms, 1)} ms`, `p99 ${fmt(e.sent_p99_ms, 1)} ms`, "(the client's clock: includes waiting to be taken by the gateway)"],
+      ['HTTP 202', `p50 ${fmt(e.accept_p50_ms, 1)} ms`, `p99 ${fmt(e.accept_p99_ms, 1)} ms`, `${fmt(e.accepted)} accepted, ${fmt(e.achieved_rate_per_s)} req/s achieved`],
+    ]),
+    `  mean per accepted request (gateway stages): ${msLine(e.gateway_stage_mean_ms)}`,
+    `  mean per processor transaction (${fmt(e.processor_mean_batch_size)} records): ${msLine(e.processor_stage_mean_ms)}`,
+  ].join('\n');
+}
+
+/**
+ * A first reading of what bounded a phase: the whole machine (>= 90 % of all cores busy), one
+ * JavaScript thread or one role (>= 90 % of a core: e.g. the single Postgres backend of a COPY),
+ * or neither (the phase waited on round trips).
+ */
+export function boundOf(u: CpuUsage): string {
+  if (u.machine >= 0.9 * u.cores) return 'machine CPU';
+  const busy = Object.entries(u.by_role).filter(([, cores]) => cores >= 0.9);
+  const thread = busy.find(([role]) => role.endsWith(':main'));
+  if (thread) return `${thread[0]} thread`;
+  const [role] = busy.sort((a, b) => b[1] - a[1])[0] ?? [];
+  return role ? `${role} (a core)` : 'waiting (no CPU limit)';
+}
+
+function cpuSection(cpu: BenchResult['cpu']): string {
+  const entries = Object.entries(cpu).filter((e): e is [string, CpuUsage] => e[1] !== undefined);
+  if (entries.length === 0) return '';
+  const roles = [...new Set(entries.flatMap(([, u]) => Object.keys(u.by_role)))].sort();
+  const cores = entries[0]![1].cores;
+  return [
+    `CPU during each measured phase (cores busy; 1.00 = one core saturated; the machine has ${cores}; ":main" = that process's JavaScript thread;`,
+    '  "machine" counts everything, the roles miss processes that ended within the phase)',
+    columns([
+      ['phase', 'wall s', 'machine', ...roles, 'bound by'],
+      ...entries.map(([phase, u]) => [phase, fmt(u.wall_s, 1), fmt(u.machine, 2), ...roles.map((r) => (u.by_role[r] === undefined ? '-' : fmt(u.by_role[r]!, 2))), boundOf(u)]),
+    ]),
+  ].join('\n');
+}
+
+export function foreignProcessorsSeen(r: BenchResult): boolean {
+  return Object.values(r.cpu).some((u) => (u?.by_role[FOREIGN_PROCESSOR] ?? 0) > 0);
+}
+
+export function renderTable(r: BenchResult): string {
+  const v = r.versions;
+  const sections = [
+    `Coupon issuance benchmark, ${r.started_at}: node ${v.node}, Kafka ${v.kafka}, librdkafka ${v.librdkafka}, Postgres ${v.postgres}, registry ${v.registry}`,
+    r.limits && limitsSection(r.limits),
+    r.processor && processorSection(r.processor),
+    r.burst && burstSection(r.burst),
+    r.gateway && gatewaySection(r.gateway),
+    r.e2e && e2eSection(r.e2e),
+    cpuSection(r.cpu),
+    ['Targets', columns([['target', 'goal', 'measured', 'result'], ...checkTargets(r).map((t) => [t.name, t.goal, t.measured, verdict(t.pass)])])].join('\n'),
+    [
+      `Invariants I1-I4: ${r.invariants_ok ? 'held' : 'VIOLATED'} after ${r.invariants.length} scenario(s)`,
+      ...r.invariants.filter((c) => !c.held).flatMap((c) => [`  ${c.scenario}:`, ...c.details.map((d) => `    ${d}`)]),
+      ...(!r.invariants_ok && foreignProcessorsSeen(r)
+        ? ['  Note: processors not started by this bench were busy during the run. Every group on the shared requests topic',
+           '  processes the bench\'s records too and emits its own committed outputs: I3 then counts more than one record.']
+        : []),
+    ].join('\n'),
+  ];
+  return sections.filter(Boolean).join('\n\n');
+}

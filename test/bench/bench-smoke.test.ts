@@ -1,0 +1,93 @@
+/**
+ * The real bench CLI, end to end on the stack with tiny sizes: it must finish, exit 0 and write a
+ * JSON result with every key and plausible values. It checks the plumbing, not the performance.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../ops/stack/paths.ts';
+import type { BenchResult } from '../../ops/bench/report.ts';
+
+const run = promisify(execFile);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+const out = path.join(dir, 'bench-smoke.json');
+
+const TINY = [
+  ['--limit-records', '20000'],
+  ['--records', '2000'],
+  ['--single-records', '100'],
+  ['--burst-users', '300'],
+  ['--burst-quantity', '50'],
+  ['--gateway-seconds', '2'],
+  ['--gateway-concurrency', '10'],
+  ['--e2e-rate', '100'],
+  ['--e2e-seconds', '2'],
+].flat();
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const positive = (n: number | null | undefined): void => {
+  expect(typeof n).toBe('number');
+  expect(n).toBeGreaterThan(0);
+  expect(Number.isFinite(n)).toBe(true);
+};
+
+describe('npm run bench (tiny sizes)', () => {
+  it('runs every scenario and writes a complete, plausible JSON result', { timeout: 170_000 }, async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'ops/bench/main.ts', '--out', out, ...TINY], {
+      cwd: ROOT,
+      timeout: 165_000,
+      maxBuffer: 16 * 1024 * 1024,
+    }).catch((err: Error & { code?: number; stdout?: string }) => {
+      // Exit 2: the bench ran but an invariant was violated; the assertions below say which.
+      if (err.code === 2) return { stdout: err.stdout ?? '' };
+      throw err;
+    });
+    expect(stdout).toContain('Targets');
+    const r = JSON.parse(fs.readFileSync(out, 'utf8')) as BenchResult;
+
+    for (const key of ['node', 'kafka', 'librdkafka', 'postgres', 'registry'] as const) expect(r.versions[key]).toMatch(/\S/);
+
+    positive(r.limits?.pg_copy_rows_per_s);
+    positive(r.limits?.kafka_produce_msgs_per_s);
+    positive(r.limits?.kafka_consume_msgs_per_s);
+
+    const p = r.processor!;
+    expect(p.records).toBe(2000);
+    positive(p.batch_eps);
+    positive(p.single_eps);
+    expect(Math.abs(p.ratio - p.batch_eps / p.single_eps)).toBeLessThanOrEqual(0.01 * p.ratio + 0.01);
+    positive(p.pct_of_limit);
+    for (const stages of [p.stages_s, p.single_stages_s]) expect(Object.keys(stages).sort()).toEqual(['commit', 'copy', 'decode', 'merge', 'produce']);
+    positive(p.stages_s.merge);
+
+    const b = r.burst!;
+    expect(b).toMatchObject({ requests: 300, quantity: 50, accepted: 50, issued: 50 });
+    expect(b.answers['202']).toBe(50);
+    positive(b.total_s);
+    // Negative when the processor committed the last outcome before the gateway's last 202 left.
+    expect(Number.isFinite(b.drain_s)).toBe(true);
+    expect(b.total_s).toBeGreaterThanOrEqual(b.drain_s);
+
+    const g = r.gateway!;
+    expect(g).toMatchObject({ concurrency: 10, seconds: 2 });
+    positive(g.rps);
+    positive(g.p50_ms);
+    expect(g.p50_ms).toBeLessThanOrEqual(g.p99_ms);
+
+    const e = r.e2e!;
+    expect(e.rate_per_s).toBe(100);
+    positive(e.accepted);
+    positive(e.p50_ms);
+    expect(e.p50_ms).toBeLessThanOrEqual(e.p99_ms);
+    expect(e.sent_p50_ms).toBeLessThanOrEqual(e.sent_p99_ms);
+    expect(e.accept_p50_ms).toBeLessThanOrEqual(e.accept_p99_ms);
+
+    expect(r.invariants.map((c) => c.scenario)).toEqual(['processor', 'processor', 'burst', 'gateway', 'e2e']);
+    expect(r.invariants.filter((c) => !c.held)).toEqual([]);
+    expect(r.invariants_ok).toBe(true);
+  });
+});
