@@ -1,4 +1,5 @@
-/** Latency percentiles of a set of measurements (nearest-rank: every figure is a real sample). */
+/** Latency figures of a set of measurements (nearest rank: every figure is a real sample). */
+import { percentile } from '../bench/stats.ts';
 
 export interface LatencyStats {
   count: number;
@@ -7,16 +8,9 @@ export interface LatencyStats {
   maxMs: number;
 }
 
-/** The nearest-rank `p`-th percentile (0 < p <= 100) of ascending `sorted` values. */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) throw new RangeError('percentile of no values');
-  if (!(p > 0 && p <= 100)) throw new RangeError(`percentile must be in (0, 100], got ${p}`);
-  return sorted[Math.ceil((p / 100) * sorted.length) - 1]!;
-}
-
 /** p50, p99 and max of `valuesMs`; null when there are none. */
 export function latencyStats(valuesMs: Iterable<number>): LatencyStats | null {
-  const sorted = Float64Array.from(valuesMs).sort();
-  if (sorted.length === 0) return null;
-  return { count: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1]! };
+  const values = [...valuesMs];
+  if (values.length === 0) return null;
+  return { count: values.length, p50Ms: percentile(values, 0.5), p99Ms: percentile(values, 0.99), maxMs: percentile(values, 1) };
 }
