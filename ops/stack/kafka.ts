@@ -74,6 +74,17 @@ logger.controller.name = org.apache.kafka.controller
 logger.controller.level = warn
 `;
 
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding. Like Kafka's own generator it
+ * never starts with '-', which the storage tool's argument parser would read as an option.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = crypto.randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export function kafkaComponent(layout: KafkaLayout): Component {
   const dir = stackPath(layout.name);
   const brokers = layout.brokerPorts.map((_, i) => `${layout.name}-${i + 1}`);
@@ -92,8 +103,7 @@ export function kafkaComponent(layout: KafkaLayout): Component {
       const clusterIdFile = path.join(dir, 'cluster.id');
       fs.mkdirSync(dir, { recursive: true });
       if (!fs.existsSync(clusterIdFile)) {
-        // Kafka's cluster ids are 16 random bytes, base64url without padding.
-        fs.writeFileSync(clusterIdFile, crypto.randomBytes(16).toString('base64url'));
+        fs.writeFileSync(clusterIdFile, newClusterId());
       }
       const clusterId = fs.readFileSync(clusterIdFile, 'utf8').trim();
       fs.writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J);
