@@ -159,9 +159,12 @@ describe('POST /api/coupons/:couponId/issue', () => {
 
 describe('GET /api/coupons/:couponId/issue/:userId', () => {
   it('tells a PENDING request its queue position from the produced offset and the published watermark', async () => {
-    const couponId = await createCoupon(gw.app, { totalQuantity: 5 });
+    const couponId = await createCoupon(gw.app, { totalQuantity: 50 });
+    // Six requests ahead of user 11 in the coupon's partition: its offset is at least 6 even on a
+    // fresh topic, so a watermark 5 below it is a real offset.
+    for (const userId of [101, 102, 103, 104, 105, 106]) expect((await issue(couponId, { userId })).statusCode).toBe(202);
     const accepted = (await issue(couponId, { userId: 11 })).json() as { eventId: string };
-    const [record] = await requests.recordsOf(couponId);
+    const record = (await requests.recordsOf(couponId)).find((r) => r.userId === 11);
 
     expect((await status(couponId, 11)).json()).toEqual({ couponId, userId: 11, status: 'PENDING', eventId: accepted.eventId, position: record!.offset + 1 });
 
