@@ -68,6 +68,12 @@ export class Ledger {
   async createCoupon(definition: CouponDefinition, openGate: (coupon: Coupon) => Promise<void>, closeGate: (coupon: Coupon) => Promise<void>): Promise<Coupon> {
     const client = await this.pool.connect();
     let release: (err?: Error) => void = () => client.release();
+    // A connection dying while checked out emits 'error' on the client (the pool only watches idle
+    // ones); unheard it would crash the process. The pending query fails on its own.
+    const onError = (err: Error): void => {
+      release = () => client.release(err);
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<CouponRow>(
@@ -90,6 +96,7 @@ export class Ledger {
       });
       throw err;
     } finally {
+      client.off('error', onError);
       release();
     }
   }

@@ -95,6 +95,13 @@ export class IssuanceTask {
     if (plan.staged.length === 0) return [];
     const client = await this.deps.pool.connect();
     let broken: Error | undefined;
+    // A connection that dies while checked out emits 'error' on the client (the pool only watches
+    // idle ones); unheard, that would crash the process. The running query fails on its own.
+    const onError = (err: Error): void => {
+      broken = err;
+      this.deps.log.warn({ err }, 'Postgres connection lost during a batch');
+    };
+    client.on('error', onError);
     try {
       if (this.deps.mode === 'batch') return await applyBatch(client, plan.staged, (stage, work) => this.deps.metrics.time(stage, work));
       const outcomes: LedgerOutcome[] = [];
@@ -105,6 +112,7 @@ export class IssuanceTask {
       if (isTransient(err)) broken = err as Error;
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
