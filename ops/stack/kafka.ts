@@ -25,7 +25,9 @@ export interface KafkaLayout {
 export const SINGLE_BROKER: KafkaLayout = { name: 'kafka', brokerPorts: [19092] };
 export const THREE_BROKERS: KafkaLayout = { name: 'kafka-cluster', brokerPorts: [29092, 29094, 29096] };
 
-const libsDir = cachePath(`kafka-${KAFKA_VERSION}`, 'libs');
+const POM = path.join(ROOT, 'ops/stack/kafka-pom.xml');
+/** Keyed by the pom's content too, so a changed class path is fetched anew rather than reused. */
+const libsDir = cachePath(`kafka-${KAFKA_VERSION}-${crypto.createHash('sha256').update(fs.readFileSync(POM)).digest('hex').slice(0, 8)}`, 'libs');
 const classpath = (): string => path.join(libsDir, '*');
 
 function brokerConfig(layout: KafkaLayout, index: number): string {
@@ -99,7 +101,7 @@ export function kafkaComponent(layout: KafkaLayout): Component {
     processNames: brokers,
 
     async prepare() {
-      await fetchClasspath(path.join(ROOT, 'ops/stack/kafka-pom.xml'), libsDir, `kafka_2.13-${KAFKA_VERSION}.jar`);
+      await fetchClasspath(POM, libsDir, `kafka_2.13-${KAFKA_VERSION}.jar`);
       const clusterIdFile = path.join(dir, 'cluster.id');
       fs.mkdirSync(dir, { recursive: true });
       if (!fs.existsSync(clusterIdFile)) {
