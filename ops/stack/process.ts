@@ -81,7 +81,11 @@ export async function stopProcess(name: string, graceMs = 20_000): Promise<boole
     () => true,
     () => false,
   );
-  if (!stopped) process.kill(pid!, 'SIGKILL');
+  if (!stopped) {
+    process.kill(pid!, 'SIGKILL');
+    // Until it is gone it may still hold its data directory's lock: a restart would fail.
+    await waitFor(() => !isAlive(pid), 10_000, 50).catch(() => undefined);
+  }
   fs.rmSync(pidFile(name), { force: true });
   return true;
 }

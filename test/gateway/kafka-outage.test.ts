@@ -7,6 +7,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionTopics } from '../../ops/provision/topics.ts';
 import { kafkaComponent } from '../../ops/stack/kafka.ts';
+import { isAlive, readPid, waitFor } from '../../ops/stack/process.ts';
 import { eventually } from '../support/eventually.ts';
 import { createCoupon, gateState, inspectRedis, JSON_HEADERS, RequestLog, startGateway, type TestGateway } from '../support/gateway-harness.ts';
 
@@ -19,7 +20,10 @@ let requests: RequestLog;
 
 async function startBroker(): Promise<void> {
   await broker.start();
-  await eventually(() => broker.checkHealth().then(() => true), broker.startTimeoutMs, 500);
+  await waitFor(() => broker.checkHealth().then(() => true), broker.startTimeoutMs, 500, () => {
+    const exited = broker.processNames.find((name) => !isAlive(readPid(name)));
+    return exited && `${exited} exited; see ${broker.logFiles.join(', ')}`;
+  });
 }
 
 beforeAll(async () => {
