@@ -37,7 +37,10 @@ const schema = z.object({
   PROCESSOR_TRANSACTIONAL_ID: z.string().min(1).optional(),
   PROCESSOR_BATCH_MAX_RECORDS: int(1, 100_000).default(5000),
   PROCESSOR_BATCH_MAX_WAIT_MS: int(0, 10_000).default(20),
-  PROCESSOR_TRANSACTION_TIMEOUT_MS: int(1000, 900_000).default(60_000),
+  // Short, as in Kafka Streams' exactly-once: an instance killed mid-transaction holds back what
+  // read_committed consumers see on the output partitions until its transaction times out
+  // (or until it restarts with the same transactional.id, which aborts it at once).
+  PROCESSOR_TRANSACTION_TIMEOUT_MS: int(1000, 900_000).default(10_000),
   PROCESSOR_SESSION_TIMEOUT_MS: int(6000, 300_000).default(10_000),
   PROCESSOR_METRICS_PORT: int(0, 65_535).default(9464),
   PROCESSOR_METRICS_HOST: z.string().default('127.0.0.1'),
