@@ -45,6 +45,8 @@ export function createProducer(kafka: KafkaJS.Kafka, config: ProcessorConfig): K
   return kafka.producer({
     kafkaJS: { transactionalId: config.transactionalId, idempotent: true, maxInFlightRequests: 5 },
     'transaction.timeout.ms': config.transactionTimeoutMs,
+    // librdkafka requires socket.timeout.ms <= transaction.timeout.ms + 100.
+    'socket.timeout.ms': Math.min(60_000, config.transactionTimeoutMs),
     'linger.ms': 2,
     'compression.type': 'lz4',
   });
