@@ -1,6 +1,6 @@
 /**
  * Kafka unavailable: requests get 503 with Retry-After and leave the gate exactly as it was; once
- * Kafka is back the same users are accepted. Uses a dedicated single broker (127.0.0.1:39092)
+ * Kafka is back the same users are accepted. Uses a dedicated single broker (127.0.0.1:19192)
  * started with the stack's own code, so the shared broker other tests use is never stopped.
  */
 import type { Cluster, Redis } from 'ioredis';
@@ -11,8 +11,10 @@ import { isAlive, readPid, waitFor } from '../../ops/stack/process.ts';
 import { eventually } from '../support/eventually.ts';
 import { createCoupon, gateState, inspectRedis, JSON_HEADERS, RequestLog, startGateway, type TestGateway } from '../support/gateway-harness.ts';
 
-const BROKER = '127.0.0.1:39092';
-const broker = kafkaComponent({ name: 'kafka-outage', brokerPorts: [39092] });
+const BROKER = '127.0.0.1:19192';
+// Below Linux's ephemeral port range (32768-60999): a client reconnecting to a port in that range
+// can be handed it as its own local port and connect to itself, and the broker then cannot bind it.
+const broker = kafkaComponent({ name: 'kafka-outage', brokerPorts: [19192] });
 
 let gw: TestGateway;
 let redis: Redis | Cluster;
