@@ -35,23 +35,7 @@ describe('poison records', () => {
     const requestId = await serde.register(TOPICS.requests);
     const issuedId = await serde.register(TOPICS.issued);
     // A writer schema with the request's name but without userId: it cannot be read as a request.
-    const { id: missingFieldsId } = await serde.registry.register(
-      {
-        type: SchemaType.AVRO,
-        schema: JSON.stringify({
-          type: 'record',
-          name: 'CouponIssueRequested',
-          namespace: 'coupon.issuance',
-          fields: [
-            { name: 'eventId', type: 'string' },
-            { name: 'couponId', type: 'long' },
-            { name: 'requestedAt', type: 'long' },
-          ],
-        }),
-      },
-      { subject: `test-missing-fields-${coupon}-value` },
-    );
-    const missingFields = avro.Type.forSchema({
+    const missingFieldsSchema: avro.Schema = {
       type: 'record',
       name: 'CouponIssueRequested',
       namespace: 'coupon.issuance',
@@ -60,7 +44,12 @@ describe('poison records', () => {
         { name: 'couponId', type: 'long' },
         { name: 'requestedAt', type: 'long' },
       ],
-    });
+    };
+    const { id: missingFieldsId } = await serde.registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(missingFieldsSchema) },
+      { subject: `test-missing-fields-${coupon}-value` },
+    );
+    const missingFields = avro.Type.forSchema(missingFieldsSchema);
     const valid = request(coupon, 1);
     const invalidUser = request(coupon, -5);
     const poison: Array<{ value: Buffer | null; errorType: string }> = [
