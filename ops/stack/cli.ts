@@ -2,6 +2,7 @@
  * The embedded local stack: `up`, `down`, `status`.
  *
  *   tsx ops/stack/cli.ts up [--kafka-cluster] [--redis-cluster] [--no-provision]
+ *   tsx ops/stack/cli.ts broker stop|kill|start <1-3>   (one broker of the 3-broker cluster)
  *
  * A component whose address variable (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, REDIS_URL)
  * is set is external and left alone; `up` then only provisions topics, subjects and tables there.
@@ -9,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { isExternal, type Endpoints } from '../../schemas/endpoints.ts';
 import type { Component } from './component.ts';
+import { brokerCommand } from './broker-command.ts';
 import { kafkaComponent, SINGLE_BROKER, THREE_BROKERS } from './kafka.ts';
 import { postgresComponent } from './postgres.ts';
 import { ComponentError, lastLines, readPid, isAlive, waitFor } from './process.ts';
@@ -128,7 +130,8 @@ async function main(): Promise<void> {
   if (command === 'up') await up(flags);
   else if (command === 'down') await down();
   else if (command === 'status') process.exitCode = (await status()) ? 0 : 1;
-  else throw new Error(`unknown command "${command}" (use up, down or status)`);
+  else if (command === 'broker') say(await brokerCommand(THREE_BROKERS, positionals.slice(1)));
+  else throw new Error(`unknown command "${command}" (use up, down, status or broker)`);
 }
 
 main().then(

@@ -9,7 +9,7 @@ import { checkTcp } from './tcp.ts';
 import { findJava } from './java.ts';
 import { fetchClasspath } from './maven.ts';
 import { cachePath, ROOT, stackPath } from './paths.ts';
-import { logFile, startDetached, stopProcess } from './process.ts';
+import { isAlive, killProcess, logFile, readPid, startDetached, stopProcess } from './process.ts';
 
 const run = promisify(execFile);
 
@@ -87,11 +87,45 @@ export function newClusterId(): string {
   }
 }
 
+const configFile = (layout: KafkaLayout, index: number): string => stackPath(layout.name, `broker-${index + 1}`, 'server.properties');
+
+/** The process (and pid file) name of a broker; `index` counts from 0, node ids from 1. */
+export const brokerProcessName = (layout: KafkaLayout, index: number): string => `${layout.name}-${index + 1}`;
+
+/** Starts one broker of a prepared layout, detached. */
+export function startBroker(layout: KafkaLayout, index: number): number {
+  const dir = stackPath(layout.name);
+  return startDetached({
+    name: brokerProcessName(layout, index),
+    command: findJava(17),
+    args: [
+      '-Xms256m',
+      '-Xmx1g',
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`,
+      '-cp',
+      classpath(),
+      'kafka.Kafka',
+      configFile(layout, index),
+    ],
+  });
+}
+
+/** `stop` is a clean shutdown (SIGTERM, controlled leadership hand-over); `kill` is SIGKILL. */
+export type BrokerStop = 'stop' | 'kill';
+
+/** Stops one broker and removes its pid file; the other brokers are not touched. */
+export async function stopBroker(layout: KafkaLayout, index: number, how: BrokerStop): Promise<boolean> {
+  const name = brokerProcessName(layout, index);
+  return how === 'kill' ? killProcess(name) : stopProcess(name, 30_000);
+}
+
 export function kafkaComponent(layout: KafkaLayout): Component {
   const dir = stackPath(layout.name);
-  const brokers = layout.brokerPorts.map((_, i) => `${layout.name}-${i + 1}`);
+  const brokers = layout.brokerPorts.map((_, i) => brokerProcessName(layout, i));
   const address = layout.brokerPorts.map((p) => `127.0.0.1:${p}`).join(',');
-  const configFile = (i: number): string => path.join(dir, `broker-${i + 1}`, 'server.properties');
 
   return {
     name: layout.name,
@@ -110,11 +144,11 @@ export function kafkaComponent(layout: KafkaLayout): Component {
       const clusterId = fs.readFileSync(clusterIdFile, 'utf8').trim();
       fs.writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J);
       for (let i = 0; i < brokers.length; i++) {
-        fs.mkdirSync(path.dirname(configFile(i)), { recursive: true });
-        fs.writeFileSync(configFile(i), brokerConfig(layout, i));
+        fs.mkdirSync(path.dirname(configFile(layout, i)), { recursive: true });
+        fs.writeFileSync(configFile(layout, i), brokerConfig(layout, i));
         const formatted = fs.existsSync(path.join(dir, `broker-${i + 1}`, 'data', 'meta.properties'));
         if (!formatted) {
-          await run(findJava(17), ['-cp', classpath(), 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', clusterId, '-c', configFile(i)], {
+          await run(findJava(17), ['-cp', classpath(), 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', clusterId, '-c', configFile(layout, i)], {
             env: { ...process.env, KAFKA_LOG4J_OPTS: '' },
           });
         }
@@ -122,24 +156,8 @@ export function kafkaComponent(layout: KafkaLayout): Component {
     },
 
     async start() {
-      brokers.forEach((name, i) => {
-        startDetached({
-          name,
-          command: findJava(17),
-          args: [
-            '-Xms256m',
-            '-Xmx1g',
-            '-XX:+UseG1GC',
-            '-XX:MaxGCPauseMillis=20',
-            '-Djava.awt.headless=true',
-            `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`,
-            '-cp',
-            classpath(),
-            'kafka.Kafka',
-            configFile(i),
-          ],
-        });
-      });
+      // Only the brokers that are not running: repairing one dead broker leaves the others alone.
+      for (let i = 0; i < brokers.length; i++) if (!isAlive(readPid(brokers[i]!))) startBroker(layout, i);
     },
 
     async checkHealth() {
@@ -147,7 +165,7 @@ export function kafkaComponent(layout: KafkaLayout): Component {
     },
 
     async stop() {
-      await Promise.all(brokers.map((name) => stopProcess(name, 30_000)));
+      await Promise.all(brokers.map((_, i) => stopBroker(layout, i, 'stop')));
     },
   };
 }

@@ -90,6 +90,19 @@ export async function stopProcess(name: string, graceMs = 20_000): Promise<boole
   return true;
 }
 
+/** SIGKILL (a crash, a pulled plug); returns once the process is gone. Returns whether one was running. */
+export async function killProcess(name: string): Promise<boolean> {
+  const pid = readPid(name);
+  if (!isAlive(pid)) {
+    fs.rmSync(pidFile(name), { force: true });
+    return false;
+  }
+  process.kill(pid!, 'SIGKILL');
+  await waitFor(() => !isAlive(pid), 10_000, 50);
+  fs.rmSync(pidFile(name), { force: true });
+  return true;
+}
+
 /**
  * Polls `check` until it returns truthy or the deadline passes; rejects with the last error seen.
  * `giveUp` is asked first on every round: a reason it returns ends the wait at once.
