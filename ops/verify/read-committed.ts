@@ -12,6 +12,8 @@ export interface ConsumedRecord {
   topic: string;
   partition: number;
   offset: number;
+  /** The record's timestamp (epoch ms): when it was produced, unless its producer set one. */
+  timestamp: number;
   key: Buffer | null;
   value: Buffer | null;
   headers: Array<Record<string, Buffer | string>>;
@@ -52,35 +54,58 @@ export function topicEnds(topic: string, brokers = endpointsFromEnv().kafkaBroke
   return withConsumer(brokers, (consumer) => stableEnds(consumer, topic));
 }
 
-/** Every committed record of `topic` from the offsets `since` up to the current ends, filtered. */
-export function readCommittedSince(
-  topic: string,
-  since: Offsets,
-  filter: (r: ConsumedRecord) => boolean = () => true,
-  brokers = endpointsFromEnv().kafkaBrokers,
-): Promise<ConsumedRecord[]> {
-  return withConsumer(brokers, async (consumer) => {
+export interface ReadOptions {
+  /** Stop each partition here (exclusive), or at its current stable end if that comes first; partitions it does not name are not read. */
+  until?: Offsets;
+  /** Stop a partition after this many records that passed the filter. */
+  perPartition?: number;
+  /** Called after each fetch with the records read so far and the records the range spans at most. */
+  onProgress?: (read: number, total: number) => void;
+  brokers?: string;
+}
+
+/**
+ * Every committed record of `topic` from the offsets `from` (default: the start) up to the stable
+ * ends at the time of the call (or `until`), filtered.
+ */
+export function readCommittedRange(topic: string, from: Offsets, filter: (r: ConsumedRecord) => boolean = () => true, options: ReadOptions = {}): Promise<ConsumedRecord[]> {
+  return withConsumer(options.brokers ?? endpointsFromEnv().kafkaBrokers, async (consumer) => {
     const ends = await stableEnds(consumer, topic);
-    for (const [partition, end] of ends) if (end <= (since.get(partition) ?? 0)) ends.delete(partition);
+    for (const [partition, end] of ends) {
+      const until = Math.min(end, options.until ? (options.until.get(partition) ?? 0) : end);
+      if (until <= (from.get(partition) ?? 0)) ends.delete(partition);
+      else ends.set(partition, until);
+    }
     const out: ConsumedRecord[] = [];
     if (ends.size === 0) return out;
-    consumer.assign([...ends.keys()].map((partition) => ({ topic, partition, offset: since.get(partition) ?? 0 })));
+    const total = [...ends].reduce((n, [partition, end]) => n + end - (from.get(partition) ?? 0), 0);
+    const kept = new Map<number, number>();
+    let read = 0;
+    consumer.assign([...ends.keys()].map((partition) => ({ topic, partition, offset: from.get(partition) ?? 0 })));
     consumer.setDefaultConsumeTimeout(200);
     const deadline = Date.now() + 120_000;
     while (ends.size > 0) {
       if (Date.now() > deadline) throw new Error(`reading ${topic} did not reach the end offsets ${JSON.stringify([...ends])}`);
       const messages = await promisify<Kafka.Message[]>((cb) => consumer.consume(10_000, cb))();
       for (const m of messages) {
+        const end = ends.get(m.partition);
+        if (end === undefined || m.offset >= end) continue;
+        read++;
         const record: ConsumedRecord = {
           topic,
           partition: m.partition,
           offset: m.offset,
+          timestamp: m.timestamp ?? 0,
           key: (m.key as Buffer | undefined) ?? null,
           value: m.value ?? null,
           headers: (m.headers ?? []) as ConsumedRecord['headers'],
         };
-        if (filter(record)) out.push(record);
+        if (!filter(record)) continue;
+        out.push(record);
+        kept.set(m.partition, (kept.get(m.partition) ?? 0) + 1);
+        if (options.perPartition !== undefined && kept.get(m.partition)! >= options.perPartition) ends.delete(m.partition);
       }
+      options.onProgress?.(read, total);
       // The consumer's position steps over transaction markers and aborted records.
       for (const p of consumer.position([...ends.keys()].map((partition) => ({ topic, partition })))) {
         if (p.offset !== undefined && p.offset >= ends.get(p.partition)!) ends.delete(p.partition);
@@ -88,6 +113,16 @@ export function readCommittedSince(
     }
     return out;
   });
+}
+
+/** Every committed record of `topic` from the offsets `since` up to the current ends, filtered. */
+export function readCommittedSince(
+  topic: string,
+  since: Offsets,
+  filter: (r: ConsumedRecord) => boolean = () => true,
+  brokers = endpointsFromEnv().kafkaBrokers,
+): Promise<ConsumedRecord[]> {
+  return readCommittedRange(topic, since, filter, { brokers });
 }
 
 /** Every committed record of `topic` from its start, filtered. */

@@ -1,0 +1,119 @@
+/**
+ * What a command runs with: the configuration (parsed on first use), a progress line on stderr,
+ * and clients opened on first use and closed when the command ends. Client libraries are imported
+ * only when a command asks for a client, so `--help` loads none of them.
+ */
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { RedisClient } from '../../schemas/redis-connection.ts';
+import type { Serde } from '../../schemas/serde.ts';
+import { Progress } from '../demo/progress.ts';
+import type { CommandGroup, CommandSpec } from './args.ts';
+import { loadOpsConfig, type OpsConfig } from './config.ts';
+
+/** A step of a command failed; the message says which, the cause says why. */
+export class OpsError extends Error {
+  override name = 'OpsError';
+}
+
+/** Commands fail rather than wait when a server does not answer. */
+const REDIS_COMMAND_TIMEOUT_MS = 5000;
+
+export class OpsContext {
+  readonly progress = new Progress(process.stderr);
+  private parsed?: OpsConfig;
+  private readonly closers: Array<() => Promise<void>> = [];
+  private readonly opened = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  config(): OpsConfig {
+    this.parsed ??= loadOpsConfig(this.env);
+    return this.parsed;
+  }
+
+  /**
+   * A pino logger on stderr for the client libraries, silent unless LOG_LEVEL asks: a command
+   * reports a failure once, as an error naming what it tried (see step), not as client log lines.
+   */
+  log(): Promise<Logger> {
+    return this.once('log', async () => {
+      const { pino } = await import('pino');
+      return pino({ level: this.env.LOG_LEVEL?.trim() || 'silent', base: undefined }, pino.destination(2));
+    });
+  }
+
+  /** Runs one step of a command; a failure becomes an OpsError saying what was being done. */
+  async step<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof OpsError) throw err;
+      throw new OpsError(`${what} failed`, { cause: err });
+    }
+  }
+
+  kafka(): Promise<KafkaJS.Kafka> {
+    return this.once('kafka', async () => {
+      const [{ KafkaJS: K }, { kafkaLogger }] = await Promise.all([import('@confluentinc/kafka-javascript'), import('../../schemas/kafka-logger.ts')]);
+      return new K.Kafka({ kafkaJS: { brokers: this.config().kafkaBrokers.split(','), clientId: 'coupon-ops', logger: kafkaLogger(await this.log()), logLevel: K.logLevel.WARN } });
+    });
+  }
+
+  admin(): Promise<KafkaJS.Admin> {
+    return this.once('admin', async () => {
+      const admin = (await this.kafka()).admin();
+      await admin.connect();
+      this.closers.push(() => admin.disconnect());
+      return admin;
+    });
+  }
+
+  db(): Promise<pg.Pool> {
+    return this.once('db', async () => {
+      const { default: pgModule } = await import('pg');
+      const pool = new pgModule.Pool({ connectionString: this.config().databaseUrl, max: 2, connectionTimeoutMillis: 5000 });
+      this.closers.push(() => pool.end());
+      return pool;
+    });
+  }
+
+  redis(): Promise<RedisClient> {
+    return this.once('redis', async () => {
+      const { connectRedis } = await import('../../schemas/redis-connection.ts');
+      const client = await connectRedis(this.config().redis, REDIS_COMMAND_TIMEOUT_MS, await this.log());
+      this.closers.push(async () => client.disconnect());
+      return client;
+    });
+  }
+
+  serde(): Promise<Serde> {
+    return this.once('serde', async () => {
+      const { Serde: SerdeClass } = await import('../../schemas/serde.ts');
+      return new SerdeClass(this.config().schemaRegistryUrl);
+    });
+  }
+
+  /** Registers a client to close at the end (a command's own producer or consumer). */
+  onClose(close: () => Promise<void>): void {
+    this.closers.push(close);
+  }
+
+  async close(): Promise<void> {
+    const closers = this.closers.splice(0).reverse();
+    await Promise.allSettled(closers.map((c) => c()));
+  }
+
+  private once<T>(name: string, open: () => Promise<T>): Promise<T> {
+    let client = this.opened.get(name) as Promise<T> | undefined;
+    if (!client) {
+      client = open();
+      this.opened.set(name, client);
+    }
+    return client;
+  }
+}
+
+export type OpsCommand = CommandSpec<OpsContext>;
+export type OpsCommandGroup = CommandGroup<OpsContext>;

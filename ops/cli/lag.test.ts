@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { lagReport, renderLag, type PartitionLag } from './lag.ts';
+
+const AT = Date.parse('2026-03-01T12:00:00Z');
+const partition = (p: Partial<PartitionLag> & { partition: number }): PartitionLag => ({
+  logStart: 0,
+  logEnd: 0,
+  committed: 0,
+  lag: 0,
+  oldestPendingOffset: null,
+  oldestPendingAt: null,
+  ...p,
+});
+
+describe('lagReport', () => {
+  it('sums the lag and ages the oldest pending request of all partitions', () => {
+    const report = lagReport('g', 't', [
+      partition({ partition: 0, logEnd: 10, committed: 7, lag: 3, oldestPendingOffset: 7, oldestPendingAt: AT - 5_000 }),
+      partition({ partition: 1, logEnd: 4, committed: 2, lag: 2, oldestPendingOffset: 2, oldestPendingAt: AT - 65_000 }),
+      partition({ partition: 2, logEnd: 9, committed: 9 }),
+    ], AT);
+    expect(report).toMatchObject({ totalLag: 5, oldestPendingAgeMs: 65_000 });
+  });
+
+  it('has no age when nothing is pending', () => {
+    expect(lagReport('g', 't', [partition({ partition: 0 })], AT).oldestPendingAgeMs).toBeNull();
+  });
+});
+
+describe('renderLag', () => {
+  it('is a headline and a table per partition', () => {
+    const report = lagReport('coupon-processor', 'coupon-issue-requests', [
+      partition({ partition: 0, logEnd: 1500, committed: 300, lag: 1200, oldestPendingOffset: 300, oldestPendingAt: AT - 4_200 }),
+      partition({ partition: 1, logEnd: 80, committed: 80 }),
+    ], AT);
+    expect(renderLag(report)).toBe(
+      [
+        'group coupon-processor on coupon-issue-requests: lag 1,200, oldest pending request 4.2 s old',
+        '',
+        'PARTITION  COMMITTED  LOG END    LAG  OLDEST PENDING        AGE',
+        '        0        300     1500  1,200  2026-03-01T11:59:55Z  4.2 s',
+        '        1         80       80      0  -                     -',
+      ].join('\n'),
+    );
+  });
+
+  it('says when the group has not committed anything', () => {
+    const report = lagReport('fresh', 't', [partition({ partition: 0, committed: null, logEnd: 3, lag: 3, oldestPendingOffset: 0, oldestPendingAt: AT })], AT);
+    expect(renderLag(report)).toMatch(/group fresh has no committed offsets/);
+  });
+});

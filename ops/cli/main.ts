@@ -1,0 +1,48 @@
+/**
+ * `npm run ops -- <command>` / `coupon-ops <command>`: resolves the command line, runs the command
+ * and prints its result (a table, or JSON with --json). Exit codes: 0 ok, 1 runtime failure,
+ * 2 bad usage or configuration.
+ */
+import { EXIT, resolveCommand, UsageError, type CommandResult } from './args.ts';
+import { ConfigError } from './config.ts';
+import { OpsContext } from './context.ts';
+import { program } from './program.ts';
+
+/** The message of an error and of every cause under it. */
+function describeError(err: unknown): string {
+  const lines: string[] = [];
+  for (let e: unknown = err; e !== undefined && lines.length < 5; e = e instanceof Error ? e.cause : undefined) {
+    lines.push(`${lines.length === 0 ? 'error' : '  caused by'}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  let resolved;
+  try {
+    resolved = resolveCommand(program, argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`error: ${err.message}\n(${program.name} --help lists the commands)\n`);
+    return EXIT.usage;
+  }
+  if (resolved.kind === 'help') {
+    process.stdout.write(`${resolved.text}\n`);
+    return EXIT.ok;
+  }
+  const ctx = new OpsContext();
+  try {
+    const result: CommandResult = await resolved.command.run(ctx, resolved.args);
+    process.stdout.write(resolved.args.json ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.text}\n`);
+    return result.exitCode ?? EXIT.ok;
+  } catch (err) {
+    const usage = err instanceof UsageError || err instanceof ConfigError;
+    process.stderr.write(usage ? `error: ${(err as Error).message}\n` : `${describeError(err)}\n`);
+    return usage ? EXIT.usage : EXIT.failure;
+  } finally {
+    await ctx.close();
+  }
+}
+
+// Exit explicitly: a client library's stray handle must not keep a finished command alive.
+process.exit(await main(process.argv.slice(2)));
