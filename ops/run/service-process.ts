@@ -99,11 +99,13 @@ export interface ProcessorOptions {
   mode?: 'batch' | 'single';
   env?: NodeJS.ProcessEnv;
   nodeArgs?: string[];
+  /** Its metrics port; a free one unless given (a restarted instance keeps its port). */
+  port?: number;
 }
 
 /** A processor instance with its own metrics port; `instanceId` fixes its transactional and member ids. */
 export async function startProcessor(opts: ProcessorOptions): Promise<ServiceProcess> {
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   return ServiceProcess.start('processor', {
     label: opts.instanceId,
     port,
@@ -118,8 +120,8 @@ export async function startProcessor(opts: ProcessorOptions): Promise<ServicePro
   });
 }
 
-/** A gateway on its own port. */
-export async function startGateway(label: string, env: NodeJS.ProcessEnv = {}): Promise<ServiceProcess> {
-  const port = await freePort();
+/** A gateway on its own port (a free one unless given: a restarted gateway keeps its address). */
+export async function startGateway(label: string, env: NodeJS.ProcessEnv = {}, givenPort?: number): Promise<ServiceProcess> {
+  const port = givenPort ?? (await freePort());
   return ServiceProcess.start('gateway', { label, port, env: { GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', ...env } });
 }

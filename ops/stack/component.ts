@@ -20,3 +20,9 @@ export interface Component {
   /** Log files to point at on failure. */
   readonly logFiles: string[];
 }
+
+/** Where one instance of a component lives: its name (process, log and data folder under .stack) and port. */
+export interface Instance {
+  name: string;
+  port: number;
+}

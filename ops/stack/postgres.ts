@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import pg from 'pg';
-import type { Component } from './component.ts';
+import type { Component, Instance } from './component.ts';
 import { stackPath } from './paths.ts';
 import { logFile, startDetached, stopProcess } from './process.ts';
 
@@ -11,8 +11,6 @@ export const POSTGRES_PORT = 15432;
 export const APP_DB = { user: 'coupon', password: 'coupon', database: 'coupon' };
 export const REGISTRY_DB = { user: 'registry', password: 'registry', database: 'registry' };
 
-const dataDir = stackPath('postgres', 'data');
-const socketDir = stackPath('postgres', 'run');
 
 function pgBin(tool: string): string {
   const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a)) : [];
@@ -31,19 +29,23 @@ function serverAccount(): { uid: number; gid: number } | undefined {
   return { uid, gid };
 }
 
-const superuserConfig = (): pg.ClientConfig => ({ host: '127.0.0.1', port: POSTGRES_PORT, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+/** The superuser's connection settings of the instance on `port`. */
+export const superuserConfig = (port = POSTGRES_PORT): pg.ClientConfig => ({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
 
-export function postgresComponent(): Component {
+/** The stack's Postgres, or another instance of it (a fault run's private one) given name and port. */
+export function postgresComponent({ name, port }: Instance = { name: 'postgres', port: POSTGRES_PORT }): Component {
+  const dataDir = stackPath(name, 'data');
+  const socketDir = stackPath(name, 'run');
   return {
-    name: 'postgres',
-    address: `127.0.0.1:${POSTGRES_PORT}`,
+    name,
+    address: `127.0.0.1:${port}`,
     startTimeoutMs: 60_000,
-    logFiles: [logFile('postgres')],
-    processNames: ['postgres'],
+    logFiles: [logFile(name)],
+    processNames: [name],
 
     async prepare() {
       const account = serverAccount();
-      fs.mkdirSync(stackPath('postgres'), { recursive: true });
+      fs.mkdirSync(stackPath(name), { recursive: true });
       fs.mkdirSync(socketDir, { recursive: true });
       if (account) fs.chownSync(socketDir, account.uid, account.gid);
       if (fs.existsSync(path.join(dataDir, 'PG_VERSION'))) return;
@@ -59,11 +61,11 @@ export function postgresComponent(): Component {
     async start() {
       const account = serverAccount();
       startDetached({
-        name: 'postgres',
+        name,
         command: pgBin('postgres'),
         args: [
           '-D', dataDir,
-          '-p', String(POSTGRES_PORT),
+          '-p', String(port),
           '-c', 'listen_addresses=127.0.0.1',
           '-c', `unix_socket_directories=${socketDir}`,
           '-c', 'max_connections=200',
@@ -77,13 +79,13 @@ export function postgresComponent(): Component {
     },
 
     async checkHealth() {
-      const client = new pg.Client(superuserConfig());
+      const client = new pg.Client(superuserConfig(port));
       await client.connect();
       await client.query('SELECT 1').finally(() => client.end());
     },
 
     async afterStart() {
-      const client = new pg.Client(superuserConfig());
+      const client = new pg.Client(superuserConfig(port));
       await client.connect();
       try {
         for (const db of [APP_DB, REGISTRY_DB]) {
@@ -98,7 +100,7 @@ export function postgresComponent(): Component {
     },
 
     async stop() {
-      await stopProcess('postgres', 30_000);
+      await stopProcess(name, 30_000);
     },
   };
 }

@@ -69,14 +69,17 @@ export function startDetached(opts: StartOptions): number {
   return child.pid;
 }
 
-/** SIGTERM, then SIGKILL once the deadline passes. Returns whether a process was running. */
-export async function stopProcess(name: string, graceMs = 20_000): Promise<boolean> {
+/**
+ * `signal` (SIGTERM unless told; Postgres' fast shutdown is SIGINT), then SIGKILL once the
+ * deadline passes. Returns whether a process was running.
+ */
+export async function stopProcess(name: string, graceMs = 20_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
   const pid = readPid(name);
   if (!isAlive(pid)) {
     fs.rmSync(pidFile(name), { force: true });
     return false;
   }
-  process.kill(pid!, 'SIGTERM');
+  process.kill(pid!, signal);
   const stopped = await waitFor(() => !isAlive(pid), graceMs, 100).then(
     () => true,
     () => false,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import type { Component } from './component.ts';
+import type { Component, Instance } from './component.ts';
 import { stackPath } from './paths.ts';
 import { logFile, startDetached, stopProcess } from './process.ts';
 
@@ -30,23 +30,24 @@ async function ping(port: number): Promise<void> {
   }
 }
 
-export function redisComponent(): Component {
-  const dir = stackPath('redis');
+/** The stack's Redis, or another instance of it (a fault run's private one) given name and port. */
+export function redisComponent({ name, port }: Instance = { name: 'redis', port: REDIS_PORT }): Component {
+  const dir = stackPath(name);
   return {
-    name: 'redis',
-    address: `127.0.0.1:${REDIS_PORT}`,
+    name,
+    address: `127.0.0.1:${port}`,
     startTimeoutMs: 20_000,
-    logFiles: [logFile('redis')],
-    processNames: ['redis'],
+    logFiles: [logFile(name)],
+    processNames: [name],
     async prepare() {
       fs.mkdirSync(dir, { recursive: true });
     },
     async start() {
-      startDetached({ name: 'redis', command: 'redis-server', args: redisArgs(REDIS_PORT, dir, false) });
+      startDetached({ name, command: 'redis-server', args: redisArgs(port, dir, false) });
     },
-    checkHealth: () => ping(REDIS_PORT),
+    checkHealth: () => ping(port),
     async stop() {
-      await stopProcess('redis');
+      await stopProcess(name);
     },
   };
 }

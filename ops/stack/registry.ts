@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Component } from './component.ts';
+import type { Component, Instance } from './component.ts';
 import { findJava } from './java.ts';
 import { fetchArtifact } from './maven.ts';
 import { cachePath } from './paths.ts';
@@ -15,15 +15,18 @@ export const APICURIO_VERSION = '3.3.3';
 export const REGISTRY_PORT = 18081;
 const home = cachePath(`apicurio-${APICURIO_VERSION}`);
 
-/** Apicurio Registry with SQL storage in the stack's Postgres, so schema ids survive restarts. */
-export function registryComponent(): Component {
-  const base = `http://127.0.0.1:${REGISTRY_PORT}`;
+/**
+ * Apicurio Registry with SQL storage in the stack's Postgres, so schema ids survive restarts; or
+ * another instance (name, port) storing into the Postgres on `postgresPort`.
+ */
+export function registryComponent({ name, port, postgresPort }: Instance & { postgresPort: number } = { name: 'registry', port: REGISTRY_PORT, postgresPort: POSTGRES_PORT }): Component {
+  const base = `http://127.0.0.1:${port}`;
   return {
-    name: 'registry',
+    name,
     address: `${base}/apis/ccompat/v7`,
     startTimeoutMs: 120_000,
-    logFiles: [logFile('registry')],
-    processNames: ['registry'],
+    logFiles: [logFile(name)],
+    processNames: [name],
 
     async prepare() {
       if (fs.existsSync(path.join(home, 'quarkus-run.jar'))) return;
@@ -40,16 +43,16 @@ export function registryComponent(): Component {
 
     async start() {
       startDetached({
-        name: 'registry',
+        name,
         command: findJava(21),
         args: ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-jar', path.join(home, 'quarkus-run.jar')],
         cwd: home,
         env: {
           QUARKUS_HTTP_HOST: '127.0.0.1',
-          QUARKUS_HTTP_PORT: String(REGISTRY_PORT),
+          QUARKUS_HTTP_PORT: String(port),
           APICURIO_STORAGE_KIND: 'sql',
           APICURIO_STORAGE_SQL_KIND: 'postgresql',
-          APICURIO_DATASOURCE_URL: `jdbc:postgresql://127.0.0.1:${POSTGRES_PORT}/${REGISTRY_DB.database}`,
+          APICURIO_DATASOURCE_URL: `jdbc:postgresql://127.0.0.1:${postgresPort}/${REGISTRY_DB.database}`,
           APICURIO_DATASOURCE_USERNAME: REGISTRY_DB.user,
           APICURIO_DATASOURCE_PASSWORD: REGISTRY_DB.password,
         },
@@ -62,7 +65,7 @@ export function registryComponent(): Component {
     },
 
     async stop() {
-      await stopProcess('registry');
+      await stopProcess(name);
     },
   };
 }

@@ -2,7 +2,8 @@
  * The invariants of DESIGN.md checked against Postgres and the committed output topics:
  * I1 no over-issuance; I2 one coupon per user per coupon; I3 every accepted request has exactly
  * one terminal outcome in the ledger and exactly one matching committed output record; I4 FCFS
- * within each coupon (no SOLD_OUT before an ISSUED in partition order).
+ * within each coupon (no SOLD_OUT before an ISSUED in partition order). I5 and I7 judge what clients
+ * were told: statuses.ts and promises.ts.
  */
 import type pg from 'pg';
 import type { CouponIssued, CouponIssueDeadLetter, CouponIssueRejected } from '../../schemas/contracts.ts';
@@ -14,7 +15,7 @@ export interface CommittedOutputs {
 }
 
 export interface InvariantResult {
-  name: 'I1' | 'I2' | 'I3' | 'I4';
+  name: 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7';
   title: string;
   held: boolean;
   detail: string;
