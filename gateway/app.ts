@@ -12,6 +12,7 @@ import { Gate } from './gate.ts';
 import { Ledger } from './ledger.ts';
 import { createMetrics, type GatewayMetrics } from './metrics.ts';
 import { connectRedis } from '../schemas/redis-connection.ts';
+import { PendingReleases } from './pending-releases.ts';
 import { RequestProducer } from './request-producer.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes, UNMEASURED_ROUTES } from './routes/health.ts';
@@ -37,6 +38,8 @@ export interface GatewayDeps {
   producer: RequestProducer;
   ledger: Ledger;
   watermarks: WatermarkCache;
+  /** Releases of requests that were not accepted, retried in the background. */
+  releases: PendingReleases;
   metrics: GatewayMetrics;
   adminGuard: AdminGuard;
   userAuth: UserAuthenticator | undefined;
@@ -82,6 +85,7 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
     producer,
     ledger,
     watermarks,
+    releases: new PendingReleases((couponId, userId, eventId) => gate.release(couponId, userId, eventId), { giveUpAfterMs: config.lostReserveReleaseMs, maxPending: 10_000 }, log),
     metrics: createMetrics(),
     adminGuard: new AdminGuard(config.adminToken),
     userAuth: UserAuthenticator.fromConfig(config.userAuth, config.retryAfterSeconds),
@@ -91,6 +95,7 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
   app.addHook('onClose', async () => {
     // Runs once in-flight requests are answered: deliver what is queued, then let go of the clients.
     watermarks.stop();
+    deps.releases.stop();
     await producer.close(config.shutdownTimeoutMs).catch((err: unknown) => log.error({ err }, 'flushing the producer failed'));
     await redis.quit().catch(() => redis.disconnect());
     await ledger.close();
@@ -124,7 +129,7 @@ function createApp(deps: GatewayDeps, log: Logger): GatewayApp {
   app.setErrorHandler((err, request, reply) => {
     const apiError = toApiError(err);
     if (apiError.status >= 500) {
-      const level = apiError.status === 503 ? 'warn' : 'error';
+      const level = apiError.status === 503 || apiError.status === 504 ? 'warn' : 'error';
       request.log[level]({ err: apiError.cause ?? err, code: apiError.code }, apiError.message);
     }
     return sendError(request, reply, apiError);

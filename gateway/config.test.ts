@@ -19,6 +19,14 @@ describe('loadConfig', () => {
     expect(config.endpoints.kafkaBrokers).toBe('127.0.0.1:19092');
   });
 
+  it('settles holds after twice the delivery timeout plus a margin, unless told otherwise', () => {
+    expect(loadConfig({})).toMatchObject({ holdSettleMs: 20_000, reconcileIntervalMs: 10_000, statusLedgerAfterMs: 2000, processorGroupId: 'coupon-processor' });
+    expect(loadConfig({ GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS: '1500' }).holdSettleMs).toBe(13_000);
+    expect(loadConfig({ GATEWAY_HOLD_SETTLE_MS: '9000' }).holdSettleMs).toBe(9000);
+    // A bound a produce could still outlive would release accepted requests.
+    expect(() => loadConfig({ GATEWAY_HOLD_SETTLE_MS: '5000' })).toThrow(/GATEWAY_HOLD_SETTLE_MS/);
+  });
+
   it('reads a Redis Cluster from REDIS_CLUSTER_NODES', () => {
     expect(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:17001, redis-b:17002' }).redis).toEqual({
       kind: 'cluster',

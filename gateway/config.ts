@@ -33,6 +33,16 @@ export interface GatewayConfig {
   watermarkRefreshMs: number;
   shutdownTimeoutMs: number;
   dbPoolSize: number;
+  /** A hold older than this is settled by evidence: no produce of it can still land (docs/gate.md). */
+  holdSettleMs: number;
+  /** How often this instance tries to run the reconciler (one instance at a time); 0 = never. */
+  reconcileIntervalMs: number;
+  /** How long the release of a reserve whose reply was lost is retried in the background. */
+  lostReserveReleaseMs: number;
+  /** A PENDING status older than this is checked against the ledger by the status endpoint. */
+  statusLedgerAfterMs: number;
+  /** The processor's consumer group, whose committed offsets tell which requests are still pending. */
+  processorGroupId: string;
   logLevel: string;
   logRequests: boolean;
 }
@@ -62,9 +72,17 @@ const schema = z.object({
   GATEWAY_WATERMARK_REFRESH_MS: int(10, 60_000).default(100),
   GATEWAY_SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(15_000),
   GATEWAY_DB_POOL_SIZE: int(1, 100).default(10),
+  GATEWAY_HOLD_SETTLE_MS: int(1000, 3_600_000).optional(),
+  GATEWAY_RECONCILE_INTERVAL_MS: int(0, 3_600_000).default(10_000),
+  GATEWAY_LOST_RESERVE_RELEASE_MS: int(0, 3_600_000).default(60_000),
+  GATEWAY_STATUS_LEDGER_AFTER_MS: int(0, 3_600_000).default(2000),
+  PROCESSOR_GROUP_ID: z.string().trim().min(1).default('coupon-processor'),
   GATEWAY_LOG_REQUESTS: z.enum(['true', 'false', '1', '0']).default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** Twice the producer's delivery timeout plus a margin: by then no produce of the hold can still land. */
+export const defaultHoldSettleMs = (messageTimeoutMs: number): number => 2 * messageTimeoutMs + 10_000;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -78,6 +96,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   }
   const e = parsed.data;
   if (e.GATEWAY_JWT_SECRET && e.GATEWAY_JWKS_URL) throw new ConfigError('invalid gateway configuration: set GATEWAY_JWT_SECRET or GATEWAY_JWKS_URL, not both');
+  // A hold settled while its produce could still land would be released although accepted.
+  const minimumSettleMs = e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS + e.GATEWAY_REDIS_COMMAND_TIMEOUT_MS;
+  if (e.GATEWAY_HOLD_SETTLE_MS !== undefined && e.GATEWAY_HOLD_SETTLE_MS <= minimumSettleMs) {
+    throw new ConfigError(`invalid gateway configuration: GATEWAY_HOLD_SETTLE_MS must be larger than GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS + GATEWAY_REDIS_COMMAND_TIMEOUT_MS (${minimumSettleMs})`);
+  }
   if (e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS <= e.GATEWAY_KAFKA_LINGER_MS) {
     throw new ConfigError('invalid gateway configuration: GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS must be larger than GATEWAY_KAFKA_LINGER_MS');
   }
@@ -103,6 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     watermarkRefreshMs: e.GATEWAY_WATERMARK_REFRESH_MS,
     shutdownTimeoutMs: e.GATEWAY_SHUTDOWN_TIMEOUT_MS,
     dbPoolSize: e.GATEWAY_DB_POOL_SIZE,
+    holdSettleMs: e.GATEWAY_HOLD_SETTLE_MS ?? defaultHoldSettleMs(e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS),
+    reconcileIntervalMs: e.GATEWAY_RECONCILE_INTERVAL_MS,
+    lostReserveReleaseMs: e.GATEWAY_LOST_RESERVE_RELEASE_MS,
+    statusLedgerAfterMs: e.GATEWAY_STATUS_LEDGER_AFTER_MS,
+    processorGroupId: e.PROCESSOR_GROUP_ID,
     logLevel: e.LOG_LEVEL,
     logRequests: e.GATEWAY_LOG_REQUESTS === 'true' || e.GATEWAY_LOG_REQUESTS === '1',
   };

@@ -36,7 +36,9 @@ export type ErrorCode =
   | 'AUTH_UNAVAILABLE'
   | 'NOT_READY'
   | 'SHUTTING_DOWN'
-  | 'INTERNAL_ERROR';
+  | 'INTERNAL_ERROR'
+  // 504: the request may or may not have been queued; its status says which later.
+  | 'OUTCOME_UNKNOWN';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };

@@ -12,10 +12,10 @@ import { parseStoredInteger } from './position.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    couponGateReserve(gate: string, reserved: string, users: string, status: string, userId: number, nowMs: number, eventId: string, ttlSeconds: number): Result<number, Context>;
-    couponGateRelease(reserved: string, users: string, status: string, userId: number, eventId: string): Result<number, Context>;
-    couponGateRecordPosition(status: string, eventId: string, partition: number, offset: number): Result<number, Context>;
-    couponGatePrime(gate: string, reserved: string, users: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
+    couponGateReserve(gate: string, reserved: string, users: string, status: string, holds: string, seq: string, userId: number, nowMs: number, eventId: string, ttlSeconds: number): Result<number, Context>;
+    couponGateRelease(reserved: string, users: string, status: string, holds: string, seq: string, userId: number, eventId: string): Result<number, Context>;
+    couponGateConfirm(holds: string, status: string, userId: number, eventId: string, partition: number, offset: number): Result<number, Context>;
+    couponGatePrime(gate: string, reserved: string, users: string, holds: string, seq: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
   }
 }
 
@@ -50,39 +50,40 @@ export interface GateFigures {
   reserved: number;
 }
 
+/** The keys reserve.lua (after the gate hash) and release.lua change for one user's request, in their KEYS order. */
+const requestKeys = (couponId: number, userId: number): [string, string, string, string, string] => [
+  redisKeys.reserved(couponId),
+  redisKeys.requesters(couponId),
+  redisKeys.status(couponId, userId),
+  redisKeys.holds(couponId),
+  redisKeys.seq(couponId),
+];
+
 const script = (name: string): string => fs.readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
 export class Gate {
   constructor(private readonly redis: RedisClient) {
-    redis.defineCommand('couponGateReserve', { numberOfKeys: 4, lua: script('reserve') });
-    redis.defineCommand('couponGateRelease', { numberOfKeys: 3, lua: script('release') });
-    redis.defineCommand('couponGateRecordPosition', { numberOfKeys: 1, lua: script('record-position') });
-    redis.defineCommand('couponGatePrime', { numberOfKeys: 3, lua: script('prime') });
+    redis.defineCommand('couponGateReserve', { numberOfKeys: 6, lua: script('reserve') });
+    redis.defineCommand('couponGateRelease', { numberOfKeys: 5, lua: script('release') });
+    redis.defineCommand('couponGateConfirm', { numberOfKeys: 2, lua: script('confirm') });
+    redis.defineCommand('couponGatePrime', { numberOfKeys: 5, lua: script('prime') });
   }
 
-  /** One round trip: window, duplicate check, quantity, PENDING status (see lua/reserve.lua). */
+  /** One round trip: window, duplicate check, quantity, PENDING status, hold (see lua/reserve.lua). */
   async reserve(couponId: number, userId: number, eventId: string, nowMs: number): Promise<ReserveOutcome> {
-    const code = await this.redis.couponGateReserve(
-      redisKeys.gate(couponId),
-      redisKeys.reserved(couponId),
-      redisKeys.requesters(couponId),
-      redisKeys.status(couponId, userId),
-      userId,
-      nowMs,
-      eventId,
-      STATUS_TTL_SECONDS,
-    );
+    const code = await this.redis.couponGateReserve(redisKeys.gate(couponId), ...requestKeys(couponId, userId), userId, nowMs, eventId, STATUS_TTL_SECONDS);
     return reserveOutcome(code);
   }
 
-  /** Undoes reserve() of the request `eventId`; false if there was nothing (left) to undo. */
+  /** Undoes reserve() of the request `eventId` if it still holds its unit; false if there was nothing (left) to undo. */
   async release(couponId: number, userId: number, eventId: string): Promise<boolean> {
-    const released = await this.redis.couponGateRelease(redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.status(couponId, userId), userId, eventId);
+    const released = await this.redis.couponGateRelease(...requestKeys(couponId, userId), userId, eventId);
     return released === 1;
   }
 
-  async recordPosition(couponId: number, userId: number, eventId: string, partition: number, offset: number): Promise<void> {
-    await this.redis.couponGateRecordPosition(redisKeys.status(couponId, userId), eventId, partition, offset);
+  /** The request's record reached Kafka at `at`: settles its hold and records its position. */
+  async confirm(couponId: number, userId: number, eventId: string, at: { partition: number; offset: number }): Promise<void> {
+    await this.redis.couponGateConfirm(redisKeys.holds(couponId), redisKeys.status(couponId, userId), userId, eventId, at.partition, at.offset);
   }
 
   /** The processor's committed watermark of a partition; undefined before its first commit. */
@@ -100,6 +101,8 @@ export class Gate {
       redisKeys.gate(couponId),
       redisKeys.reserved(couponId),
       redisKeys.requesters(couponId),
+      redisKeys.holds(couponId),
+      redisKeys.seq(couponId),
       window.totalQuantity,
       window.startsAt,
       window.endsAt ?? 0,

@@ -9,6 +9,7 @@ import type { CouponIssueRequested } from '../schemas/contracts.ts';
 import { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { kafkaLogger } from '../schemas/kafka-logger.ts';
+import { classifyProduceFailure, type ProduceFailure } from './produce-failure.ts';
 
 export interface RequestProducerOptions {
   brokers: string;
@@ -27,9 +28,16 @@ export interface ProducedAt {
   offset: number;
 }
 
-/** The broker did not acknowledge the record (down, timed out, queue full); nothing was written. */
+/**
+ * The record was not acknowledged. `failure` says whether it certainly was not written
+ * (NOT_QUEUED: the reservation may be undone) or may still have been (UNKNOWN: see produce-failure.ts).
+ */
 export class ProduceError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    readonly failure: ProduceFailure,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = 'ProduceError';
   }
@@ -77,18 +85,23 @@ export class RequestProducer {
   }
 
   async send(request: CouponIssueRequested): Promise<ProducedAt> {
+    const what = `the request of user ${request.userId} for coupon ${request.couponId}`;
+    let value: Buffer;
+    try {
+      value = this.serde.encode(TOPICS.requests, request);
+    } catch (err) {
+      throw new ProduceError(`encoding ${what} failed: ${(err as Error).message}`, 'NOT_QUEUED', { cause: err });
+    }
     let metadata: KafkaJS.RecordMetadata[];
     try {
-      metadata = await this.producer.send({
-        topic: TOPICS.requests,
-        messages: [{ key: String(request.couponId), value: this.serde.encode(TOPICS.requests, request) }],
-      });
+      metadata = await this.producer.send({ topic: TOPICS.requests, messages: [{ key: String(request.couponId), value }] });
     } catch (err) {
-      throw new ProduceError(`producing the request of user ${request.userId} for coupon ${request.couponId} failed: ${(err as Error).message}`, { cause: err });
+      throw new ProduceError(`producing ${what} failed: ${(err as Error).message}`, classifyProduceFailure(err), { cause: err });
     }
     const first = metadata[0];
     const offset = Number(first?.baseOffset ?? first?.offset);
-    if (!first || !Number.isSafeInteger(offset)) throw new ProduceError(`the delivery report has no offset: ${JSON.stringify(metadata)}`);
+    // Acknowledged, so written; only where is unknown.
+    if (!first || !Number.isSafeInteger(offset)) throw new ProduceError(`the delivery report of ${what} has no offset: ${JSON.stringify(metadata)}`, 'UNKNOWN');
     return { partition: first.partition, offset };
   }
 

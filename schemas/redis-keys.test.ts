@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { couponTag, redisKeys } from './redis-keys.ts';
+import { couponTag, holdMember, parseHoldMember, redisKeys } from './redis-keys.ts';
 
 /** Redis Cluster's rule: the slot is hashed from the first `{...}` with a non-empty body, else the whole key. */
 function hashedPart(key: string): string {
@@ -11,7 +11,7 @@ function hashedPart(key: string): string {
 
 describe('redisKeys', () => {
   it('puts every key of a coupon under the coupon hash tag, so one Lua script may touch them all', () => {
-    const couponKeys = [redisKeys.gate(42), redisKeys.reserved(42), redisKeys.requesters(42), redisKeys.status(42, 7)];
+    const couponKeys = [redisKeys.gate(42), redisKeys.reserved(42), redisKeys.requesters(42), redisKeys.holds(42), redisKeys.seq(42), redisKeys.status(42, 7)];
     expect(new Set(couponKeys.map(hashedPart))).toEqual(new Set(['c:42']));
     expect(new Set(couponKeys).size).toBe(couponKeys.length);
   });
@@ -25,5 +25,17 @@ describe('redisKeys', () => {
     expect(redisKeys.status(42, 7)).not.toBe(redisKeys.status(42, 8));
     expect(redisKeys.watermark(0)).toBe('watermark:coupon-issue-requests:0');
     expect(redisKeys.watermark(0)).not.toBe(redisKeys.watermark(1));
+  });
+});
+
+describe('hold members', () => {
+  it('round-trip user and event id', () => {
+    expect(parseHoldMember(holdMember(7, '01937c1e-0000-7000-8000-000000000001'))).toEqual({ userId: 7, eventId: '01937c1e-0000-7000-8000-000000000001' });
+  });
+
+  it('refuse what is not a member', () => {
+    expect(parseHoldMember('x:1')).toBeUndefined();
+    expect(parseHoldMember('7:')).toBeUndefined();
+    expect(parseHoldMember('7')).toBeUndefined();
   });
 });

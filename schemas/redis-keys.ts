@@ -16,6 +16,16 @@ export const redisKeys = {
   reserved: (couponId: number) => `${couponTag(couponId)}:reserved`,
   /** Set: user ids that have an accepted request for the coupon. */
   requesters: (couponId: number) => `${couponTag(couponId)}:users`,
+  /**
+   * Sorted set of holds: member `<userId>:<eventId>`, score = epoch ms of the reservation. A hold is
+   * a unit reserved for a request whose record nobody has yet seen reach Kafka (docs/gate.md).
+   */
+  holds: (couponId: number) => `${couponTag(couponId)}:holds`,
+  /**
+   * Counter bumped by every successful reserve and release, never decremented: the version a
+   * reconciler's fix is guarded by (applied only if it did not move since the snapshot).
+   */
+  seq: (couponId: number) => `${couponTag(couponId)}:seq`,
   /** Hash: a user's request status (see RequestStatus), TTL STATUS_TTL_SECONDS. */
   status: (couponId: number, userId: number) => `${couponTag(couponId)}:u:${userId}`,
   /**
@@ -37,4 +47,17 @@ export interface RequestStatusFields {
   /** Rejection reason or failure cause. */
   reason?: string;
   userCouponId?: string;
+  /** Epoch ms the gate reserved the request (PENDING statuses written by the gateway). */
+  heldAt?: string;
+}
+
+/** The member of a coupon's holds set for one request. */
+export const holdMember = (userId: number, eventId: string): string => `${userId}:${eventId}`;
+
+/** The user and event of a holds member, or undefined if it is not one. */
+export function parseHoldMember(member: string): { userId: number; eventId: string } | undefined {
+  const colon = member.indexOf(':');
+  const userId = Number(member.slice(0, colon));
+  const eventId = member.slice(colon + 1);
+  return colon > 0 && Number.isSafeInteger(userId) && userId > 0 && eventId ? { userId, eventId } : undefined;
 }

@@ -1,11 +1,13 @@
--- Undoes exactly what reserve.lua did for one request whose record could not be produced.
--- Only while the status still belongs to that request and is PENDING: a second release, or a
--- record that reached the processor after all, must not give a unit back.
--- KEYS: reserved counter, requesters set, user status hash   ARGV: userId, eventId
+-- Undoes what reserve.lua did for one request whose record certainly did not reach Kafka.
+-- Only while the request's hold is still there: a second release, a release racing a confirm, or
+-- a reserve whose reply was lost and that never ran must not give a unit back.
+-- KEYS: reserved counter, requesters set, user status hash, holds, seq   ARGV: userId, eventId
 -- Returns 1 released, 0 nothing to release.
-local s = redis.call('HMGET', KEYS[3], 'status', 'eventId')
-if s[1] ~= 'PENDING' or s[2] ~= ARGV[2] then return 0 end
+if redis.call('ZREM', KEYS[4], ARGV[1] .. ':' .. ARGV[2]) == 0 then return 0 end
 redis.call('DECR', KEYS[1])
 redis.call('SREM', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3])
+-- The reconciler's fix is guarded by seq; a release between its snapshot and its write must void it.
+redis.call('INCR', KEYS[5])
+local s = redis.call('HMGET', KEYS[3], 'status', 'eventId')
+if s[1] == 'PENDING' and s[2] == ARGV[2] then redis.call('DEL', KEYS[3]) end
 return 1

@@ -1,7 +1,13 @@
 /**
- * `POST /api/coupons/:couponId/issue`: validate → gate (one Redis script) → produce (await the
- * delivery report) → record the offset (one Redis script) → 202 with the queue position. A failed produce undoes the reservation (one
- * script) and answers 503, so nothing half-reserved is left behind.
+ * `POST /api/coupons/:couponId/issue`: validate → gate (one Redis script: reserve and hold) →
+ * produce (await the delivery report) → confirm (one Redis script: settle the hold, record the
+ * offset) → 202 with the queue position. What a failure means depends on what is known
+ * (docs/gate.md):
+ * - the reserve's reply never came: 503, and the reservation is released in the background
+ *   (the script may still run later);
+ * - the produce failed for certain: the reservation is released, 503;
+ * - the produce's outcome is unknown (its record may have been written): nothing is released,
+ *   504 OUTCOME_UNKNOWN; the reconciler settles the hold by evidence.
  */
 import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
@@ -10,7 +16,7 @@ import { resolveUserId } from '../auth.ts';
 import { ApiError, sendError, unavailable } from '../errors.ts';
 import type { ReserveOutcome } from '../gate.ts';
 import { queuePosition } from '../position.ts';
-import type { ProducedAt } from '../request-producer.ts';
+import { ProduceError, type ProducedAt } from '../request-producer.ts';
 import { parseIssueBody, parsePathId } from '../validation.ts';
 
 /** The gate's refusals. Allocated once: during a sell-out they are most of the answers. */
@@ -28,10 +34,12 @@ export interface IssueAccepted {
 }
 
 export function issueRoutes(app: GatewayApp, deps: GatewayDeps): void {
-  const { gate, producer, watermarks, metrics, config } = deps;
+  const { gate, producer, watermarks, metrics, config, releases } = deps;
   const gateStage = metrics.stage.labels('gate');
   const produceStage = metrics.stage.labels('produce');
   const recordStage = metrics.stage.labels('record');
+  // The hold is settled once it is older than the settle bound, at the reconciler's next run.
+  const settledWithinSeconds = Math.ceil((config.holdSettleMs + config.reconcileIntervalMs) / 1000);
 
   app.post<{ Params: { couponId: string } }>('/api/coupons/:couponId/issue', async (request, reply) => {
     const couponId = parsePathId(request.params.couponId, 'INVALID_COUPON_ID', 'couponId');
@@ -44,6 +52,8 @@ export function issueRoutes(app: GatewayApp, deps: GatewayDeps): void {
     try {
       outcome = await gate.reserve(couponId, userId, eventId, requestedAt);
     } catch (err) {
+      // The script may still run (Redis stalled) or may have run (reply lost): undo it if it does.
+      void releases.start(couponId, userId, eventId);
       throw unavailable('REDIS_UNAVAILABLE', 'the gate (Redis) cannot take requests right now', config.retryAfterSeconds, err);
     }
     gateStage.observe((performance.now() - started) / 1000);
@@ -54,21 +64,24 @@ export function issueRoutes(app: GatewayApp, deps: GatewayDeps): void {
     try {
       at = await producer.send({ eventId, couponId, userId, requestedAt });
     } catch (err) {
-      await gate.release(couponId, userId, eventId).catch((releaseErr: unknown) => {
-        // Redis failed right after Kafka did: the unit stays reserved (counted, never issued).
-        request.log.error({ err: releaseErr, couponId, userId, eventId }, 'could not release the reservation of a request that was not produced');
-      });
-      throw unavailable('KAFKA_UNAVAILABLE', 'the request could not be queued (Kafka); it was not accepted, try again later', config.retryAfterSeconds, err);
+      if (err instanceof ProduceError && err.failure === 'NOT_QUEUED') {
+        if (!(await releases.start(couponId, userId, eventId))) {
+          request.log.warn({ couponId, userId, eventId }, 'the reservation of a request that was not produced is not released yet; retrying in the background');
+        }
+        throw unavailable('KAFKA_UNAVAILABLE', 'the request could not be queued (Kafka); it was not accepted, try again later', config.retryAfterSeconds, err);
+      }
+      throw new ApiError(504, 'OUTCOME_UNKNOWN', `the request may or may not have been queued (Kafka did not confirm it in time); its status will say which within ${settledWithinSeconds} s`, { cause: err });
     }
     produceStage.observe((performance.now() - started) / 1000);
 
-    // The request is accepted from here on: failing to record its offset only costs the status
-    // endpoint the position (it still answers PENDING).
+    // The request is accepted from here on: failing to confirm it only costs the status endpoint
+    // the position (it still answers PENDING) and leaves the hold to the reconciler, which will
+    // find the record in Kafka or its outcome in the ledger.
     started = performance.now();
     try {
-      await gate.recordPosition(couponId, userId, eventId, at.partition, at.offset);
+      await gate.confirm(couponId, userId, eventId, at);
     } catch (err) {
-      request.log.warn({ err, couponId, userId, eventId }, 'could not record the offset of an accepted request');
+      request.log.warn({ err, couponId, userId, eventId }, 'could not confirm an accepted request at the gate');
     }
     recordStage.observe((performance.now() - started) / 1000);
 

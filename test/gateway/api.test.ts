@@ -101,7 +101,9 @@ describe('POST /api/coupons/:couponId/issue', () => {
     const state = await gateState(redis, couponId, [101]);
     expect(state.reserved).toBe(1);
     expect(state.requesters).toEqual([101]);
-    expect(state.statuses[101]).toEqual({ status: 'PENDING', eventId: body.eventId, partition: String(record.partition), offset: String(record.offset) });
+    expect(state.statuses[101]).toEqual({ status: 'PENDING', eventId: body.eventId, heldAt: String(record.requestedAt), partition: String(record.partition), offset: String(record.offset) });
+    // The delivery report confirmed the request: nothing is left held.
+    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
     const ttl = await redis.ttl(redisKeys.status(couponId, 101));
     expect(ttl).toBeGreaterThan(24 * 3600 - 60);
     expect(ttl).toBeLessThanOrEqual(24 * 3600);
