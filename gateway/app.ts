@@ -10,7 +10,7 @@ import type { GatewayConfig } from './config.ts';
 import { ApiError, sendError, toApiError } from './errors.ts';
 import { Gate } from './gate.ts';
 import { Ledger } from './ledger.ts';
-import { createMetrics, type GatewayMetrics } from './metrics.ts';
+import { createMetrics, outcomeLabel, type GatewayMetrics } from './metrics.ts';
 import { connectRedis } from '../schemas/redis-connection.ts';
 import { PendingReleases } from './pending-releases.ts';
 import { RequestProducer } from './request-producer.ts';
@@ -22,7 +22,7 @@ import { WatermarkCache } from './watermarks.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The `coupon_gateway_requests_total` outcome label (see metrics.ts); empty means OK or ERROR by status. */
+    /** The answer's code, made the `coupon_gateway_requests_total` outcome label (see metrics.ts); empty means OK or ERROR by status. */
     outcome: string;
     /** The verified end user of the request; null when end-user tokens are not configured. */
     tokenUserId: number | null;
@@ -156,7 +156,7 @@ function createApp(deps: GatewayDeps, log: Logger): GatewayApp {
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     if (!UNMEASURED_ROUTES.has(route)) {
-      deps.metrics.requests.labels(route, request.outcome || (reply.statusCode < 400 ? 'OK' : 'ERROR')).inc();
+      deps.metrics.requests.labels(route, outcomeLabel(request.outcome || (reply.statusCode < 400 ? 'OK' : 'ERROR')), String(reply.statusCode)).inc();
       deps.metrics.duration.labels(route).observe(reply.elapsedTime / 1000);
     }
     done();

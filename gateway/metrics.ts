@@ -2,19 +2,28 @@
  * Prometheus metrics of one gateway instance, on a registry of its own (several apps in one test
  * process must not collide in prom-client's global registry).
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** 1 ms to 10 s: the answer of a healthy gate is a few ms, a producer timeout several seconds. */
 const LATENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export interface GatewayMetrics {
   registry: Registry;
-  /** Answers by route template and outcome: ACCEPTED, CREATED, the status a GET found, OK, or the error code. */
-  requests: Counter<'route' | 'outcome'>;
+  /** Answers by route template, outcome (see outcomeLabel) and HTTP status. */
+  requests: Counter<'route' | 'outcome' | 'status'>;
   duration: Histogram<'route'>;
   /** Where an issue request's time goes: the gate script, the produce round trip, recording the offset. */
   stage: Histogram<'stage'>;
+  /** 1 when the dependency answered the last check (run on every scrape, like /readyz), else 0. */
+  dependencyUp: Gauge<'dependency'>;
 }
+
+/**
+ * The one spelling of outcome labels across services: lower snake case, like the processor's
+ * (`issued`, `dead_letter`). The gateway's outcomes are its answer codes (ACCEPTED, SOLD_OUT, the
+ * status a lookup found ...), so `SOLD_OUT` becomes `sold_out`.
+ */
+export const outcomeLabel = (code: string): string => code.toLowerCase();
 
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
@@ -23,8 +32,8 @@ export function createMetrics(): GatewayMetrics {
     registry,
     requests: new Counter({
       name: 'coupon_gateway_requests_total',
-      help: 'HTTP requests answered, by route template and outcome',
-      labelNames: ['route', 'outcome'],
+      help: 'HTTP requests answered, by route template, outcome (accepted, sold_out, already_requested, issued, ..., ok, error) and HTTP status',
+      labelNames: ['route', 'outcome', 'status'],
       registers: [registry],
     }),
     duration: new Histogram({
@@ -39,6 +48,12 @@ export function createMetrics(): GatewayMetrics {
       help: 'Time of each step of an issue request: gate (Redis script), produce (until the delivery report), record (offset to Redis)',
       labelNames: ['stage'],
       buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    dependencyUp: new Gauge({
+      name: 'coupon_gateway_dependency_up',
+      help: 'Whether the dependency (redis, kafka, registry) answered the check made at this scrape: 1 yes, 0 no',
+      labelNames: ['dependency'],
       registers: [registry],
     }),
   };

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh Debian machine, and is a fast no-op once done:
 # Debian packages (servers, JRE/Maven, librdkafka build libraries), then npm dependencies.
+#   --observability  also Prometheus (with promtool) and Alertmanager; `npm test` needs them too
+#                    (the alert rule tests run promtool, the alerting test runs both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,11 @@ command -v mvn >/dev/null || missing+=(maven)
 for pkg in zlib1g-dev libssl-dev libzstd-dev libsasl2-dev libcurl4-openssl-dev liblz4-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+if [ "${1:-}" = "--observability" ] || [ "${npm_lifecycle_event:-}" = "test" ]; then
+  # The packages' own services are not used (ops/stack starts them on the stack's ports).
+  command -v prometheus >/dev/null && command -v promtool >/dev/null || missing+=(prometheus)
+  command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -25,7 +32,11 @@ fi
 # npm dependencies: reinstall only when the lock file changed since the last install.
 lock_hash=$(sha256sum package-lock.json package.json | sha256sum | cut -c1-16)
 stamp=node_modules/.installed-from
-if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+if [ -L node_modules ]; then
+  # A link to another checkout's install: reinstalling through it would empty it under that
+  # checkout's feet. Install there instead.
+  [ "$(cat "$stamp" 2>/dev/null)" = "$lock_hash" ] || log "node_modules is a link to another install whose lock differs; leaving it alone"
+elif [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
   log "installing npm dependencies (librdkafka builds from source: about 2 minutes the first time)"
   # Node headers ship with Debian's nodejs; point node-gyp at them rather than downloading.
   [ -f /usr/include/node/node.h ] && export npm_config_nodedir=/usr

@@ -5,6 +5,7 @@ import type { ProcessorMetrics } from './metrics.ts';
 export function buildHttp(metrics: ProcessorMetrics, isHealthy: () => boolean): FastifyInstance {
   const app = Fastify({ logger: false });
   app.get('/metrics', async (_req, reply) => {
+    metrics.healthy.set(isHealthy() ? 1 : 0);
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

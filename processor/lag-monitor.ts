@@ -1,20 +1,36 @@
-/** Publishes the group's lag per partition of the requests topic (end offset − committed offset). */
+/**
+ * Publishes the group's lag and the oldest pending request's age for the partitions of the
+ * requests topic this instance owns (end offset − committed offset). Only the owned ones: every
+ * instance sees the whole group's offsets, and exporting them all would multiply `sum` by the
+ * number of instances.
+ */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { TOPICS } from '../schemas/topics.ts';
 import type { ProcessorMetrics } from './metrics.ts';
+import { PendingAge } from './pending-age.ts';
 
 export function lagOf(endOffset: number, committed: number, lowOffset: number): number {
-  // No committed offset yet (-1): the group starts from the beginning of what is retained.
-  return Math.max(0, endOffset - (committed < 0 ? lowOffset : committed));
+  return Math.max(0, endOffset - position(committed, lowOffset));
+}
+
+/** No committed offset yet (-1): the group starts from the beginning of what is retained. */
+const position = (committed: number, lowOffset: number): number => (committed < 0 ? lowOffset : committed);
+
+/** The partitions of `topic` in a consumer's assignment. */
+export function ownedPartitions(assignment: KafkaJS.TopicPartition[], topic: string): Set<number> {
+  return new Set(assignment.filter((tp) => tp.topic === topic).map((tp) => tp.partition));
 }
 
 export class LagMonitor {
   private timer?: NodeJS.Timeout;
+  private readonly ages = new Map<number, PendingAge>();
 
   constructor(
     private readonly admin: KafkaJS.Admin,
     private readonly groupId: string,
+    /** The consumer's current assignment (it changes with every rebalance). */
+    private readonly assignment: () => KafkaJS.TopicPartition[],
     private readonly metrics: ProcessorMetrics,
     private readonly log: Logger,
   ) {}
@@ -39,8 +55,19 @@ export class LagMonitor {
     const ends = await this.admin.fetchTopicOffsets(TOPICS.requests, { isolationLevel: KafkaJS.IsolationLevel.READ_COMMITTED });
     const [committed] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [TOPICS.requests] });
     const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    for (const e of ends) {
-      this.metrics.consumerLag.set({ partition: String(e.partition) }, lagOf(Number(e.high), byPartition.get(e.partition) ?? -1, Number(e.low)));
+    const owned = ownedPartitions(this.assignment(), TOPICS.requests);
+    const now = Date.now();
+    // Synchronously from here on: a scrape never sees the series half replaced.
+    this.metrics.consumerLag.reset();
+    this.metrics.oldestPendingAge.reset();
+    for (const p of this.ages.keys()) if (!owned.has(p)) this.ages.delete(p);
+    for (const e of ends.filter((e) => owned.has(e.partition))) {
+      const partition = String(e.partition);
+      const committedAt = byPartition.get(e.partition) ?? -1;
+      let age = this.ages.get(e.partition);
+      if (!age) this.ages.set(e.partition, (age = new PendingAge()));
+      this.metrics.consumerLag.set({ partition }, lagOf(Number(e.high), committedAt, Number(e.low)));
+      this.metrics.oldestPendingAge.set({ partition }, age.observe(now, Number(e.high), position(committedAt, Number(e.low))));
     }
   }
 }

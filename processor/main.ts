@@ -8,6 +8,7 @@ import { connectRedis } from '../schemas/redis-connection.ts';
 import { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { loadConfig } from './config.ts';
+import { DeadLetterMonitor } from './dead-letter-monitor.ts';
 import { buildHttp } from './http.ts';
 import { LagMonitor } from './lag-monitor.ts';
 import { ProcessorMetrics } from './metrics.ts';
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
       exitCode = code;
       log.info({ exitCode: code }, 'stopping');
       lag.stop();
+      await deadLetters.stop();
       await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
       await producer.disconnect().catch((err: unknown) => log.warn({ err }, 'producer disconnect failed'));
       await admin.disconnect().catch(() => undefined);
@@ -62,7 +64,8 @@ async function main(): Promise<void> {
     log.fatal({ err }, 'fatal processing error; exiting so a supervisor restarts a fresh instance');
     void shutdown(1);
   });
-  const lag = new LagMonitor(admin, config.groupId, metrics, log);
+  const lag = new LagMonitor(admin, config.groupId, () => consumer.assignment(), metrics, log);
+  const deadLetters = new DeadLetterMonitor(kafka, config.groupId, serde, metrics, log);
   const http = buildHttp(metrics, () => loop.healthy);
   await http.listen({ port: config.metricsPort, host: config.metricsHost });
 
@@ -71,6 +74,7 @@ async function main(): Promise<void> {
 
   await loop.start();
   lag.start(config.lagIntervalMs);
+  await deadLetters.start();
   log.info({ metrics: `http://${config.metricsHost}:${config.metricsPort}/metrics` }, 'processing');
 }
 

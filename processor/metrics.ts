@@ -1,9 +1,15 @@
 import client from 'prom-client';
+import type { OutcomeLabel } from './emit.ts';
+import { ZeroFirstCounter } from './zero-first-counter.ts';
 
 /** Buckets that resolve 1 ms to 10 s. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export type Stage = 'decode' | 'copy' | 'merge' | 'produce' | 'commit';
+
+/** Every outcome label, checked complete by the compiler: each series exists at 0 from the start. */
+const OUTCOMES: Record<OutcomeLabel, null> = { issued: null, rejected: null, failed: null, dead_letter: null, duplicate: null };
+const TRANSACTION_RESULTS = ['committed', 'aborted'] as const;
 
 export class ProcessorMetrics {
   readonly registry = new client.Registry();
@@ -14,7 +20,7 @@ export class ProcessorMetrics {
     registers: [this.registry],
   });
   readonly batchSize = new client.Histogram({
-    name: 'coupon_processor_batch_size',
+    name: 'coupon_processor_batch_size_records',
     help: 'Records per committed transaction.',
     buckets: [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10000],
     registers: [this.registry],
@@ -43,15 +49,38 @@ export class ProcessorMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  /** Only for the partitions this instance owns: summed over instances it is the group's lag. */
   readonly consumerLag = new client.Gauge({
-    name: 'coupon_processor_consumer_lag',
-    help: 'Records of the requests topic not yet committed by the group, per partition.',
+    name: 'coupon_processor_consumer_lag_records',
+    help: 'Records of the requests topic not yet committed by the group, per partition this instance owns.',
     labelNames: ['partition'] as const,
+    registers: [this.registry],
+  });
+  readonly oldestPendingAge = new client.Gauge({
+    name: 'coupon_processor_oldest_pending_age_seconds',
+    help: 'How long the oldest uncommitted request has been waiting, per partition this instance owns (0 when none; resolution: the lag interval).',
+    labelNames: ['partition'] as const,
+    registers: [this.registry],
+  });
+  private readonly deadLetterCounter: client.Counter<'coupon' | 'cause'> = new client.Counter({
+    name: 'coupon_dlq_records_total',
+    help: 'Records committed to the DLQ topic, by coupon (the record key) and cause (errorType); counted once across instances (see dead-letter-monitor.ts).',
+    labelNames: ['coupon', 'cause'] as const,
+    registers: [this.registry],
+    collect: (): void => this.deadLetters.onScrape(),
+  });
+  readonly deadLetters: ZeroFirstCounter<'coupon' | 'cause'> = new ZeroFirstCounter(this.deadLetterCounter);
+  readonly healthy = new client.Gauge({
+    name: 'coupon_processor_healthy',
+    help: '1 while the processing loop runs, 0 once it has failed (the process then exits for a supervisor to restart it).',
     registers: [this.registry],
   });
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
+    // A series that first appears at 1 shows no increase(): the first abort would never alert.
+    for (const outcome of Object.keys(OUTCOMES)) this.records.inc({ outcome }, 0);
+    for (const result of TRANSACTION_RESULTS) this.transactions.inc({ result }, 0);
   }
 
   async time<T>(stage: Stage, work: () => Promise<T>): Promise<T> {

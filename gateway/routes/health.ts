@@ -20,25 +20,35 @@ export function readinessAnswer(checks: Readiness): { ready: true; checks: Readi
   return { error: { code: 'NOT_READY', message: `not ready: ${failing.map((d) => `${d} (${checks[d]})`).join(', ')}` }, checks };
 }
 
+/** Asks Redis, the Kafka producer and the registry; each answers 'ok' or why it is not reachable. */
+async function checkDependencies({ gate, producer, config }: GatewayDeps): Promise<Readiness> {
+  const outcome = (check: Promise<void>): Promise<string> =>
+    check.then(
+      () => 'ok',
+      (err: unknown) => (err instanceof Error ? err.message : String(err)) || 'unreachable',
+    );
+  const [redis, kafka, registry] = await Promise.all([
+    outcome(gate.ping()),
+    outcome(producer.checkKafka(config.readyTimeoutMs)),
+    outcome(producer.checkRegistry(config.readyTimeoutMs)),
+  ]);
+  return { redis, kafka, registry };
+}
+
 export function healthRoutes(app: GatewayApp, deps: GatewayDeps): void {
-  const { gate, producer, metrics, config } = deps;
+  const { metrics } = deps;
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
-    const outcome = (check: Promise<void>): Promise<string> =>
-      check.then(
-        () => 'ok',
-        (err: unknown) => (err instanceof Error ? err.message : String(err)) || 'unreachable',
-      );
-    const [redis, kafka, registry] = await Promise.all([
-      outcome(gate.ping()),
-      outcome(producer.checkKafka(config.readyTimeoutMs)),
-      outcome(producer.checkRegistry(config.readyTimeoutMs)),
-    ]);
-    const answer = readinessAnswer({ redis, kafka, registry });
+    const answer = readinessAnswer(await checkDependencies(deps));
     return reply.code('ready' in answer ? 200 : 503).send(answer);
   });
 
-  app.get('/metrics', async (_request, reply) => reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', async (_request, reply) => {
+    // Checked at scrape time, so the series says how the dependency is now, not at the last probe.
+    const checks = await checkDependencies(deps);
+    for (const dependency of Object.keys(checks) as Dependency[]) metrics.dependencyUp.set({ dependency }, checks[dependency] === 'ok' ? 1 : 0);
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 }

@@ -55,7 +55,7 @@ export async function measureE2e(ctx: BenchContext, rate: number, seconds: numbe
         achievedRate: measured.length / Math.max(1, (lastSent - windowStart) / 1000),
         gatewayStages: meanMsBetween(before[0], gatewayAfter, 'coupon_gateway_stage_duration_seconds', 'stage'),
         processorStages: meanMsBetween(before[1], processorAfter, 'coupon_processor_stage_duration_seconds', 'stage'),
-        batchSize: meanBetween(before[1], processorAfter, 'coupon_processor_batch_size') ?? 0,
+        batchSize: meanBetween(before[1], processorAfter, 'coupon_processor_batch_size_records') ?? 0,
       };
     } finally {
       await tail.close();

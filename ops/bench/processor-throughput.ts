@@ -95,7 +95,7 @@ async function drain(ctx: BenchContext, mode: Mode, records: number): Promise<Dr
     const rate = steadyRate(samples, records, startedAt);
     const metrics = parseSamples(metricsText);
     const transactions = sumOf(metrics, 'coupon_processor_transactions_total', { result: 'committed' });
-    const batchCount = sumOf(metrics, 'coupon_processor_batch_size_count');
+    const batchCount = sumOf(metrics, 'coupon_processor_batch_size_records_count');
     ctx.progress('processor', `${mode}: ${Math.round(rate.perSecond).toLocaleString('en-US')} records/s (${rate.steady ? 'steady state' : 'whole run'})`);
     await verifyScenario(ctx, 'processor', couponIds, requests.map((r) => r.eventId), since);
     return {
@@ -106,7 +106,7 @@ async function drain(ctx: BenchContext, mode: Mode, records: number): Promise<Dr
       drainS: round((samples.at(-1)!.at - startedAt) / 1000, 2),
       stages: stageSeconds(metricsText),
       transactions,
-      meanBatchSize: batchCount > 0 ? round(sumOf(metrics, 'coupon_processor_batch_size_sum') / batchCount) : 0,
+      meanBatchSize: batchCount > 0 ? round(sumOf(metrics, 'coupon_processor_batch_size_records_sum') / batchCount) : 0,
       produceMsgsPerS,
       cpuMicrosPerRecord: microsPerUnit(ctx.cpuPhases[`processor ${mode}`], records),
     };

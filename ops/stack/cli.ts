@@ -1,7 +1,7 @@
 /**
  * The embedded local stack: `up`, `down`, `status`.
  *
- *   tsx ops/stack/cli.ts up [--kafka-cluster] [--redis-cluster] [--no-provision]
+ *   tsx ops/stack/cli.ts up [--kafka-cluster] [--redis-cluster] [--observability] [--no-provision]
  *   tsx ops/stack/cli.ts broker stop|kill|start <1-3>   (one broker of the 3-broker cluster)
  *
  * A component whose address variable (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, REDIS_URL)
@@ -10,9 +10,12 @@
 import { parseArgs } from 'node:util';
 import { isExternal, type Endpoints } from '../../schemas/endpoints.ts';
 import type { Component } from './component.ts';
+import { alertmanagerComponent } from './alertmanager.ts';
 import { brokerCommand } from './broker-command.ts';
 import { kafkaComponent, SINGLE_BROKER, THREE_BROKERS } from './kafka.ts';
+import { stackObservability } from './observability.ts';
 import { postgresComponent } from './postgres.ts';
+import { prometheusComponent } from './prometheus.ts';
 import { ComponentError, lastLines, readPid, isAlive, waitFor } from './process.ts';
 import { redisClusterComponent, redisComponent } from './redis.ts';
 import { registryComponent } from './registry.ts';
@@ -22,11 +25,17 @@ const say = (msg: string): void => console.log(`[stack] ${msg}`);
 
 interface Planned {
   component: Component;
-  /** The endpoint this component stands for; undefined for the optional fault-test clusters. */
+  /** The endpoint this component stands for; undefined for the optional ones (fault-test clusters, observability). */
   endpoint?: keyof Endpoints;
 }
 
-function plan(flags: { kafkaCluster: boolean; redisCluster: boolean }): Planned[] {
+interface Options {
+  kafkaCluster: boolean;
+  redisCluster: boolean;
+  observability: boolean;
+}
+
+function plan(flags: Options): Planned[] {
   const planned: Planned[] = [
     { component: postgresComponent(), endpoint: 'databaseUrl' },
     { component: redisComponent(), endpoint: 'redisUrl' },
@@ -35,6 +44,10 @@ function plan(flags: { kafkaCluster: boolean; redisCluster: boolean }): Planned[
   ];
   if (flags.kafkaCluster) planned.push({ component: kafkaComponent(THREE_BROKERS) });
   if (flags.redisCluster) planned.push({ component: redisClusterComponent() });
+  if (flags.observability) {
+    const layout = stackObservability();
+    planned.push({ component: prometheusComponent(layout) }, { component: alertmanagerComponent(layout) });
+  }
   return planned.filter((p) => !(p.endpoint && isExternal(p.endpoint)));
 }
 
@@ -76,7 +89,7 @@ async function ensureUp(component: Component): Promise<void> {
   say(`${component.name}: up at ${component.address} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
 
-async function up(flags: { kafkaCluster: boolean; redisCluster: boolean; provision: boolean }): Promise<void> {
+async function up(flags: Options & { provision: boolean }): Promise<void> {
   const started = Date.now();
   const planned = plan(flags).map((p) => p.component);
   const byName = new Map(planned.map((c) => [c.name, c]));
@@ -93,8 +106,10 @@ async function up(flags: { kafkaCluster: boolean; redisCluster: boolean; provisi
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+const EVERYTHING: Options = { kafkaCluster: true, redisCluster: true, observability: true };
+
 async function down(): Promise<void> {
-  const all = plan({ kafkaCluster: true, redisCluster: true }).map((p) => p.component);
+  const all = plan(EVERYTHING).map((p) => p.component);
   // The registry first (it holds Postgres connections), then everything else.
   for (const c of all.filter((c) => c.name === 'registry')) await c.stop();
   await Promise.all(all.filter((c) => c.name !== 'registry').map((c) => c.stop()));
@@ -103,7 +118,7 @@ async function down(): Promise<void> {
 
 async function status(): Promise<boolean> {
   let allUp = true;
-  for (const { component, endpoint } of plan({ kafkaCluster: true, redisCluster: true })) {
+  for (const { component, endpoint } of plan(EVERYTHING)) {
     const healthy = await isHealthy(component);
     const optional = !endpoint;
     if (!healthy && !optional) allUp = false;
@@ -122,11 +137,12 @@ async function main(): Promise<void> {
     options: {
       'kafka-cluster': { type: 'boolean', default: process.env.STACK_KAFKA_BROKERS === '3' },
       'redis-cluster': { type: 'boolean', default: process.env.STACK_REDIS_CLUSTER === '1' },
+      observability: { type: 'boolean', default: process.env.STACK_OBSERVABILITY === '1' },
       'no-provision': { type: 'boolean', default: false },
     },
   });
   const command = positionals[0] ?? 'status';
-  const flags = { kafkaCluster: values['kafka-cluster'], redisCluster: values['redis-cluster'], provision: !values['no-provision'] };
+  const flags = { kafkaCluster: values['kafka-cluster'], redisCluster: values['redis-cluster'], observability: values.observability, provision: !values['no-provision'] };
   if (command === 'up') await up(flags);
   else if (command === 'down') await down();
   else if (command === 'status') process.exitCode = (await status()) ? 0 : 1;

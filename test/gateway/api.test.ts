@@ -275,7 +275,7 @@ describe('operational endpoints', () => {
     expect([ready.statusCode, ready.json()]).toEqual([200, { ready: true, checks: { redis: 'ok', kafka: 'ok', registry: 'ok' } }]);
   });
 
-  it('exposes Prometheus metrics: request counts by outcome, latency buckets from 1 ms to 10 s, process metrics', async () => {
+  it('exposes Prometheus metrics: request counts by outcome and status, dependencies up, latency buckets from 1 ms to 10 s, process metrics', async () => {
     const couponId = await createCoupon(gw.app, { totalQuantity: 1 });
     await issue(couponId, { userId: 1 });
     await issue(couponId, { userId: 2 });
@@ -283,10 +283,11 @@ describe('operational endpoints', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     const text = response.body;
-    const count = (outcome: string): number =>
-      Number(new RegExp(`^coupon_gateway_requests_total\\{route="/api/coupons/:couponId/issue",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-    expect(count('ACCEPTED')).toBeGreaterThanOrEqual(1);
-    expect(count('SOLD_OUT')).toBeGreaterThanOrEqual(1);
+    const count = (outcome: string, status: number): number =>
+      Number(new RegExp(`^coupon_gateway_requests_total\\{route="/api/coupons/:couponId/issue",outcome="${outcome}",status="${status}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    expect(count('accepted', 202)).toBeGreaterThanOrEqual(1);
+    expect(count('sold_out', 409)).toBeGreaterThanOrEqual(1);
+    for (const dependency of ['redis', 'kafka', 'registry']) expect(text).toContain(`coupon_gateway_dependency_up{dependency="${dependency}"} 1\n`);
     expect(text).toMatch(/^coupon_gateway_request_duration_seconds_bucket\{le="0\.001",route="\/api\/coupons\/:couponId\/issue"\} \d+$/m);
     expect(text).toMatch(/^coupon_gateway_request_duration_seconds_bucket\{le="10",route="\/api\/coupons\/:couponId\/issue"\} \d+$/m);
     expect(text).toMatch(/^coupon_gateway_stage_duration_seconds_count\{stage="produce"\} [1-9]\d*$/m);

@@ -1,0 +1,70 @@
+/**
+ * Debian's Alertmanager as a stack component: groups the alerts by alert and coupon and delivers
+ * them to a Slack-compatible webhook (the old design's DLQ Slack monitor), one line per alert with
+ * its summary and the command to run.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Component } from './component.ts';
+import { ensureInstalled, type ObservabilityLayout } from './observability.ts';
+import { stackPath } from './paths.ts';
+import { checkReady } from './prometheus.ts';
+import { logFile, startDetached, stopProcess } from './process.ts';
+
+/** Slack message text: one line per alert of the group. */
+const SLACK_TEXT = '{{ range .Alerts }}{{ if eq .Status "resolved" }}[resolved] {{ end }}{{ .Annotations.summary }}. Run: {{ .Annotations.runbook }}\n{{ end }}';
+const SLACK_TITLE = '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.coupon }} (coupon {{ . }}){{ end }}';
+
+export function alertmanagerConfig(layout: ObservabilityLayout): string {
+  const receiver = layout.slackWebhookUrl
+    ? { name: 'slack', slack_configs: [{ api_url: layout.slackWebhookUrl, send_resolved: true, title: SLACK_TITLE, text: SLACK_TEXT }] }
+    : // No webhook configured: alerts are kept and shown by Alertmanager (its UI and API) only.
+      { name: 'slack' };
+  const config = {
+    route: {
+      receiver: 'slack',
+      group_by: ['alertname', 'coupon'],
+      group_wait: layout.groupWait,
+      group_interval: layout.groupInterval,
+      repeat_interval: '4h',
+    },
+    receivers: [receiver],
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
+
+export function alertmanagerComponent(layout: ObservabilityLayout): Component {
+  const name = `${layout.name}-alertmanager`;
+  const dir = stackPath(name);
+  const configFile = path.join(dir, 'alertmanager.yml');
+  const address = `127.0.0.1:${layout.alertmanagerPort}`;
+  return {
+    name,
+    address,
+    startTimeoutMs: 30_000,
+    logFiles: [logFile(name)],
+    processNames: [name],
+    async prepare() {
+      await ensureInstalled('prometheus-alertmanager');
+      fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+      fs.writeFileSync(configFile, alertmanagerConfig(layout));
+    },
+    async start() {
+      startDetached({
+        name,
+        command: 'prometheus-alertmanager',
+        args: [
+          `--config.file=${configFile}`,
+          `--storage.path=${path.join(dir, 'data')}`,
+          `--web.listen-address=${address}`,
+          // A single instance: no gossip port (it would take 9094 on every interface).
+          '--cluster.listen-address=',
+        ],
+      });
+    },
+    checkHealth: () => checkReady(`http://${address}`),
+    async stop() {
+      await stopProcess(name);
+    },
+  };
+}

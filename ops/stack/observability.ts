@@ -1,0 +1,54 @@
+/**
+ * What the observability components (Prometheus, Alertmanager) of the stack watch and where they
+ * listen: `stack:up -- --observability` uses the fixed ports of the services and of this machine's
+ * stack; a test passes a layout of its own (its own ports, a fast evaluation, its own webhook).
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ROOT } from './paths.ts';
+
+const run = promisify(execFile);
+
+export interface ObservabilityLayout {
+  /** Prefix of process names and folder under .stack. */
+  name: string;
+  prometheusPort: number;
+  alertmanagerPort: number;
+  /** host:port of the services' /metrics, by job name. */
+  targets: { gateway: string[]; processor: string[] };
+  /** Prometheus scrape and rule evaluation interval. */
+  interval: string;
+  /** Alertmanager: how long a new alert group waits for more alerts, and between updates of a group. */
+  groupWait: string;
+  groupInterval: string;
+  /** A Slack-compatible incoming webhook (Slack itself, or anything that takes its payload); unset: alerts stay in Alertmanager. */
+  slackWebhookUrl: string | undefined;
+}
+
+const port = (value: string | undefined, fallback: number): number => (value?.trim() ? Number(value) : fallback);
+
+/** The stack's layout: the services on their default (or configured) ports, 9090 / 9093 unless overridden. */
+export function stackObservability(env: NodeJS.ProcessEnv = process.env): ObservabilityLayout {
+  return {
+    name: 'observability',
+    prometheusPort: port(env.PROMETHEUS_PORT, 9090),
+    alertmanagerPort: port(env.ALERTMANAGER_PORT, 9093),
+    targets: {
+      gateway: [`127.0.0.1:${port(env.GATEWAY_PORT, 8080)}`],
+      processor: [`127.0.0.1:${port(env.PROCESSOR_METRICS_PORT, 9464)}`],
+    },
+    interval: '5s',
+    groupWait: '10s',
+    groupInterval: '1m',
+    slackWebhookUrl: env.ALERT_SLACK_WEBHOOK_URL?.trim() || undefined,
+  };
+}
+
+/** Debian's packages, installed by the bootstrap the first time they are asked for. */
+export async function ensureInstalled(binary: string): Promise<void> {
+  const found = await run('sh', ['-c', `command -v ${binary}`]).then(
+    () => true,
+    () => false,
+  );
+  if (!found) await run('bash', ['ops/bootstrap.sh', '--observability'], { cwd: ROOT });
+}
