@@ -11,6 +11,9 @@ import { KAFKA_VERSION } from '../stack/kafka.ts';
 import { APICURIO_VERSION, REGISTRY_PORT } from '../stack/registry.ts';
 import { APP_DB, POSTGRES_PORT, REGISTRY_DB } from '../stack/postgres.ts';
 import { REDIS_PORT } from '../stack/redis.ts';
+import { alertmanagerConfig, COMPOSE_ALERTING } from '../stack/alertmanager.ts';
+import { stackObservability } from '../stack/observability.ts';
+import { prometheusConfig } from '../stack/prometheus.ts';
 
 const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const compose = read('docker-compose.yml');
@@ -34,7 +37,7 @@ describe('docker-compose.yml', () => {
 
   it('publishes every component on the host port of the embedded stack, loopback only', () => {
     expect(service('kafka')).toContain(`"127.0.0.1:${port(EMBEDDED.kafkaBrokers)}:${port(EMBEDDED.kafkaBrokers)}"`);
-    expect(service('kafka')).toContain(`KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://${EMBEDDED.kafkaBrokers}\n`);
+    expect(service('kafka')).toMatch(new RegExp(`KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://${EMBEDDED.kafkaBrokers}[,\\n]`));
     expect(service('registry')).toContain(`"127.0.0.1:${REGISTRY_PORT}:8080"`);
     expect(service('postgres')).toContain(`"127.0.0.1:${POSTGRES_PORT}:5432"`);
     expect(service('redis')).toContain(`"127.0.0.1:${REDIS_PORT}:6379"`);
@@ -59,11 +62,54 @@ describe('docker-compose.yml', () => {
   });
 });
 
-describe('ops/prometheus/prometheus.yml', () => {
-  it('scrapes the gateway on 8080 and the processor on 9464 on the host', () => {
-    const config = read('ops/prometheus/prometheus.yml');
-    expect(config).toMatch(/job_name: gateway\n(?:\s+.*\n)*?\s+- targets: \["host\.docker\.internal:8080"\]/);
-    expect(config).toMatch(/job_name: processor\n(?:\s+.*\n)*?\s+- targets: \["host\.docker\.internal:9464"\]/);
+describe('observability in docker-compose.yml', () => {
+  const prometheus = read('ops/prometheus/prometheus.yml');
+
+  it('runs the gateway and the processor as services listening on all interfaces at their default ports', () => {
+    expect(service('gateway')).toContain('command: ["npm", "run", "gateway"]');
+    expect(service('gateway')).toMatch(/GATEWAY_HOST: 0\.0\.0\.0\n[^]*GATEWAY_PORT: 8080\n/);
+    expect(service('processor')).toContain('command: ["npm", "run", "processor"]');
+    expect(service('processor')).toMatch(/PROCESSOR_METRICS_HOST: 0\.0\.0\.0\n[^]*PROCESSOR_METRICS_PORT: 9464\n/);
+    expect(fs.existsSync(path.join(ROOT, /dockerfile: (\S+) \}/.exec(service('gateway'))![1]!))).toBe(true);
+  });
+
+  it('points the services at the other containers by name, Kafka through a listener it advertises to them', () => {
+    const env = service('gateway');
+    const brokers = /KAFKA_BROKERS: (\S+)\n/.exec(env)![1]!;
+    expect(service('kafka')).toMatch(new RegExp(`KAFKA_ADVERTISED_LISTENERS: .*CONTAINERS://${brokers}\n`));
+    expect(service('kafka')).toMatch(new RegExp(`KAFKA_LISTENERS: .*CONTAINERS://:${port(brokers)}[,\n]`));
+    expect(env).toContain(`SCHEMA_REGISTRY_URL: http://registry:8080/apis/ccompat/v7\n`);
+    expect(env).toContain(`DATABASE_URL: postgres://${APP_DB.user}:${APP_DB.password}@postgres:5432/${APP_DB.database}\n`);
+    expect(env).toContain('REDIS_URL: redis://redis:6379\n');
+    expect(service('processor')).toContain('<<: *service-environment');
+  });
+
+  it('has Prometheus scrape them by service name under the job names the rules select on, with the rules loaded', () => {
+    const stackJobs = (JSON.parse(prometheusConfig(stackObservability({}))) as { scrape_configs: Array<{ job_name: string }> }).scrape_configs.map((s) => s.job_name);
+    for (const [job, target] of [['gateway', 'gateway:8080'], ['processor', 'processor:9464']]) {
+      expect(stackJobs).toContain(job);
+      expect(prometheus).toMatch(new RegExp(`job_name: ${job}\\n(?:\\s+.*\\n)*?\\s+- targets: \\["${target}"\\]`));
+    }
+    expect(prometheus).toContain('rule_files:\n  - /etc/prometheus/rules/*.yml\n');
     expect(service('prometheus')).toContain('./ops/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml');
+    expect(service('prometheus')).toContain('./ops/prometheus/rules:/etc/prometheus/rules');
+  });
+
+  it('sends alerts to Alertmanager, configured as the stack’s with the webhook from a secret', () => {
+    expect(prometheus).toContain('- targets: ["alertmanager:9093"]');
+    expect(service('alertmanager')).toContain('"127.0.0.1:9093:9093"');
+    expect(service('alertmanager')).toContain('./ops/prometheus/alertmanager.yml:/etc/alertmanager/alertmanager.yml');
+    expect(read('ops/prometheus/alertmanager.yml').replace(/^#.*\n/gm, '')).toBe(alertmanagerConfig(COMPOSE_ALERTING));
+    const secret = COMPOSE_ALERTING.slackWebhook.file.split('/').at(-1)!;
+    expect(service('alertmanager')).toContain(`secrets: [${secret}]`);
+    expect(compose).toMatch(new RegExp(`^secrets:\\n(?:  #.*\\n)*  ${secret}:\\n    environment: ALERT_SLACK_WEBHOOK_URL\\n`, 'm'));
+  });
+
+  it('provisions Grafana with the Prometheus data source and the dashboards', () => {
+    expect(service('grafana')).toContain('"127.0.0.1:3000:3000"');
+    expect(service('grafana')).toContain('./ops/grafana/provisioning:/etc/grafana/provisioning');
+    expect(service('grafana')).toContain('./ops/grafana/dashboards:/var/lib/grafana/dashboards');
+    expect(read('ops/grafana/provisioning/datasources/prometheus.yml')).toContain('url: http://prometheus:9090\n');
+    expect(read('ops/grafana/provisioning/dashboards/coupon-issuance.yml')).toContain('path: /var/lib/grafana/dashboards\n');
   });
 });

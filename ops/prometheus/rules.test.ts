@@ -9,6 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../stack/paths.ts';
+import { baseName, exportedMetricNames, FOREIGN_METRICS, metricNamesIn, ruleExpressions } from './metric-names.ts';
 
 const run = promisify(execFile);
 const DIR = path.join(ROOT, 'ops/prometheus');
@@ -54,6 +55,15 @@ describe('alert rules', () => {
       for (const field of ['summary', 'description', 'runbook']) expect(alert, `${name} ${field}`).toMatch(new RegExp(`\\n\\s+${field}: `));
       expect(alert, `${name} runbook`).toMatch(/runbook: [^]*npm run /);
       expect(tested, `${name} has a promtool test`).toMatch(new RegExp(`alertname: ${name}\\b`));
+    }
+  });
+
+  it('read only metrics the services export (or that Prometheus and the reconciler export)', async () => {
+    const exported = await exportedMetricNames();
+    const exprs = rules.flatMap((f) => ruleExpressions(fs.readFileSync(f, 'utf8')));
+    expect(exprs.length).toBeGreaterThan(0);
+    for (const name of exprs.flatMap(metricNamesIn)) {
+      expect(exported.has(baseName(name, exported)) || FOREIGN_METRICS.has(name), `${name} is exported`).toBe(true);
     }
   });
 });

@@ -15,9 +15,13 @@ import { logFile, startDetached, stopProcess } from './process.ts';
 const SLACK_TEXT = '{{ range .Alerts }}{{ if eq .Status "resolved" }}[resolved] {{ end }}{{ .Annotations.summary }}. Run: {{ .Annotations.runbook }}\n{{ end }}';
 const SLACK_TITLE = '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.coupon }} (coupon {{ . }}){{ end }}';
 
-export function alertmanagerConfig(layout: ObservabilityLayout): string {
-  const receiver = layout.slackWebhookUrl
-    ? { name: 'slack', slack_configs: [{ api_url: layout.slackWebhookUrl, send_resolved: true, title: SLACK_TITLE, text: SLACK_TEXT }] }
+/** docker-compose.yml's Alertmanager: the webhook URL comes from a compose secret. */
+export const COMPOSE_ALERTING = { slackWebhook: { file: '/run/secrets/slack_webhook_url' }, groupWait: '30s', groupInterval: '5m' } as const;
+
+export function alertmanagerConfig(layout: Pick<ObservabilityLayout, 'slackWebhook' | 'groupWait' | 'groupInterval'>): string {
+  const hook = layout.slackWebhook;
+  const receiver = hook
+    ? { name: 'slack', slack_configs: [{ ...('url' in hook ? { api_url: hook.url } : { api_url_file: hook.file }), send_resolved: true, title: SLACK_TITLE, text: SLACK_TEXT }] }
     : // No webhook configured: alerts are kept and shown by Alertmanager (its UI and API) only.
       { name: 'slack' };
   const config = {

@@ -23,12 +23,12 @@ describe('stackObservability', () => {
   it('scrapes the services on their fixed default ports, Prometheus on 9090 and Alertmanager on 9093', () => {
     const layout = stackObservability({});
     expect(layout).toMatchObject({ prometheusPort: 9090, alertmanagerPort: 9093, targets: { gateway: ['127.0.0.1:8080'], processor: ['127.0.0.1:9464'] } });
-    expect(layout.slackWebhookUrl).toBeUndefined();
+    expect(layout.slackWebhook).toBeUndefined();
   });
 
   it('follows the services’ port variables and takes its own', () => {
     const layout = stackObservability({ GATEWAY_PORT: '18080', PROCESSOR_METRICS_PORT: '19464', PROMETHEUS_PORT: '19290', ALERTMANAGER_PORT: '19291', ALERT_SLACK_WEBHOOK_URL: 'https://hooks.example/T' });
-    expect(layout).toMatchObject({ prometheusPort: 19290, alertmanagerPort: 19291, targets: { gateway: ['127.0.0.1:18080'], processor: ['127.0.0.1:19464'] }, slackWebhookUrl: 'https://hooks.example/T' });
+    expect(layout).toMatchObject({ prometheusPort: 19290, alertmanagerPort: 19291, targets: { gateway: ['127.0.0.1:18080'], processor: ['127.0.0.1:19464'] }, slackWebhook: { url: 'https://hooks.example/T' } });
   });
 });
 
@@ -49,8 +49,8 @@ describe('prometheusConfig', () => {
 
 describe('alertmanagerConfig', () => {
   it('is valid for amtool with and without a Slack webhook, grouping by alert and coupon', async () => {
-    for (const slackWebhookUrl of ['http://127.0.0.1:19293/slack', undefined]) {
-      const text = alertmanagerConfig({ ...stackObservability({}), slackWebhookUrl });
+    for (const slackWebhook of [{ url: 'http://127.0.0.1:19293/slack' }, { file: '/run/secrets/slack_webhook_url' }, undefined]) {
+      const text = alertmanagerConfig({ ...stackObservability({}), slackWebhook });
       expect(JSON.parse(text)).toMatchObject({ route: { receiver: 'slack', group_by: ['alertname', 'coupon'] } });
       const { stdout } = await run('amtool', ['check-config', write('alertmanager.yml', text)]);
       expect(stdout).toMatch(/SUCCESS/);

@@ -22,8 +22,11 @@ export interface ObservabilityLayout {
   groupWait: string;
   groupInterval: string;
   /** A Slack-compatible incoming webhook (Slack itself, or anything that takes its payload); unset: alerts stay in Alertmanager. */
-  slackWebhookUrl: string | undefined;
+  slackWebhook: SlackWebhook | undefined;
 }
+
+/** The webhook's URL, or a file holding it (a container secret: the URL stays out of the configuration). */
+export type SlackWebhook = { url: string } | { file: string };
 
 const port = (value: string | undefined, fallback: number): number => (value?.trim() ? Number(value) : fallback);
 
@@ -40,7 +43,7 @@ export function stackObservability(env: NodeJS.ProcessEnv = process.env): Observ
     interval: '5s',
     groupWait: '10s',
     groupInterval: '1m',
-    slackWebhookUrl: env.ALERT_SLACK_WEBHOOK_URL?.trim() || undefined,
+    slackWebhook: env.ALERT_SLACK_WEBHOOK_URL?.trim() ? { url: env.ALERT_SLACK_WEBHOOK_URL.trim() } : undefined,
   };
 }
 
