@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseName, exportedMetricNames, metricNamesIn, ruleExpressions } from './metric-names.ts';
+import { ROOT } from '../stack/paths.ts';
+import { baseName, exportedMetricNames, FOREIGN_METRICS, metricNamesIn, ruleExpressions } from './metric-names.ts';
 
 describe('metricNamesIn', () => {
   it('finds metric names, not functions, keywords, labels or Grafana variables', () => {
@@ -21,5 +24,12 @@ describe('exportedMetricNames', () => {
     const names = await exportedMetricNames();
     for (const name of ['coupon_gateway_requests_total', 'coupon_processor_consumer_lag_records', 'coupon_dlq_records_total']) expect(names).toContain(name);
     expect(baseName('coupon_processor_end_to_end_seconds_bucket', names)).toBe('coupon_processor_end_to_end_seconds');
+  });
+});
+
+describe('README', () => {
+  it('lists every metric the services export', async () => {
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    for (const name of [...(await exportedMetricNames()), ...FOREIGN_METRICS.keys()].filter((n) => n !== 'up')) expect(readme, name).toContain(`\`${name}\``);
   });
 });
