@@ -109,11 +109,6 @@ export class Gate {
     );
   }
 
-  /** Closes the gate of a coupon whose creation did not commit. */
-  async forget(couponId: number): Promise<void> {
-    await this.redis.del(redisKeys.gate(couponId));
-  }
-
   async figures(couponId: number): Promise<GateFigures> {
     const [primed, reserved] = await Promise.all([this.redis.exists(redisKeys.gate(couponId)), this.redis.get(redisKeys.reserved(couponId))]);
     return { primed: primed === 1, reserved: parseStoredInteger(reserved) ?? 0 };

@@ -61,44 +61,16 @@ export class Ledger {
   }
 
   /**
-   * Inserts the coupon and runs `openGate` inside the same transaction: if the gate cannot be
-   * primed, the coupon is not created (a coupon that exists only in Postgres would answer 404 at
-   * the gate forever). If the commit itself fails after the gate opened, `closeGate` runs.
+   * Inserts the coupon; resolves once the row is committed. Its gate is opened only afterwards
+   * (docs/gate.md, "Coupon creation"): a gate open before the commit could accept requests for a
+   * coupon that then does not exist.
    */
-  async createCoupon(definition: CouponDefinition, openGate: (coupon: Coupon) => Promise<void>, closeGate: (coupon: Coupon) => Promise<void>): Promise<Coupon> {
-    const client = await this.pool.connect();
-    let release: (err?: Error) => void = () => client.release();
-    // A connection dying while checked out emits 'error' on the client (the pool only watches idle
-    // ones); unheard it would crash the process. The pending query fails on its own.
-    const onError = (err: Error): void => {
-      release = () => client.release(err);
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query<CouponRow>(
-        `INSERT INTO coupons (name, total_quantity, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING ${COUPON_COLUMNS}`,
-        [definition.name, definition.totalQuantity, new Date(definition.startsAt), definition.endsAt === null ? null : new Date(definition.endsAt)],
-      );
-      const coupon = toCoupon(rows[0]!);
-      await openGate(coupon);
-      try {
-        await client.query('COMMIT');
-      } catch (err) {
-        await closeGate(coupon);
-        throw err;
-      }
-      return coupon;
-    } catch (err) {
-      await client.query('ROLLBACK').catch((rollbackErr: Error) => {
-        // The connection is broken: drop it from the pool instead of reusing it.
-        release = () => client.release(rollbackErr);
-      });
-      throw err;
-    } finally {
-      client.off('error', onError);
-      release();
-    }
+  async createCoupon(definition: CouponDefinition): Promise<Coupon> {
+    const { rows } = await this.pool.query<CouponRow>(
+      `INSERT INTO coupons (name, total_quantity, starts_at, ends_at) VALUES ($1, $2, $3, $4) RETURNING ${COUPON_COLUMNS}`,
+      [definition.name, definition.totalQuantity, new Date(definition.startsAt), definition.endsAt === null ? null : new Date(definition.endsAt)],
+    );
+    return toCoupon(rows[0]!);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pendingPartition, viewOfLedgerEntry, viewOfRedisStatus } from './request-status.ts';
+import { ledgerOverridesPending, pendingNeedsLedger, pendingPartition, viewOfLedgerEntry, viewOfRedisStatus } from './request-status.ts';
 
 const eventId = '01937c1e-0000-7000-8000-000000000001';
 
@@ -37,5 +37,40 @@ describe('viewOfLedgerEntry', () => {
     expect(viewOfLedgerEntry({ eventId, outcome: 'ISSUED', reason: null, userCouponId: 9 })).toEqual({ status: 'ISSUED', eventId, userCouponId: 9 });
     expect(viewOfLedgerEntry({ eventId, outcome: 'REJECTED', reason: 'ALREADY_ISSUED', userCouponId: null })).toEqual({ status: 'REJECTED', eventId, reason: 'ALREADY_ISSUED' });
     expect(viewOfLedgerEntry({ eventId, outcome: 'FAILED', reason: 'x', userCouponId: null })).toEqual({ status: 'FAILED', eventId, reason: 'x' });
+  });
+});
+
+describe('pendingNeedsLedger', () => {
+  const pending = { status: 'PENDING', eventId, partition: '2', offset: '50', heldAt: '1000' };
+
+  it('asks the ledger once the record is at or below the processed watermark', () => {
+    expect(pendingNeedsLedger(pending, 50, 1001, 2000)).toBe(true);
+    expect(pendingNeedsLedger(pending, 49, 1001, 2000)).toBe(false);
+    expect(pendingNeedsLedger(pending, undefined, 1001, 2000)).toBe(false);
+  });
+
+  it('asks the ledger once the request has been PENDING longer than the bound', () => {
+    expect(pendingNeedsLedger(pending, undefined, 3000, 2000)).toBe(true);
+    expect(pendingNeedsLedger({ status: 'PENDING', eventId, heldAt: '1000' }, undefined, 2999, 2000)).toBe(false);
+    // Without heldAt the age is unknown: only the watermark can tell.
+    expect(pendingNeedsLedger({ status: 'PENDING', eventId }, undefined, 1e12, 2000)).toBe(false);
+  });
+
+  it('never second-guesses a terminal status', () => {
+    expect(pendingNeedsLedger({ status: 'ISSUED', eventId, offset: '1', heldAt: '1' }, 100, 1e12, 0)).toBe(false);
+  });
+});
+
+describe('ledgerOverridesPending', () => {
+  const other = '01937c1e-0000-7000-8000-000000000002';
+
+  it('lets the same request\'s outcome win, and an ISSUED of the user', () => {
+    expect(ledgerOverridesPending({ eventId }, { eventId, outcome: 'REJECTED', reason: 'SOLD_OUT', userCouponId: null })).toEqual({ status: 'REJECTED', eventId, reason: 'SOLD_OUT' });
+    expect(ledgerOverridesPending({ eventId }, { eventId: other, outcome: 'ISSUED', reason: null, userCouponId: 4 })).toEqual({ status: 'ISSUED', eventId: other, userCouponId: 4 });
+  });
+
+  it('ignores another request\'s rejection and an absent row', () => {
+    expect(ledgerOverridesPending({ eventId }, { eventId: other, outcome: 'REJECTED', reason: 'SOLD_OUT', userCouponId: null })).toBeUndefined();
+    expect(ledgerOverridesPending({ eventId }, undefined)).toBeUndefined();
   });
 });

@@ -41,6 +41,28 @@ export function viewOfRedisStatus(fields: Record<string, string>, watermark: num
   }
 }
 
+/**
+ * Whether a status Redis still has as PENDING should be checked against the ledger: its record is
+ * at or below the processor's committed watermark (processed, but the processor's status write
+ * did not reach Redis), or it has been PENDING for longer than `afterMs`.
+ */
+export function pendingNeedsLedger(fields: Record<string, string>, watermark: number | undefined, nowMs: number, afterMs: number): boolean {
+  if (fields.status !== 'PENDING') return false;
+  const offset = parseStoredInteger(fields.offset);
+  if (offset !== undefined && offset >= 0 && watermark !== undefined && offset <= watermark) return true;
+  const heldAt = parseStoredInteger(fields.heldAt);
+  return heldAt !== undefined && nowMs - heldAt >= afterMs;
+}
+
+/**
+ * The ledger's answer to a request Redis says is PENDING, when it has one: the terminal outcome of
+ * that same request, or an ISSUED of the user (the coupon the user holds wins over anything else).
+ */
+export function ledgerOverridesPending(pending: { eventId: string }, entry: LedgerEntry | undefined): StatusView | undefined {
+  if (!entry || (entry.eventId !== pending.eventId && entry.outcome !== 'ISSUED')) return undefined;
+  return viewOfLedgerEntry(entry);
+}
+
 export function viewOfLedgerEntry(entry: LedgerEntry | undefined): StatusView {
   if (!entry) return { status: 'NOT_REQUESTED' };
   if (entry.outcome === 'ISSUED') return { status: 'ISSUED', eventId: entry.eventId, userCouponId: entry.userCouponId };

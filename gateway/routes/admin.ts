@@ -1,6 +1,6 @@
 /**
  * The admin API (the bearer-token check runs before these handlers, see app.ts):
- * `POST /api/admin/coupons` creates a coupon in Postgres and opens its Redis gate in one step;
+ * `POST /api/admin/coupons` creates a coupon in Postgres and, once it is committed, opens its Redis gate;
  * `GET /api/admin/coupons/:id` reports its live figures from both.
  */
 import type { GatewayApp, GatewayDeps } from '../app.ts';
@@ -70,13 +70,20 @@ export function adminRoutes(app: GatewayApp, deps: GatewayDeps): void {
     const definition = parseCouponDefinition(request.body, Date.now());
     let coupon: Coupon;
     try {
-      coupon = await ledger.createCoupon(
-        definition,
-        (created) => gate.prime(created.id, created).catch((err: unknown) => Promise.reject(redisDown(err))),
-        (created) => gate.forget(created.id).catch((err: unknown) => request.log.error({ err, couponId: created.id }, 'could not close the gate of a coupon whose creation failed')),
-      );
+      coupon = await ledger.createCoupon(definition);
     } catch (err) {
-      throw err instanceof ApiError ? err : databaseDown(err);
+      throw databaseDown(err);
+    }
+    // Only a committed coupon gets a gate.
+    try {
+      await gate.prime(coupon.id, coupon);
+    } catch (err) {
+      throw unavailable(
+        'REDIS_UNAVAILABLE',
+        `coupon ${coupon.id} was created but its gate (Redis) could not be opened: requests get 404 until \`npm run ops -- gate rebuild --coupon ${coupon.id}\` opens it`,
+        config.retryAfterSeconds,
+        err,
+      );
     }
     request.log.info({ couponId: coupon.id, totalQuantity: coupon.totalQuantity }, 'coupon created');
     request.outcome = 'CREATED';

@@ -1,13 +1,15 @@
 /**
  * `GET /api/coupons/:couponId/issue/:userId`: the request's status from Redis (PENDING with its
  * queue position, or the terminal status the processor published), else from the Postgres ledger
- * (status expired or Redis lost it), else NOT_REQUESTED.
+ * (status expired or Redis lost it), else NOT_REQUESTED. A PENDING that may be stale — its record
+ * is below the processed watermark, or it is older than GATEWAY_STATUS_LEDGER_AFTER_MS — is
+ * checked against the ledger, whose terminal outcome wins (docs/gate.md, "Status convergence").
  */
 import type { GatewayApp, GatewayDeps } from '../app.ts';
 import { resolveUserId } from '../auth.ts';
 import { unavailable } from '../errors.ts';
 import type { LedgerEntry } from '../ledger.ts';
-import { pendingPartition, viewOfLedgerEntry, viewOfRedisStatus, type StatusView } from '../request-status.ts';
+import { ledgerOverridesPending, pendingNeedsLedger, pendingPartition, viewOfLedgerEntry, viewOfRedisStatus, type StatusView } from '../request-status.ts';
 import { parsePathId } from '../validation.ts';
 
 export type IssueStatus = { couponId: number; userId: number } & StatusView;
@@ -21,13 +23,24 @@ export function statusRoutes(app: GatewayApp, deps: GatewayDeps): void {
 
     let view: StatusView | undefined;
     let redisFailure: unknown;
+    let stalePending = false;
     try {
       const fields = await gate.status(couponId, userId);
       const partition = pendingPartition(fields);
-      view = viewOfRedisStatus(fields, partition === undefined ? undefined : await gate.watermark(partition));
+      const watermark = partition === undefined ? undefined : await gate.watermark(partition);
+      view = viewOfRedisStatus(fields, watermark);
+      stalePending = pendingNeedsLedger(fields, watermark, Date.now(), config.statusLedgerAfterMs);
     } catch (err) {
       request.log.warn({ err, couponId, userId }, 'reading the status from Redis failed; asking the ledger');
       redisFailure = err;
+    }
+    if (view?.status === 'PENDING' && stalePending) {
+      // The processor's status write may have been lost: the ledger is the truth.
+      try {
+        view = ledgerOverridesPending(view, await ledger.outcomeOf(couponId, userId)) ?? view;
+      } catch (err) {
+        request.log.warn({ err, couponId, userId }, 'checking a PENDING status against the ledger failed; answering from Redis');
+      }
     }
     if (!view) {
       let entry: LedgerEntry | undefined;

@@ -32,8 +32,7 @@ const issue = (couponId: number | string, body: unknown) => gw.app.inject({ meth
 const status = (couponId: number, userId: number) => gw.app.inject({ method: 'GET', url: `/api/coupons/${couponId}/issue/${userId}` });
 
 /** Ledger rows exactly as the processor commits them (outcome row, and for ISSUED the coupon and its count). */
-async function recordOutcome(couponId: number, userId: number, outcome: 'ISSUED' | 'REJECTED' | 'FAILED', reason: string | null): Promise<{ eventId: string; userCouponId: number | null }> {
-  const eventId = uuidv7();
+async function recordOutcome(couponId: number, userId: number, outcome: 'ISSUED' | 'REJECTED' | 'FAILED', reason: string | null, eventId = uuidv7()): Promise<{ eventId: string; userCouponId: number | null }> {
   const client = await db.connect();
   try {
     await client.query('BEGIN');
@@ -218,6 +217,27 @@ describe('GET /api/coupons/:couponId/issue/:userId', () => {
     // Redis, when it has a status, is asked first.
     await redis.hset(redisKeys.status(couponId, 32), { status: 'PENDING', eventId: rejected.eventId });
     expect((await status(couponId, 32)).json()).toMatchObject({ status: 'PENDING', position: null });
+  });
+
+  it('answers from the ledger while Redis still says PENDING, once the record is processed or the status is old', async () => {
+    const couponId = await createCoupon(gw.app, { totalQuantity: 5 });
+    const accept = async (userId: number) => ((await issue(couponId, { userId })).json() as { eventId: string }).eventId;
+    const [processed, old, fresh] = [await accept(41), await accept(42), await accept(43)];
+    // The processor decided all three, but its status writes never reached Redis.
+    const issued = await recordOutcome(couponId, 41, 'ISSUED', null, processed);
+    await recordOutcome(couponId, 42, 'REJECTED', 'SOLD_OUT', old);
+    await recordOutcome(couponId, 43, 'ISSUED', null, fresh);
+    for (const userId of [41, 42, 43]) expect((await status(couponId, userId)).json()).toMatchObject({ status: 'PENDING' });
+
+    // 41: the processor's watermark passed its record.
+    const at = await redis.hmget(redisKeys.status(couponId, 41), 'partition', 'offset');
+    await redis.set(redisKeys.watermark(Number(at[0])), Number(at[1]));
+    expect((await status(couponId, 41)).json()).toEqual({ couponId, userId: 41, status: 'ISSUED', eventId: processed, userCouponId: issued.userCouponId });
+    // 42: PENDING for longer than GATEWAY_STATUS_LEDGER_AFTER_MS.
+    await redis.hset(redisKeys.status(couponId, 42), 'heldAt', Date.now() - 60_000);
+    expect((await status(couponId, 42)).json()).toEqual({ couponId, userId: 42, status: 'REJECTED', eventId: old, reason: 'SOLD_OUT' });
+    // 43: neither yet — Redis answers.
+    expect((await status(couponId, 43)).json()).toMatchObject({ status: 'PENDING', eventId: fresh });
   });
 });
 

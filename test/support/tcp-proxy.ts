@@ -11,6 +11,7 @@ export class TcpProxy {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private open = true;
+  private holdRule?: { match: (chunk: Buffer) => boolean; held: Array<() => void>; seen: () => void };
   port = 0;
 
   constructor(
@@ -33,7 +34,8 @@ export class TcpProxy {
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      upstream.pipe(client);
+      client.on('data', (chunk: Buffer) => this.forward(chunk, client, upstream));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.port = (this.server!.address() as net.AddressInfo).port;
@@ -46,6 +48,38 @@ export class TcpProxy {
     u.hostname = '127.0.0.1';
     u.port = String(this.port);
     return u.toString();
+  }
+
+  /**
+   * From now on, client-to-server data that `match`es is held back (its connection paused) until
+   * release(); resolves when the first such chunk is held. For Postgres, matching the text
+   * `COMMIT` holds a transaction at its commit.
+   */
+  holdWhen(match: (chunk: Buffer) => boolean): Promise<void> {
+    return new Promise((seen) => {
+      this.holdRule = { match, held: [], seen };
+    });
+  }
+
+  /** Forwards what holdWhen() held back and stops holding. */
+  release(): void {
+    const rule = this.holdRule;
+    this.holdRule = undefined;
+    for (const resume of rule?.held ?? []) resume();
+  }
+
+  private forward(chunk: Buffer, client: net.Socket, upstream: net.Socket): void {
+    const rule = this.holdRule;
+    if (!rule?.match(chunk)) {
+      upstream.write(chunk);
+      return;
+    }
+    client.pause();
+    rule.held.push(() => {
+      upstream.write(chunk);
+      client.resume();
+    });
+    rule.seen();
   }
 
   cut(): void {
