@@ -17,6 +17,15 @@ export class OpsError extends Error {
   override name = 'OpsError';
 }
 
+/** Work shorter than this shows no progress at all. */
+const QUIET_MS = 500;
+
+export interface Tracker {
+  update(done: number, total: number): void;
+  /** Ends the progress line (if one was shown). */
+  finish(): void;
+}
+
 /** Commands fail rather than wait when a server does not answer. */
 const REDIS_COMMAND_TIMEOUT_MS = 5000;
 
@@ -42,6 +51,22 @@ export class OpsContext {
       const { pino } = await import('pino');
       return pino({ level: this.env.LOG_LEVEL?.trim() || 'silent', base: undefined }, pino.destination(2));
     });
+  }
+
+  /** Progress of one long step on stderr as `label: done/total`, once it has taken longer than QUIET_MS. */
+  track(label: string, now: () => number = Date.now): Tracker {
+    const started = now();
+    let last: string | undefined;
+    return {
+      update: (done, total) => {
+        if (now() - started < QUIET_MS) return;
+        last = `${label}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}`;
+        this.progress.update(last);
+      },
+      finish: () => {
+        if (last !== undefined) this.progress.done(last);
+      },
+    };
   }
 
   /** Runs one step of a command; a failure becomes an OpsError saying what was being done. */
