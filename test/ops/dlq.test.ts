@@ -51,14 +51,13 @@ describe('coupon-ops dlq', () => {
     coupon = await createCoupon(db, 10);
     const key = String(coupon);
     const serde = producer.serde;
-    const requestId = await serde.register(TOPICS.requests);
+    await serde.register(TOPICS.requests);
     await serde.register(TOPICS.issued);
     await producer.sendRaw(key, poisonBytes, { origin: 'ops-test' });
     await producer.sendRaw(key, null);
     await producer.sendRaw(key, serde.encode(TOPICS.issued, { eventId: request(coupon, 1).eventId, couponId: coupon, userId: 1, userCouponId: 1, requestedAt: 1, issuedAt: 2 }));
     await producer.sendRaw(key, frame(2_000_000_000, serde.typeOf(TOPICS.requests).toBuffer(request(coupon, 2))));
     await producer.send([request(coupon, invalid.userId)]);
-    expect(requestId).toBeGreaterThan(0);
 
     letters = await eventually(async () => {
       const listed = await opsJson<Listed>(['dlq', 'list', '--coupon', String(coupon)]);
