@@ -61,6 +61,8 @@ export function alertmanagerComponent(layout: ObservabilityLayout): Component {
           `--config.file=${configFile}`,
           `--storage.path=${path.join(dir, 'data')}`,
           `--web.listen-address=${address}`,
+          // Links in alerts and messages point here (the default names the host, unreachable on loopback).
+          `--web.external-url=http://${address}`,
           // A single instance: no gossip port (it would take 9094 on every interface).
           '--cluster.listen-address=',
         ],

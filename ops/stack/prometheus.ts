@@ -55,6 +55,8 @@ export function prometheusComponent(layout: ObservabilityLayout): Component {
           `--storage.tsdb.path=${path.join(dir, 'data')}`,
           '--storage.tsdb.retention.time=7d',
           `--web.listen-address=${address}`,
+          // Links in alerts and messages point here (the default names the host, unreachable on loopback).
+          `--web.external-url=http://${address}`,
           // POST /-/reload re-reads the rules after they change.
           '--web.enable-lifecycle',
         ],
