@@ -74,7 +74,8 @@ async function main(): Promise<void> {
 
   await loop.start();
   lag.start(config.lagIntervalMs);
-  await deadLetters.start();
+  // Monitoring only: a DLQ monitor that cannot start must not stop the processing.
+  deadLetters.start().catch((err: unknown) => log.error({ err }, 'DLQ monitor failed; coupon_dlq_records_total is not counted by this instance'));
   log.info({ metrics: `http://${config.metricsHost}:${config.metricsPort}/metrics` }, 'processing');
 }
 
