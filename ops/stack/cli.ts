@@ -16,7 +16,8 @@ import { kafkaComponent, SINGLE_BROKER, THREE_BROKERS } from './kafka.ts';
 import { stackObservability } from './observability.ts';
 import { postgresComponent } from './postgres.ts';
 import { prometheusComponent } from './prometheus.ts';
-import { ComponentError, lastLines, readPid, isAlive, waitFor } from './process.ts';
+import { ensureUp, isHealthy } from './ensure-up.ts';
+import { readPid, isAlive } from './process.ts';
 import { redisClusterComponent, redisComponent } from './redis.ts';
 import { registryComponent } from './registry.ts';
 import { provisionAll } from '../provision/provision.ts';
@@ -51,44 +52,6 @@ function plan(flags: Options): Planned[] {
   return planned.filter((p) => !(p.endpoint && isExternal(p.endpoint)));
 }
 
-async function isHealthy(component: Component): Promise<boolean> {
-  return component.checkHealth().then(
-    () => true,
-    () => false,
-  );
-}
-
-async function ensureUp(component: Component): Promise<void> {
-  const started = Date.now();
-  if (await isHealthy(component)) {
-    await component.afterStart?.();
-    say(`${component.name}: already up at ${component.address}`);
-    return;
-  }
-  say(`${component.name}: preparing`);
-  try {
-    await component.prepare();
-  } catch (err) {
-    throw new ComponentError(component.name, `preparation failed: ${(err as Error).message}`, undefined, { cause: err });
-  }
-  say(`${component.name}: starting`);
-  await component.start();
-  try {
-    await waitFor(() => component.checkHealth().then(() => true), component.startTimeoutMs, 500, () => {
-      const exited = component.processNames.find((n) => !isAlive(readPid(n)));
-      return exited && `process ${exited} exited`;
-    });
-    await component.afterStart?.();
-  } catch (err) {
-    const log = component.logFiles[0];
-    const tail = log ? lastLines(log) : '';
-    throw new ComponentError(component.name, `not healthy: ${(err as Error).message}${tail ? `\n--- last log lines ---\n${tail}` : ''}`, log, {
-      cause: err,
-    });
-  }
-  say(`${component.name}: up at ${component.address} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-}
-
 async function up(flags: Options & { provision: boolean }): Promise<void> {
   const started = Date.now();
   const planned = plan(flags).map((p) => p.component);
@@ -98,10 +61,10 @@ async function up(flags: Options & { provision: boolean }): Promise<void> {
   const independent = planned.filter((c) => c !== postgres && c !== registry);
   // The registry stores its schemas in the stack's Postgres, so it waits for it.
   const postgresThenRegistry = async (): Promise<void> => {
-    if (postgres) await ensureUp(postgres);
-    if (registry) await ensureUp(registry);
+    if (postgres) await ensureUp(postgres, say);
+    if (registry) await ensureUp(registry, say);
   };
-  await Promise.all([postgresThenRegistry(), ...independent.map(ensureUp)]);
+  await Promise.all([postgresThenRegistry(), ...independent.map((c) => ensureUp(c, say))]);
   if (flags.provision) await provisionAll(say);
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

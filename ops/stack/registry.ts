@@ -15,11 +15,19 @@ export const APICURIO_VERSION = '3.3.3';
 export const REGISTRY_PORT = 18081;
 const home = cachePath(`apicurio-${APICURIO_VERSION}`);
 
+export interface RegistryInstance extends Instance {
+  postgresPort: number;
+  /** Quarkus' management interface (health, metrics); its default, 9000, can serve one instance only. */
+  managementPort?: number;
+}
+
 /**
  * Apicurio Registry with SQL storage in the stack's Postgres, so schema ids survive restarts; or
- * another instance (name, port) storing into the Postgres on `postgresPort`.
+ * another instance (name, ports) storing into the Postgres on `postgresPort`.
  */
-export function registryComponent({ name, port, postgresPort }: Instance & { postgresPort: number } = { name: 'registry', port: REGISTRY_PORT, postgresPort: POSTGRES_PORT }): Component {
+export function registryComponent(
+  { name, port, postgresPort, managementPort }: RegistryInstance = { name: 'registry', port: REGISTRY_PORT, postgresPort: POSTGRES_PORT },
+): Component {
   const base = `http://127.0.0.1:${port}`;
   return {
     name,
@@ -55,6 +63,11 @@ export function registryComponent({ name, port, postgresPort }: Instance & { pos
           APICURIO_DATASOURCE_URL: `jdbc:postgresql://127.0.0.1:${postgresPort}/${REGISTRY_DB.database}`,
           APICURIO_DATASOURCE_USERNAME: REGISTRY_DB.user,
           APICURIO_DATASOURCE_PASSWORD: REGISTRY_DB.password,
+          // Connections that a Postgres restart broke are found and replaced instead of failing requests for good.
+          QUARKUS_DATASOURCE_POSTGRESQL_JDBC_VALIDATION_QUERY_SQL: 'SELECT 1',
+          QUARKUS_DATASOURCE_POSTGRESQL_JDBC_VALIDATE_ON_BORROW: 'true',
+          QUARKUS_DATASOURCE_POSTGRESQL_JDBC_BACKGROUND_VALIDATION_INTERVAL: '5S',
+          ...(managementPort === undefined ? {} : { QUARKUS_MANAGEMENT_HOST: '127.0.0.1', QUARKUS_MANAGEMENT_PORT: String(managementPort) }),
         },
       });
     },

@@ -24,9 +24,12 @@ export function acceptedOf(answers: readonly IssueAnswer[]): AcceptedRequest[] {
   return answers.flatMap((a) => (a.status === 202 && a.eventId ? [{ couponId: a.couponId, userId: a.userId, eventId: a.eventId }] : []));
 }
 
-/** The answers that did not accept the request and did not refuse it for a business reason either. */
+/**
+ * The answers that did not accept the request and did not refuse it for a business reason either.
+ * A refused connection is left out: the request never reached a gateway.
+ */
 export function isUnaccepted(a: IssueAnswer): boolean {
-  return a.status === 0 || a.status >= 500;
+  return (a.status === 0 && a.code !== 'ECONNREFUSED') || a.status >= 500;
 }
 
 export const userKey = (couponId: number, userId: number): string => `${couponId}:${userId}`;

@@ -44,6 +44,7 @@ describe('unsettledUsers', () => {
       answer(2, 504, { code: 'OUTCOME_UNKNOWN' }),
       answer(3, 0, { code: 'ECONNRESET' }),
       answer(4, 409, { code: 'SOLD_OUT' }),
+      answer(5, 0, { code: 'ECONNREFUSED' }),
     ]);
     expect(users.map((u) => [u.userId, u.code])).toEqual([
       [2, 'OUTCOME_UNKNOWN'],

@@ -1,0 +1,38 @@
+/**
+ * Redis dies and comes back empty (its append-only file gone), then the gate is rebuilt from
+ * Postgres and the pending Kafka requests with the operator command. Without that command the
+ * sale cannot go on (every coupon is unknown to the gate), so the fault is only planned when the
+ * command exists.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import { promisify } from 'node:util';
+import { ensureUp } from '../../stack/ensure-up.ts';
+import { ROOT, stackPath } from '../../stack/paths.ts';
+import { killProcess } from '../../stack/process.ts';
+import type { Injector } from '../context.ts';
+
+const run = promisify(execFile);
+const OPS_CLI = ['ops/cli/coupon-ops.mjs', 'gate', 'rebuild'];
+
+/** Whether this checkout has the gate rebuild command (`npm run ops -- gate rebuild`). */
+export async function gateRebuildAvailable(): Promise<boolean> {
+  if (!fs.existsSync(`${ROOT}/${OPS_CLI[0]}`)) return false;
+  return run(process.execPath, [...OPS_CLI, '--help'], { cwd: ROOT, timeout: 60_000 }).then(
+    () => true,
+    () => false,
+  );
+}
+
+export const redisDataLoss: Injector = {
+  kind: 'redis_data_loss',
+  async inject(ctx) {
+    const redis = ctx.infra.redis;
+    await killProcess(redis.name);
+    fs.rmSync(stackPath(redis.name), { recursive: true, force: true });
+    await ensureUp(redis, () => undefined);
+    const started = Date.now();
+    const { stdout } = await run(process.execPath, OPS_CLI, { cwd: ROOT, timeout: 300_000, env: process.env });
+    return `Redis SIGKILL and restarted empty; gate rebuilt in ${((Date.now() - started) / 1000).toFixed(1)} s (${stdout.trim().split('\n').pop() ?? ''})`;
+  },
+};
