@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
+import { readCommittedSince, topicEnds, type Offsets } from '../../ops/verify/read-committed.ts';
+import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { eventually } from '../support/eventually.ts';
+import { ledgerRows } from '../support/ledger.ts';
+import { opsJson } from '../support/ops-cli.ts';
+import { ProcessorProcess } from '../support/processor-process.ts';
+import { createCoupon, pool, request, RequestProducer, type ProducedRequest } from '../support/requests.ts';
+
+interface ReplayJson {
+  replayed: number;
+  items: Array<{ position: string; eventId: string; ledgerBefore: { outcome: string } | null; replayedTo: string | null }>;
+}
+
+const PROCESSOR_GROUP = 'coupon-processor';
+
+/**
+ * A request Postgres refuses for a reason outside its bytes (here a trigger standing for, say, a
+ * constraint that was wrong) is dead-lettered as UNPROCESSABLE. Once the cause is fixed, replaying
+ * it decides it afresh: issued exactly once, however often it is replayed.
+ */
+describe('coupon-ops dlq replay after the cause is fixed', () => {
+  let db: pg.Pool;
+  let producer: RequestProducer;
+  let processor: ProcessorProcess;
+  let admin: KafkaJS.Admin;
+  let coupon: number;
+  let sent: ProducedRequest[];
+  let dlqStart: Offsets;
+  let since: OutputOffsets;
+  const refusal = (id: number) => `ops_replay_test_refuse_${id}`;
+
+  beforeAll(async () => {
+    db = pool();
+    producer = await new RequestProducer().connect();
+    admin = new KafkaJS.Kafka({ kafkaJS: { brokers: endpointsFromEnv().kafkaBrokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+    await admin.connect();
+    // The shared group, as the other processor tests: a group of its own would decide (and emit for) their requests too.
+    processor = await (await ProcessorProcess.start({ instanceId: 'ops-dlq-replay' })).ready();
+    dlqStart = await topicEnds(TOPICS.dlq);
+    since = await outputEnds();
+    coupon = await createCoupon(db, 5);
+  });
+
+  afterAll(async () => {
+    await db.query(`DROP TRIGGER IF EXISTS ${refusal(coupon)} ON user_coupons`);
+    await db.query(`DROP FUNCTION IF EXISTS ${refusal(coupon)}()`);
+    expect(await processor.stop('SIGTERM')).toBe(0);
+    await admin.disconnect();
+    await producer.disconnect();
+    await db.end();
+  });
+
+  /** True once the processor group has committed past `offset` of `partition`. */
+  async function processedPast(partition: number, offset: number): Promise<boolean> {
+    const [committed] = await admin.fetchOffsets({ groupId: PROCESSOR_GROUP, topics: [TOPICS.requests] });
+    return Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1) > offset;
+  }
+
+  it('issues the replayed requests exactly once (twice replayed: still once)', async () => {
+    // The cause: Postgres refuses this coupon's user coupons with a data-class error (check_violation).
+    await db.query(`CREATE FUNCTION ${refusal(coupon)}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'coupon % refused by the replay test', NEW.coupon_id USING ERRCODE = 'check_violation'; END $$`);
+    await db.query(`CREATE TRIGGER ${refusal(coupon)} BEFORE INSERT ON user_coupons FOR EACH ROW WHEN (NEW.coupon_id = ${coupon}) EXECUTE FUNCTION ${refusal(coupon)}()`);
+    sent = await producer.send([request(coupon, 1), request(coupon, 2)]);
+    const ids = sent.map((s) => s.eventId);
+    const key = String(coupon);
+
+    const deadLetters = await eventually(async () => {
+      const records = await readCommittedSince(TOPICS.dlq, dlqStart, (r) => r.key?.toString() === key);
+      return records.length >= sent.length && records;
+    }, 120_000, 500);
+    const positions = deadLetters.map((r) => `${r.partition}:${r.offset}`);
+    const before = await ledgerRows(db, ids);
+    // FAILED (the design's outcome for a request Postgres refuses, which the replay must decide
+    // afresh), or not in the ledger at all (a processor that records nothing for it): never issued.
+    for (const id of ids) expect(before.get(id)?.outcome ?? 'FAILED').toBe('FAILED');
+
+    // The cause is fixed; the replay decides both requests afresh.
+    await db.query(`DROP TRIGGER ${refusal(coupon)} ON user_coupons`);
+    const first = await opsJson<ReplayJson>(['dlq', 'replay', ...positions, '--transactional-id', `ops-replay-test-${coupon}`]);
+    expect(first.replayed).toBe(2);
+    expect(new Set(first.items.map((i) => i.eventId))).toEqual(new Set(ids));
+    await eventually(async () => [...(await ledgerRows(db, ids)).values()].filter((r) => r.outcome === 'ISSUED').length === ids.length, 120_000, 500);
+    const issued = await ledgerRows(db, ids);
+
+    // Replayed again: the ledger says ISSUED, and the processor changes nothing.
+    const second = await opsJson<ReplayJson>(['dlq', 'replay', ...positions, '--transactional-id', `ops-replay-test-${coupon}`]);
+    expect(second.replayed).toBe(2);
+    for (const item of second.items) expect(item.ledgerBefore).toMatchObject({ outcome: 'ISSUED' });
+    const last = second.items.map((i) => i.replayedTo!.split(':').map(Number));
+    await eventually(async () => (await Promise.all(last.map(([p, o]) => processedPast(p!, o!)))).every(Boolean), 120_000, 500);
+
+    expect(await ledgerRows(db, ids)).toEqual(issued);
+    const { rows } = await db.query<{ user_id: string }>('SELECT user_id FROM user_coupons WHERE coupon_id = $1 ORDER BY user_id', [coupon]);
+    expect(rows.map((r) => Number(r.user_id))).toEqual([1, 2]);
+    const { rows: quantities } = await db.query<{ issued_quantity: number }>('SELECT issued_quantity FROM coupons WHERE id = $1', [coupon]);
+    expect(quantities[0]!.issued_quantity).toBe(2);
+    const outputs = await readOutputs(producer.serde, since);
+    for (const id of ids) {
+      expect(outputs.issued.filter((r) => r.eventId === id)).toHaveLength(1);
+      expect(outputs.rejected.filter((r) => r.eventId === id)).toHaveLength(0);
+    }
+  });
+});
