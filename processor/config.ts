@@ -16,8 +16,10 @@ export interface ProcessorConfig extends Endpoints {
   /** Static group membership: a restarted instance takes its partitions back without a rebalance. */
   groupInstanceId: string;
   sessionTimeoutMs: number;
-  /** Upper bound of records per transaction (librdkafka hands over at most this many at once). */
-  batchMaxRecords: number;
+  /** Records per transaction: PROCESSOR_BATCH_MAX_RECORDS in batch mode, 1 in single mode. */
+  unitRecords: number;
+  /** Transactions' worth of records librdkafka hands over at once (4 in batch mode, 1 in single). */
+  unitsPerFetch: number;
   /** How long a fetch may wait for more records before handing over a smaller batch. */
   batchMaxWaitMs: number;
   transactionTimeoutMs: number;
@@ -25,7 +27,19 @@ export interface ProcessorConfig extends Endpoints {
   metricsHost: string;
   logLevel: string;
   lagIntervalMs: number;
+  /** How long the processor may fail without committing before it exits non-zero. */
+  stallTimeoutMs: number;
+  /** How long it may fail before /healthz answers 503. */
+  unhealthyAfterMs: number;
+  /** How long records of a schema id the registry does not know are retried before the DLQ. */
+  unknownSchemaGraceMs: number;
+  /** Postgres statement_timeout and lock_timeout of the processor's sessions. */
+  pgStatementTimeoutMs: number;
+  pgLockTimeoutMs: number;
 }
+
+/** Units (transactions) per handed-over batch in batch mode. */
+const UNITS_PER_FETCH = 4;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -45,6 +59,11 @@ const schema = z.object({
   PROCESSOR_METRICS_PORT: int(0, 65_535).default(9464),
   PROCESSOR_METRICS_HOST: z.string().default('127.0.0.1'),
   PROCESSOR_LAG_INTERVAL_MS: int(100, 600_000).default(5000),
+  PROCESSOR_STALL_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
+  PROCESSOR_UNHEALTHY_AFTER_MS: int(1000, 3_600_000).default(30_000),
+  PROCESSOR_UNKNOWN_SCHEMA_GRACE_MS: int(0, 3_600_000).default(60_000),
+  PROCESSOR_PG_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  PROCESSOR_PG_LOCK_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -69,12 +88,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
     transactionalId: e.PROCESSOR_TRANSACTIONAL_ID ?? `${e.PROCESSOR_GROUP_ID}-${instance}`,
     groupInstanceId: `${e.PROCESSOR_GROUP_ID}-${instance}`,
     sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,
-    batchMaxRecords: e.PROCESSOR_BATCH_MAX_RECORDS,
+    unitRecords: e.PROCESSOR_MODE === 'batch' ? e.PROCESSOR_BATCH_MAX_RECORDS : 1,
+    unitsPerFetch: e.PROCESSOR_MODE === 'batch' ? UNITS_PER_FETCH : 1,
     batchMaxWaitMs: e.PROCESSOR_BATCH_MAX_WAIT_MS,
     transactionTimeoutMs: e.PROCESSOR_TRANSACTION_TIMEOUT_MS,
     metricsPort: e.PROCESSOR_METRICS_PORT,
     metricsHost: e.PROCESSOR_METRICS_HOST,
     logLevel: e.LOG_LEVEL,
     lagIntervalMs: e.PROCESSOR_LAG_INTERVAL_MS,
+    stallTimeoutMs: e.PROCESSOR_STALL_TIMEOUT_MS,
+    unhealthyAfterMs: e.PROCESSOR_UNHEALTHY_AFTER_MS,
+    unknownSchemaGraceMs: e.PROCESSOR_UNKNOWN_SCHEMA_GRACE_MS,
+    pgStatementTimeoutMs: e.PROCESSOR_PG_STATEMENT_TIMEOUT_MS,
+    pgLockTimeoutMs: e.PROCESSOR_PG_LOCK_TIMEOUT_MS,
   };
 }

@@ -3,6 +3,8 @@ import type { CouponIssueRequested, DeadLetterHeader } from '../schemas/contract
 import { DecodeError, type DecodeErrorType } from '../schemas/errors.ts';
 import type { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
+import { SchemaNotYetKnownError } from './errors.ts';
+import type { UnknownSchemaGrace } from './unknown-schemas.ts';
 import { isUuid, requestProblem } from './validate.ts';
 
 /** A record as consumed, in the shape the processor needs. */
@@ -21,14 +23,18 @@ export type Decoded =
   | { kind: 'dead-letter'; source: SourceRecord; errorType: DecodeErrorType; message: string; eventId: string | null };
 
 /**
- * Decodes one record. Registry outages (RegistryUnavailableError) propagate: they are transient
- * and must abort the batch, not dead-letter the record.
+ * Decodes one record. Registry outages (RegistryUnavailableError) and schema ids not known yet
+ * (SchemaNotYetKnownError, during their grace) propagate: they are transient and must abort the
+ * batch, not dead-letter the record.
  */
-export async function decodeRecord(serde: Serde, source: SourceRecord, now: number): Promise<Decoded> {
+export async function decodeRecord(serde: Serde, source: SourceRecord, now: number, unknownSchemas: UnknownSchemaGrace): Promise<Decoded> {
   let request: CouponIssueRequested;
   try {
     request = await serde.decode(TOPICS.requests, source.value);
   } catch (err) {
+    if (err instanceof DecodeError && err.errorType === 'UNKNOWN_SCHEMA_ID' && unknownSchemas.waiting(source.value!.readInt32BE(1), now)) {
+      throw new SchemaNotYetKnownError(`${err.message}; waiting for it before dead-lettering`, { cause: err });
+    }
     if (err instanceof DecodeError) return { kind: 'dead-letter', source, errorType: err.errorType, message: err.message, eventId: null };
     throw err;
   }

@@ -6,7 +6,7 @@ import type { BatchPlan, StagedRequest } from './plan.ts';
 
 const E1 = '0190a000-0000-7000-8000-000000000001';
 const E2 = '0190a000-0000-7000-8000-000000000002';
-const staged = (eventId: string, offset: number, failure: string | null = null): StagedRequest => ({ eventId, couponId: 7, userId: 3, requestedAt: 10, partition: 0, offset, failure });
+const staged = (eventId: string, offset: number, failure: string | null = null): StagedRequest => ({ eventId, couponId: 7, userId: 3, requestedAt: 10, partition: 0, offset, failure, replay: false });
 const outcome = (eventId: string, offset: number, over: Partial<LedgerOutcome>): LedgerOutcome => ({
   eventId, couponId: 7, userId: 3, outcome: 'ISSUED', reason: null, userCouponId: 99, partition: 0, offset, requestedAt: 10, decidedAt: 20, ...over,
 });

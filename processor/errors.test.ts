@@ -1,27 +1,43 @@
 import { describe, expect, it } from 'vitest';
 import { RegistryUnavailableError } from '../schemas/errors.ts';
-import { backoffMs, FatalProcessorError, isFatalKafkaError, isTransient } from './errors.ts';
+import { backoffMs, classify, FatalProcessorError, poisonsConnection, SchemaNotYetKnownError } from './errors.ts';
 
 const pgError = (code: string) => Object.assign(new Error('pg'), { code });
 const kafkaError = (props: object) => Object.assign(new Error('kafka'), { name: 'KafkaJSError', ...props });
 
 describe('failure classes', () => {
-  it('treats an unreachable or overloaded database as transient, bad data as not', () => {
-    expect(isTransient(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe(true);
-    expect(isTransient(new Error('Connection terminated unexpectedly'))).toBe(true);
-    expect(isTransient(pgError('57P01'))).toBe(true); // admin shutdown
-    expect(isTransient(pgError('40P01'))).toBe(true); // deadlock
-    expect(isTransient(pgError('22003'))).toBe(false); // numeric out of range
-    expect(isTransient(pgError('23505'))).toBe(false); // unique violation
+  it('blames the record only for Postgres data exceptions and constraint violations', () => {
+    expect(classify(pgError('22003'))).toBe('data'); // numeric out of range
+    expect(classify(pgError('22P02'))).toBe('data'); // invalid text representation
+    expect(classify(pgError('23505'))).toBe('data'); // unique violation
+    expect(classify(pgError('23514'))).toBe('data'); // check violation
   });
-  it('retries registry outages and non-fatal broker errors, never fenced producers', () => {
-    expect(isTransient(new RegistryUnavailableError('down'))).toBe(true);
-    expect(isTransient(kafkaError({ fatal: false, code: -195 }))).toBe(true);
-    expect(isTransient(kafkaError({ fatal: false, code: -144 }))).toBe(false);
-    expect(isFatalKafkaError(kafkaError({ fatal: true }))).toBe(true);
-    expect(isFatalKafkaError(kafkaError({ code: 90 }))).toBe(true);
-    expect(isFatalKafkaError(new FatalProcessorError('stuck'))).toBe(true);
-    expect(isFatalKafkaError(kafkaError({ code: -195 }))).toBe(false);
+  it('retries every other database failure: it is not the record that is wrong', () => {
+    for (const code of ['42P01', '42501', '25006', '28P01', '57P01', '40P01', '53300', '08006', 'XX000', '0A000', '55P03']) {
+      expect(classify(pgError(code)), code).toBe('transient');
+    }
+    expect(classify(Object.assign(new Error('connect'), { code: 'ENETUNREACH' }))).toBe('transient');
+    expect(classify(new Error('timeout exceeded when trying to connect'))).toBe('transient');
+    expect(classify(new TypeError('a bug of ours'))).toBe('transient');
+  });
+  it('retries registry outages and schema ids not known yet', () => {
+    expect(classify(new RegistryUnavailableError('down'))).toBe('transient');
+    expect(classify(new SchemaNotYetKnownError('id 9'))).toBe('transient');
+  });
+  it('replaces a fenced or fatal producer instead of exiting', () => {
+    expect(classify(kafkaError({ fatal: true, code: -150 }))).toBe('producer-fenced');
+    expect(classify(kafkaError({ code: 90 }))).toBe('producer-fenced');
+    expect(classify(kafkaError({ code: 47 }))).toBe('producer-fenced');
+    expect(classify(kafkaError({ code: -144 }))).toBe('producer-fenced');
+    expect(classify(kafkaError({ code: -195, retriable: true }))).toBe('transient');
+  });
+  it('ends the process only for a zombie (or a stall, reported as FatalProcessorError)', () => {
+    expect(classify(kafkaError({ code: 82 }))).toBe('zombie');
+    expect(classify(new FatalProcessorError('stuck'))).toBe('zombie');
+  });
+  it('reuses a connection only after a data error', () => {
+    expect(poisonsConnection(pgError('23505'))).toBe(false);
+    expect(poisonsConnection(pgError('57014'))).toBe(true);
   });
   it('backs off with full jitter under a cap', () => {
     for (let attempt = 0; attempt < 30; attempt++) {

@@ -1,55 +1,62 @@
 /**
- * Failure classes of the processing loop. Transient failures (Postgres or broker unavailable,
- * transaction timeouts, registry outages) abort the transaction and are retried from the last
- * committed offsets; fatal producer errors (fenced) end the process; anything else is a failure of
- * particular records, isolated and dead-lettered so the partition keeps flowing.
+ * The processor's failure classes, decided here and nowhere else. The processor fails closed:
+ * - `data`: Postgres refused the values (SQLSTATE classes 22 and 23). Only this class, recurring
+ *   when the record is applied alone, sends a record to the DLQ (with a FAILED ledger outcome).
+ * - `producer-fenced`: the transactional producer cannot go on (fenced after a coordinator move or
+ *   a transaction timeout, or another fatal librdkafka state). A new producer with the same
+ *   transactional.id recovers, as Kafka Streams does; the unit is retried.
+ * - `zombie`: another live instance took this instance's group identity (FENCED_INSTANCE_ID).
+ *   Only this, or a stall past the configured bound, ends the process.
+ * - `transient`: everything else — other SQLSTATEs (permissions, missing relations, read-only
+ *   after a failover), sockets, pool timeouts, registry outages, broker errors, even our own bugs:
+ *   not the record's fault, so it is retried from the last committed offsets.
  */
-import { RegistryUnavailableError } from '../schemas/errors.ts';
+export type FailureClass = 'data' | 'producer-fenced' | 'zombie' | 'transient';
 
+/** Ends the process (exit 1): a zombie instance, or no progress for longer than allowed. */
 export class FatalProcessorError extends Error {
   override name = 'FatalProcessorError';
 }
 
-interface KafkaLikeError {
-  name?: string;
+/** A record whose writer schema the registry does not know (yet): retried for a grace period. */
+export class SchemaNotYetKnownError extends Error {
+  override name = 'SchemaNotYetKnownError';
+}
+
+interface ErrorLike {
   fatal?: boolean;
-  retriable?: boolean;
-  abortable?: boolean;
   code?: number | string;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation). */
+const DATA_SQLSTATE = /^2[23][0-9A-Z]{3}$/;
 
-/** SQLSTATE classes that say "the database, not the data": connection, resources, operator, serialization. */
-const TRANSIENT_SQLSTATE = /^(08|53|57|58|40|55P03|XX000)/;
+/** Broker FENCED_INSTANCE_ID: our group.instance.id is in use by another live member. */
+const FENCED_INSTANCE_ID = 82;
 
-/** librdkafka: _FENCED, _FATAL; broker: INVALID_PRODUCER_EPOCH, PRODUCER_FENCED. */
-const FENCED_CODES = new Set([-144, -150, 47, 90]);
+/** librdkafka _FENCED, _FATAL; broker INVALID_PRODUCER_EPOCH, PRODUCER_FENCED, INVALID_PRODUCER_ID_MAPPING. */
+const PRODUCER_FENCED_CODES = new Set([-144, -150, 47, 90, 49]);
 
-/** The producer cannot go on: fenced by a newer instance, or in a state only a new client clears. */
-export function isFatalKafkaError(err: unknown): boolean {
-  if (err instanceof FatalProcessorError) return true;
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as KafkaLikeError;
-  return e.fatal === true || (typeof e.code === 'number' && FENCED_CODES.has(e.code));
+export function classify(err: unknown): FailureClass {
+  if (typeof err !== 'object' || err === null) return 'transient';
+  if (err instanceof FatalProcessorError) return 'zombie';
+  const e = err as ErrorLike;
+  if (e.code === FENCED_INSTANCE_ID) return 'zombie';
+  if (typeof e.code === 'string' && DATA_SQLSTATE.test(e.code)) return 'data';
+  if (e.fatal === true || (typeof e.code === 'number' && PRODUCER_FENCED_CODES.has(e.code))) return 'producer-fenced';
+  return 'transient';
 }
 
-export function isTransient(err: unknown): boolean {
-  if (err instanceof RegistryUnavailableError) return true;
-  if (isFatalKafkaError(err)) return false;
-  if (typeof err !== 'object' || err === null) return false;
-  const e = err as KafkaLikeError & { message?: string };
-  if (e.name?.startsWith('KafkaJS')) return !e.fatal;
-  if (typeof e.code === 'string') {
-    if (NETWORK_CODES.has(e.code)) return true;
-    if (/^[0-9A-Z]{5}$/.test(e.code)) return TRANSIENT_SQLSTATE.test(e.code);
-  }
-  // pg reports a dropped connection without a code.
-  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(e.message ?? '');
-}
+/**
+ * Whether a Postgres connection that saw `err` must not be reused: anything but a data error may
+ * have left it in an unknown state (a dropped socket, a cancelled statement mid-transaction).
+ */
+export const poisonsConnection = (err: unknown): boolean => classify(err) !== 'data';
 
 export function backoffMs(attempt: number, baseMs = 100, capMs = 5000): number {
   const exp = Math.min(capMs, baseMs * 2 ** Math.min(attempt, 16));
   // Full jitter: instances that failed together do not retry together.
   return Math.round(Math.random() * exp);
 }
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -11,10 +11,19 @@ import type { StagedRequest } from './plan.ts';
 export async function applyOne(client: pg.ClientBase, req: StagedRequest): Promise<LedgerOutcome> {
   await client.query('BEGIN');
   try {
+    // The coupon row is locked before the ledger is read: an instance deciding the same request
+    // at the same time (a zombie) waits here, then finds the outcome instead of inserting twice.
+    const coupon = await client.query<{ total_quantity: number; issued_quantity: number; starts_ms: string; ends_ms: string | null }>(
+      `SELECT total_quantity, issued_quantity, (extract(epoch FROM starts_at) * 1000)::bigint AS starts_ms,
+              (extract(epoch FROM ends_at) * 1000)::bigint AS ends_ms
+       FROM coupons WHERE id = $1 FOR UPDATE`,
+      [req.couponId],
+    );
     const known = await client.query<OutcomeRow>(`SELECT ${OUTCOME_COLUMNS} FROM issue_outcomes WHERE event_id = $1`, [req.eventId]);
-    if (known.rows[0]) {
+    const decided = known.rows[0];
+    if (decided && !(req.replay && decided.outcome === 'FAILED')) {
       await client.query('COMMIT');
-      return toOutcome(known.rows[0]);
+      return toOutcome(decided);
     }
     let outcome: string;
     let reason: string | null;
@@ -23,12 +32,6 @@ export async function applyOne(client: pg.ClientBase, req: StagedRequest): Promi
       outcome = 'FAILED';
       reason = req.failure;
     } else {
-      const coupon = await client.query<{ total_quantity: number; issued_quantity: number; starts_ms: string; ends_ms: string | null }>(
-        `SELECT total_quantity, issued_quantity, (extract(epoch FROM starts_at) * 1000)::bigint AS starts_ms,
-                (extract(epoch FROM ends_at) * 1000)::bigint AS ends_ms
-         FROM coupons WHERE id = $1 FOR UPDATE`,
-        [req.couponId],
-      );
       const held = await client.query('SELECT 1 FROM user_coupons WHERE coupon_id = $1 AND user_id = $2', [req.couponId, req.userId]);
       const c = coupon.rows[0];
       const decision = decide(
@@ -50,6 +53,10 @@ export async function applyOne(client: pg.ClientBase, req: StagedRequest): Promi
     const written = await client.query<OutcomeRow>(
       `INSERT INTO issue_outcomes (event_id, coupon_id, user_id, outcome, reason, user_coupon_id, source_partition, source_offset, requested_at, decided_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, to_timestamp($9 / 1000.0), now())
+       ON CONFLICT (event_id) DO UPDATE
+         SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, user_coupon_id = EXCLUDED.user_coupon_id,
+             source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset, decided_at = EXCLUDED.decided_at
+         WHERE issue_outcomes.outcome = 'FAILED'
        RETURNING ${OUTCOME_COLUMNS}`,
       [req.eventId, req.couponId, req.userId, outcome, reason, userCouponId, req.partition, req.offset, req.requestedAt],
     );

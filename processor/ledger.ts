@@ -8,7 +8,6 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { RejectionReason } from '../schemas/contracts.ts';
 import type { StagedRequest } from './plan.ts';
 
 export type OutcomeKind = 'ISSUED' | 'REJECTED' | 'FAILED';
@@ -36,7 +35,7 @@ const MERGE_SQL = fs.readFileSync(new URL('./sql/merge.sql', import.meta.url), '
 
 const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS staging_requests (
   event_id uuid NOT NULL, coupon_id bigint NOT NULL, user_id bigint NOT NULL, requested_at timestamptz NOT NULL,
-  src_partition integer NOT NULL, src_offset bigint NOT NULL, failure text
+  src_partition integer NOT NULL, src_offset bigint NOT NULL, failure text, replay boolean NOT NULL
 ) ON COMMIT DELETE ROWS`;
 
 const LOCK_SQL = `SELECT id FROM coupons WHERE id IN (SELECT DISTINCT coupon_id FROM staging_requests WHERE failure IS NULL) ORDER BY id FOR UPDATE`;
@@ -74,7 +73,7 @@ export async function applyBatch(client: pg.ClientBase, requests: StagedRequest[
 
 async function copyRows(client: pg.ClientBase, requests: StagedRequest[]): Promise<void> {
   const stream = client.query(
-    copyFrom('COPY staging_requests (event_id, coupon_id, user_id, requested_at, src_partition, src_offset, failure) FROM STDIN'),
+    copyFrom('COPY staging_requests (event_id, coupon_id, user_id, requested_at, src_partition, src_offset, failure, replay) FROM STDIN'),
   );
   const lines = function* (): Generator<string> {
     // Chunks of rows keep the number of stream writes low.
@@ -84,7 +83,7 @@ async function copyRows(client: pg.ClientBase, requests: StagedRequest[]): Promi
       for (const r of requests.slice(i, i + CHUNK)) {
         chunk += `${r.eventId}\t${r.couponId}\t${r.userId}\t${new Date(r.requestedAt).toISOString()}\t${r.partition}\t${r.offset}\t${
           r.failure === null ? '\\N' : copyEscape(r.failure)
-        }\n`;
+        }\t${r.replay ? 't' : 'f'}\n`;
       }
       yield chunk;
     }
@@ -125,5 +124,16 @@ export function toOutcome(row: OutcomeRow): LedgerOutcome {
   };
 }
 
-export const isRejectionReason = (reason: string | null): reason is RejectionReason =>
-  reason === 'SOLD_OUT' || reason === 'ALREADY_ISSUED' || reason === 'COUPON_NOT_FOUND' || reason === 'COUPON_NOT_ACTIVE';
+const MARK_FAILED_SQL = `INSERT INTO issue_outcomes (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
+  VALUES ($1, $2, $3, 'FAILED', $4, $5, $6, to_timestamp($7 / 1000.0), now())
+  ON CONFLICT (event_id) DO NOTHING`;
+
+/**
+ * Records the FAILED outcome of a request Postgres refused for its values, and returns the
+ * ledger's outcome of that event (an earlier outcome, if it had one, wins).
+ */
+export async function markFailed(client: pg.ClientBase, request: StagedRequest, reason: string): Promise<LedgerOutcome> {
+  await client.query(MARK_FAILED_SQL, [request.eventId, request.couponId, request.userId, reason, request.partition, request.offset, request.requestedAt]);
+  const { rows } = await client.query<OutcomeRow>(`SELECT ${OUTCOME_COLUMNS} FROM issue_outcomes WHERE event_id = $1`, [request.eventId]);
+  return toOutcome(rows[0]!);
+}

@@ -1,6 +1,8 @@
 /**
- * Processor entry point: wires Kafka, Postgres, Redis, the registry and the loop; SIGTERM/SIGINT
- * finish or abort the running transaction, leave the group and exit 0; a fatal error exits 1.
+ * Processor entry point (composition root): wires Kafka, Postgres, Redis, the registry and the
+ * loop. Start-up steps that a restarting dependency can fail (registry, transaction coordinator
+ * loading) are retried up to the stall timeout. SIGTERM/SIGINT finish or abort the running
+ * transaction, leave the group and exit 0; a zombie or a stall past the bound exits 1.
  */
 import pg from 'pg';
 import { pino } from 'pino';
@@ -10,36 +12,48 @@ import { TOPICS } from '../schemas/topics.ts';
 import { loadConfig } from './config.ts';
 import { DeadLetterMonitor } from './dead-letter-monitor.ts';
 import { buildHttp } from './http.ts';
+import { IssuanceTask, OUTPUT_TOPICS } from './issuance-task.ts';
+import { createConsumer, createProducer, kafkaClient, onConsumerFatal } from './kafka-clients.ts';
 import { LagMonitor } from './lag-monitor.ts';
 import { ProcessorMetrics } from './metrics.ts';
-import { createConsumer, createProducer, kafkaClient, ProcessingLoop } from './processor.ts';
+import { PostgresDecider } from './postgres-decider.ts';
+import { ProcessingLoop } from './processing-loop.ts';
+import { retryUntil } from './retry.ts';
 import { StatusPublisher } from './status-publisher.ts';
-import { IssuanceTask, OUTPUT_TOPICS } from './task.ts';
+import { TransactionalProducer } from './transactional-producer.ts';
+import { UnknownSchemaGrace } from './unknown-schemas.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ name: 'processor', level: config.logLevel });
-  log.info({ mode: config.mode, groupId: config.groupId, transactionalId: config.transactionalId, batchMaxRecords: config.batchMaxRecords }, 'starting');
+  log.info({ mode: config.mode, groupId: config.groupId, transactionalId: config.transactionalId, unitRecords: config.unitRecords }, 'starting');
 
   const metrics = new ProcessorMetrics();
   const serde = new Serde(config.schemaRegistryUrl);
-  await Promise.all([TOPICS.requests, ...OUTPUT_TOPICS].map((t) => serde.register(t)));
+  await retryUntil('registering the schemas', config.stallTimeoutMs, log, () => Promise.all([TOPICS.requests, ...OUTPUT_TOPICS].map((t) => serde.register(t))));
 
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2, connectionTimeoutMillis: 5000 });
-  pool.on('error', (err) => log.warn({ err }, 'idle Postgres connection failed'));
-  // Statuses are best effort: the processor starts and runs without Redis, and catches up later.
-  const redis = await connectRedis(config.redis, 1000, log).catch((err: unknown) => {
-    log.warn({ err }, 'Redis is not reachable; statuses and watermarks are skipped until it is');
-    return undefined;
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: 2,
+    connectionTimeoutMillis: 5000,
+    // A hung statement or a lock held by a stuck session becomes an error that is retried and
+    // shows in /healthz, instead of a partition that silently stops.
+    statement_timeout: config.pgStatementTimeoutMs,
+    lock_timeout: config.pgLockTimeoutMs,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
+  pool.on('error', (err) => log.warn({ err }, 'idle Postgres connection failed'));
+  // Redis is optional for processing: statuses queue up and are written once it is reachable.
+  const statuses = new StatusPublisher(() => connectRedis(config.redis, 1000, log), log, metrics);
 
   const kafka = kafkaClient(config, log);
-  const producer = createProducer(kafka, config);
   const consumer = createConsumer(kafka, config);
   const admin = kafka.admin();
-  await producer.connect();
   await consumer.connect();
-  await admin.connect();
+  await retryUntil('connecting the admin client', config.stallTimeoutMs, log, () => admin.connect());
+  const producer = new TransactionalProducer(() => createProducer(kafka, config), consumer, metrics, log, config.transactionTimeoutMs, config.stallTimeoutMs);
+  await producer.start();
 
   let exitCode = 0;
   let stopping: Promise<void> | undefined;
@@ -50,20 +64,23 @@ async function main(): Promise<void> {
       lag.stop();
       await deadLetters.stop();
       await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
-      await producer.disconnect().catch((err: unknown) => log.warn({ err }, 'producer disconnect failed'));
+      await producer.close().catch((err: unknown) => log.warn({ err }, 'producer disconnect failed'));
       await admin.disconnect().catch(() => undefined);
       await http.close();
+      await statuses.close();
       await pool.end().catch(() => undefined);
-      redis?.disconnect();
       log.info('stopped');
       process.exit(exitCode);
     })());
-
-  const task = new IssuanceTask({ mode: config.mode, serde, pool, producer, consumer, statuses: new StatusPublisher(redis, log), metrics, log, abortDeadlineMs: config.transactionTimeoutMs });
-  const loop = new ProcessingLoop(consumer, task, config, log, metrics, (err) => {
+  const fatal = (err: Error): void => {
     log.fatal({ err }, 'fatal processing error; exiting so a supervisor restarts a fresh instance');
     void shutdown(1);
-  });
+  };
+
+  const decider = new PostgresDecider(pool, config.mode, (stage, work) => metrics.time(stage, work), log);
+  const task = new IssuanceTask({ serde, decider, producer, statuses, unknownSchemas: new UnknownSchemaGrace(config.unknownSchemaGraceMs), metrics });
+  const loop = new ProcessingLoop(consumer, task, config, log, metrics, fatal);
+  onConsumerFatal(consumer, fatal);
   const lag = new LagMonitor(admin, config.groupId, () => consumer.assignment(), metrics, log);
   const deadLetters = new DeadLetterMonitor(kafka, config.groupId, serde, metrics, log);
   const http = buildHttp(metrics, () => loop.healthy);

@@ -56,6 +56,27 @@ export class ProcessorMetrics {
     labelNames: ['partition'] as const,
     registers: [this.registry],
   });
+  readonly producerResets = new client.Counter({
+    name: 'coupon_processor_producer_resets_total',
+    help: 'Transactional producers replaced after being fenced or stuck (coordinator moved, transaction timed out).',
+    registers: [this.registry],
+  });
+  readonly stalledSeconds = new client.Gauge({
+    name: 'coupon_processor_stalled_seconds',
+    help: 'How long the processor has been failing to commit without progress (0 while healthy).',
+    registers: [this.registry],
+  });
+  readonly statusBacklog = new client.Gauge({
+    name: 'coupon_processor_status_backlog',
+    help: 'Decided requests whose Redis status is queued for writing.',
+    registers: [this.registry],
+  });
+  readonly statusWriteErrors = new client.Counter({
+    name: 'coupon_processor_status_write_errors_total',
+    help: 'Redis status writes that failed (kind=failed, retried) or were given up (kind=dropped, the gateway answers from the ledger).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly oldestPendingAge = new client.Gauge({
     name: 'coupon_processor_oldest_pending_age_seconds',
     help: 'How long the oldest uncommitted request has been waiting, per partition this instance owns (0 when none; resolution: the lag interval).',
@@ -72,7 +93,7 @@ export class ProcessorMetrics {
   readonly deadLetters: ZeroFirstCounter<'coupon' | 'cause'> = new ZeroFirstCounter(this.deadLetterCounter);
   readonly healthy = new client.Gauge({
     name: 'coupon_processor_healthy',
-    help: '1 while the processing loop runs, 0 once it has failed (the process then exits for a supervisor to restart it).',
+    help: '1 while healthy; 0 while failing without a commit for longer than PROCESSOR_UNHEALTHY_AFTER_MS, or once failed for good (the process then exits for a supervisor to restart it).',
     registers: [this.registry],
   });
 

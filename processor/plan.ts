@@ -1,4 +1,5 @@
 /** Batch planning: which decoded records go to Postgres and which straight to the DLQ. */
+import { HEADERS } from '../schemas/headers.ts';
 import type { Decoded, SourceRecord } from './decode.ts';
 
 /** One row of the staging table. */
@@ -11,6 +12,8 @@ export interface StagedRequest {
   offset: number;
   /** Field-rule violation: the ledger records FAILED with this cause. */
   failure: string | null;
+  /** Re-produced from the DLQ: a FAILED outcome of the event is decided afresh. */
+  replay: boolean;
 }
 
 export interface DeadLetterPlan {
@@ -49,6 +52,7 @@ export function planBatch(decoded: Decoded[]): BatchPlan {
       partition: source.partition,
       offset: source.offset,
       failure: d.problem === null ? null : `INVALID_FIELD: ${d.problem}`,
+      replay: source.headers.some((h) => h.key === HEADERS.replayedFrom),
     });
     plan.sources.set(sourceKey(source.partition, source.offset), source);
   }

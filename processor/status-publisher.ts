@@ -1,13 +1,16 @@
 /**
- * After a transaction commits: each decided user's status and each partition's processed
- * watermark go to Redis: one script call per coupon (its keys share a Redis Cluster slot) plus
- * one per partition watermark. Best effort — Postgres and the committed topics are the
- * truth, and the gateway falls back to the ledger — so failures are logged, never retried.
+ * Publishes decided requests' statuses and each partition's processed watermark to Redis, the
+ * gateway's cache of the ledger. It never holds up a transaction: writes are queued (the latest
+ * per key wins), sent in one script call per coupon (its keys share a Redis Cluster slot), and
+ * retried with backoff until Redis takes them — also when Redis was down when the processor
+ * started. The ledger stays the truth: the gateway answers from it when a status lags.
  */
 import type { Logger } from 'pino';
 import type { RedisClient } from '../schemas/redis-connection.ts';
 import { redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
+import { backoffMs } from './errors.ts';
 import type { LedgerOutcome } from './ledger.ts';
+import type { ProcessorMetrics } from './metrics.ts';
 
 /** Moves a watermark forward only: batches of a partition may be published out of order. */
 const RAISE_WATERMARK = `local cur = tonumber(redis.call('GET', KEYS[1]) or '-1')
@@ -15,16 +18,18 @@ if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
 return 0`;
 
 /**
- * Sets many users' statuses of one coupon in one call (their keys share the coupon's hash tag).
- * One script call per coupon instead of two commands per user keeps the client cheap at 10k+/s.
+ * Sets many users' statuses of one coupon in one call. ISSUED is final: a later request of the
+ * same user (rejected ALREADY_ISSUED) must not hide the coupon the user holds.
  * KEYS: status hashes; ARGV: ttl, then per key: status, eventId, reason or '', userCouponId or ''.
  */
 const SET_STATUSES = `for i, key in ipairs(KEYS) do
   local b = 1 + (i - 1) * 4
-  redis.call('HSET', key, 'status', ARGV[b + 1], 'eventId', ARGV[b + 2])
-  if ARGV[b + 3] ~= '' then redis.call('HSET', key, 'reason', ARGV[b + 3]) end
-  if ARGV[b + 4] ~= '' then redis.call('HSET', key, 'userCouponId', ARGV[b + 4]) end
-  redis.call('EXPIRE', key, ARGV[1])
+  if not (redis.call('HGET', key, 'status') == 'ISSUED' and ARGV[b + 1] ~= 'ISSUED') then
+    redis.call('HSET', key, 'status', ARGV[b + 1], 'eventId', ARGV[b + 2])
+    if ARGV[b + 3] ~= '' then redis.call('HSET', key, 'reason', ARGV[b + 3]) end
+    if ARGV[b + 4] ~= '' then redis.call('HSET', key, 'userCouponId', ARGV[b + 4]) end
+    redis.call('EXPIRE', key, ARGV[1])
+  end
 end
 return 0`;
 
@@ -33,33 +38,112 @@ type ScriptClient = RedisClient & {
   raiseWatermark(key: string, offset: number): Promise<unknown>;
 };
 
+interface PendingStatus {
+  couponId: number;
+  args: [string, string, string, string | number];
+}
+
 export class StatusPublisher {
-  private readonly redis: ScriptClient | undefined;
+  private redis: ScriptClient | undefined;
+  private statuses = new Map<string, PendingStatus>();
+  private watermarks = new Map<number, number>();
+  private running: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private closed = false;
 
   constructor(
-    redis: RedisClient | undefined,
+    private readonly connect: () => Promise<RedisClient>,
     private readonly log: Logger,
-  ) {
-    // Loaded once, then run by sha.
-    redis?.defineCommand('setStatuses', { lua: SET_STATUSES });
-    redis?.defineCommand('raiseWatermark', { lua: RAISE_WATERMARK, numberOfKeys: 1 });
-    this.redis = redis as ScriptClient | undefined;
+    private readonly metrics: ProcessorMetrics,
+    /** Beyond this many queued statuses the oldest are dropped (the gateway still answers from the ledger). */
+    private readonly maxBacklog = 200_000,
+  ) {}
+
+  /** Queues the statuses of decided requests (called once their Postgres transaction committed). */
+  publish(outcomes: LedgerOutcome[]): void {
+    for (const o of outcomes) {
+      const key = redisKeys.status(o.couponId, o.userId);
+      this.statuses.delete(key); // re-inserted last: Map order is the age order used when dropping
+      this.statuses.set(key, { couponId: o.couponId, args: [o.outcome, o.eventId, o.reason ?? '', o.userCouponId ?? ''] });
+    }
+    for (const key of this.statuses.keys()) {
+      if (this.statuses.size <= this.maxBacklog) break;
+      this.statuses.delete(key);
+      this.metrics.statusWriteErrors.inc({ kind: 'dropped' });
+    }
+    this.kick();
   }
 
-  async publish(outcomes: LedgerOutcome[], watermarks: Map<number, number>): Promise<void> {
-    const redis = this.redis;
-    if (!redis) return;
-    const byCoupon = new Map<number, { keys: string[]; args: Array<string | number> }>();
-    for (const o of outcomes) {
-      let call = byCoupon.get(o.couponId);
-      if (!call) byCoupon.set(o.couponId, (call = { keys: [], args: [] }));
-      call.keys.push(redisKeys.status(o.couponId, o.userId));
-      call.args.push(o.outcome, o.eventId, o.reason ?? '', o.userCouponId ?? '');
-    }
-    const writes: Array<Promise<unknown>> = [];
-    for (const { keys, args } of byCoupon.values()) writes.push(redis.setStatuses(keys.length, ...keys, STATUS_TTL_SECONDS, ...args));
-    for (const [partition, offset] of watermarks) writes.push(redis.raiseWatermark(redisKeys.watermark(partition), offset));
-    const failure = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
-    if (failure) this.log.warn({ err: failure.reason }, 'Redis status update failed; the gateway falls back to the ledger');
+  /** Queues a partition's processed watermark (called once its Kafka transaction committed). */
+  raiseWatermark(partition: number, offset: number): void {
+    this.watermarks.set(partition, Math.max(offset, this.watermarks.get(partition) ?? -1));
+    this.kick();
   }
+
+  /** Stops retrying; waits for a write in flight. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    await this.running;
+    this.redis?.disconnect();
+  }
+
+  private kick(): void {
+    if (this.running || this.retryTimer || this.closed) return;
+    this.running = this.flush().finally(() => {
+      this.running = undefined;
+      if (this.statuses.size + this.watermarks.size > 0 && !this.retryTimer) this.kick();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const statuses = this.statuses;
+    const watermarks = this.watermarks;
+    this.statuses = new Map();
+    this.watermarks = new Map();
+    this.metrics.statusBacklog.set(statuses.size);
+    try {
+      const redis = (this.redis ??= await this.open());
+      await Promise.all([
+        ...[...byCoupon(statuses)].map(({ keys, args }) => redis.setStatuses(keys.length, ...keys, STATUS_TTL_SECONDS, ...args)),
+        ...[...watermarks].map(([partition, offset]) => redis.raiseWatermark(redisKeys.watermark(partition), offset)),
+      ]);
+      this.attempt = 0;
+      this.metrics.statusBacklog.set(this.statuses.size);
+    } catch (err) {
+      // Put back what newer writes have not superseded, and try again later.
+      for (const [key, s] of statuses) if (!this.statuses.has(key)) this.statuses.set(key, s);
+      for (const [p, o] of watermarks) this.watermarks.set(p, Math.max(o, this.watermarks.get(p) ?? -1));
+      this.metrics.statusWriteErrors.inc({ kind: 'failed' });
+      this.metrics.statusBacklog.set(this.statuses.size);
+      const wait = backoffMs(this.attempt++, 200, 5000);
+      if (this.attempt === 1 || this.attempt % 20 === 0) this.log.warn({ err, attempt: this.attempt, backlog: this.statuses.size }, 'Redis status update failed; retrying (the gateway answers from the ledger meanwhile)');
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.kick();
+      }, wait);
+      this.retryTimer.unref();
+    }
+  }
+
+  private async open(): Promise<ScriptClient> {
+    const redis = (await this.connect()) as ScriptClient;
+    // Loaded once, then run by sha.
+    redis.defineCommand('setStatuses', { lua: SET_STATUSES });
+    redis.defineCommand('raiseWatermark', { lua: RAISE_WATERMARK, numberOfKeys: 1 });
+    this.log.info('Redis connected; publishing statuses');
+    return redis;
+  }
+}
+
+function* byCoupon(statuses: Map<string, PendingStatus>): Generator<{ keys: string[]; args: Array<string | number> }> {
+  const calls = new Map<number, { keys: string[]; args: Array<string | number> }>();
+  for (const [key, s] of statuses) {
+    let call = calls.get(s.couponId);
+    if (!call) calls.set(s.couponId, (call = { keys: [], args: [] }));
+    call.keys.push(key);
+    call.args.push(...s.args);
+  }
+  yield* calls.values();
 }

@@ -81,9 +81,10 @@ export class Serde {
     if (!reader) {
       reader = this.resolveReader(topic, schemaId);
       this.readers.set(key, reader);
-      // Only definitive answers are cached: a registry outage must not poison the cache.
+      // Only definitive answers are cached: an outage, or an id the registry does not know yet
+      // (it may be restored or replicated soon), must not poison the cache.
       reader.catch((err: unknown) => {
-        if (err instanceof RegistryUnavailableError) this.readers.delete(key);
+        if (err instanceof RegistryUnavailableError || (err instanceof DecodeError && err.errorType === 'UNKNOWN_SCHEMA_ID')) this.readers.delete(key);
       });
     }
     return reader;

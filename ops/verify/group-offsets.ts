@@ -23,3 +23,17 @@ export async function resetGroupToEnd(brokers: string, groupId: string, topic: s
   await resetGroupOffsets(brokers, groupId, topic, ends);
   return ends;
 }
+
+/** The group's committed position per partition of `topic` (partitions it never committed are absent). */
+export async function committedOffsets(brokers: string, groupId: string, topic: string): Promise<Offsets> {
+  const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': groupId, 'enable.auto.commit': false }, {});
+  await promisify<void>((cb) => consumer.connect({}, (err) => cb(err)))();
+  try {
+    const ends = await topicEnds(topic, brokers);
+    const asked = [...ends.keys()].map((partition) => ({ topic, partition }));
+    const committed = await promisify<Kafka.TopicPartitionOffset[]>((cb) => consumer.committed(asked, 10_000, cb))();
+    return new Map(committed.filter((c) => c.offset >= 0).map((c) => [c.partition, c.offset]));
+  } finally {
+    await promisify<void>((cb) => consumer.disconnect(() => cb(null)))();
+  }
+}

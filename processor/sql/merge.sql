@@ -4,11 +4,13 @@
 -- time); ALREADY_ISSUED (the user holds one, or won earlier in this batch); then the remaining
 -- quantity goes to the earliest requests in (partition, offset) order; the rest are SOLD_OUT.
 -- Replays are no-ops: events already in the ledger are skipped, and inserts are keyed by event id.
+-- The one exception: a request re-produced from the DLQ (replay) whose outcome is FAILED is
+-- decided afresh, once — its new outcome replaces FAILED, and a second replay finds it decided.
 WITH fresh AS (
   SELECT DISTINCT ON (s.event_id) s.*
   FROM staging_requests s
   WHERE s.failure IS NULL
-    AND NOT EXISTS (SELECT 1 FROM issue_outcomes o WHERE o.event_id = s.event_id)
+    AND NOT EXISTS (SELECT 1 FROM issue_outcomes o WHERE o.event_id = s.event_id AND NOT (s.replay AND o.outcome = 'FAILED'))
   ORDER BY s.event_id, s.src_partition, s.src_offset
 ),
 judged AS (
@@ -65,7 +67,10 @@ SELECT j.event_id, j.coupon_id, j.user_id,
 FROM judged j
 LEFT JOIN issued i ON i.event_id = j.event_id
 LEFT JOIN (SELECT DISTINCT coupon_id, user_id FROM winners) won ON won.coupon_id = j.coupon_id AND won.user_id = j.user_id
-ON CONFLICT (event_id) DO NOTHING;
+ON CONFLICT (event_id) DO UPDATE
+  SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, user_coupon_id = EXCLUDED.user_coupon_id,
+      source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset, decided_at = EXCLUDED.decided_at
+  WHERE issue_outcomes.outcome = 'FAILED';
 
 -- Requests that decoded but failed validation still get their one terminal outcome.
 INSERT INTO issue_outcomes (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)

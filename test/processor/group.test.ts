@@ -54,7 +54,7 @@ describe('processors sharing the group', () => {
     expect(results.filter((r) => !r.held)).toEqual([]);
   });
 
-  it('fences the older of two instances with the same transactional.id: it stops and emits nothing more', async () => {
+  it('two live instances with the same transactional.id: one is found to be a zombie and exits, the other decides everything', async () => {
     const shared = `fenced-${Date.now()}`;
     const older = await (await ProcessorProcess.start({ instanceId: 'fence-old', env: { ...env, PROCESSOR_TRANSACTIONAL_ID: shared } })).ready();
     const first = await workload(db, 6, 100, 50);
@@ -64,10 +64,12 @@ describe('processors sharing the group', () => {
     const newer = await (await ProcessorProcess.start({ instanceId: 'fence-new', env: { ...env, PROCESSOR_TRANSACTIONAL_ID: shared } })).ready();
     const second = await workload(db, 12, 100, 50);
     await producer.send(second.requests);
-    // The older instance's next transaction is refused by the broker: it exits non-zero.
-    expect(await older.exited).toBe(1);
+    // They fence each other's producers; fenced again and again without committing, one of them
+    // concludes it is the zombie and exits non-zero. The survivor goes on.
+    const [zombie, survivor] = await Promise.race([older.exited.then(() => [older, newer] as const), newer.exited.then(() => [newer, older] as const)]);
+    expect(await zombie.exited).toBe(1);
     await eventually(() => allDecided(db, second.eventIds), 120_000, 200);
-    expect(await newer.stop('SIGTERM')).toBe(0);
+    expect(await survivor.stop('SIGTERM')).toBe(0);
     const all = [...first.eventIds, ...second.eventIds];
     const results = await checkInvariants(db, [...first.coupons, ...second.coupons], all, await readOutputs(producer.serde, since));
     expect(results.filter((r) => !r.held)).toEqual([]);

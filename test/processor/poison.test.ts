@@ -19,7 +19,7 @@ describe('poison records', () => {
   beforeAll(async () => {
     db = pool();
     producer = await new RequestProducer().connect();
-    processor = await (await ProcessorProcess.start({ instanceId: 'poison' })).ready();
+    processor = await (await ProcessorProcess.start({ instanceId: 'poison', env: { PROCESSOR_UNKNOWN_SCHEMA_GRACE_MS: '2000' } })).ready();
   });
 
   afterAll(async () => {

@@ -1,0 +1,86 @@
+/**
+ * One unit of exactly-once work (Kafka Streams' StreamTask), in two halves:
+ * - prepare: decode → plan → decide in Postgres (committed there, idempotent) → collect the output
+ *   records; the decided statuses are queued for Redis at once, since the ledger is final now;
+ * - commit: one Kafka transaction with the outputs and the consumed offsets → the partition's
+ *   processed watermark.
+ * The loop (processing-loop.ts) overlaps one unit's commit with the next unit's prepare.
+ */
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { Serde } from '../schemas/serde.ts';
+import { TOPICS, type TopicName } from '../schemas/topics.ts';
+import { decodeRecord, type SourceRecord } from './decode.ts';
+import { collectOutputs, type CollectedBatch, type OutputRecord } from './emit.ts';
+import type { ProcessorMetrics } from './metrics.ts';
+import { planBatch, sourceKey } from './plan.ts';
+import type { PostgresDecider } from './postgres-decider.ts';
+import type { StatusPublisher } from './status-publisher.ts';
+import type { TransactionalProducer } from './transactional-producer.ts';
+import type { UnknownSchemaGrace } from './unknown-schemas.ts';
+
+export interface TaskDeps {
+  serde: Serde;
+  decider: PostgresDecider;
+  producer: TransactionalProducer;
+  statuses: StatusPublisher;
+  unknownSchemas: UnknownSchemaGrace;
+  metrics: ProcessorMetrics;
+}
+
+/** A unit decided in Postgres, waiting for its Kafka transaction. */
+export interface PreparedUnit {
+  records: SourceRecord[];
+  collected: CollectedBatch;
+}
+
+/** The output topics whose schemas the task encodes with. */
+export const OUTPUT_TOPICS: TopicName[] = [TOPICS.issued, TOPICS.rejected, TOPICS.dlq];
+
+export class IssuanceTask {
+  constructor(private readonly deps: TaskDeps) {}
+
+  /** Postgres half; safe to run while the previous unit's Kafka transaction is still committing. */
+  async prepare(records: SourceRecord[]): Promise<PreparedUnit> {
+    const { metrics, serde, unknownSchemas, decider } = this.deps;
+    const now = Date.now();
+    const decoded = await metrics.time('decode', () => Promise.all(records.map((r) => decodeRecord(serde, r, now, unknownSchemas))));
+    const plan = planBatch(decoded);
+    const decision = await decider.decide(plan.staged);
+    for (const { staged, message } of decision.unrecordable) {
+      plan.staged.splice(plan.staged.indexOf(staged), 1);
+      plan.deadLetters.push({ source: plan.sources.get(sourceKey(staged.partition, staged.offset))!, errorType: 'UNPROCESSABLE', message, eventId: staged.eventId });
+    }
+    const collected = collectOutputs(plan, decision.outcomes, now);
+    this.deps.statuses.publish(collected.emitted);
+    return { records, collected };
+  }
+
+  /** Kafka half: one transaction with the unit's output records and its consumed offsets. */
+  async commit(unit: PreparedUnit): Promise<void> {
+    const last = unit.records[unit.records.length - 1]!;
+    await this.deps.producer.run({
+      topicMessages: groupByTopic(unit.collected.records, this.deps.serde),
+      offsets: { topic: last.topic, partitions: [{ partition: last.partition, offset: String(last.offset + 1) }] },
+    });
+    this.deps.statuses.raiseWatermark(last.partition, last.offset);
+    this.record(unit.collected, unit.records.length);
+  }
+
+  private record(collected: CollectedBatch, size: number): void {
+    const { metrics } = this.deps;
+    metrics.batchSize.observe(size);
+    for (const [outcome, n] of Object.entries(collected.counts)) if (n > 0) metrics.records.inc({ outcome }, n);
+    const now = Date.now();
+    for (const o of collected.emitted) if (o.outcome === 'ISSUED') metrics.endToEnd.observe((now - o.requestedAt) / 1000);
+  }
+}
+
+function groupByTopic(records: OutputRecord[], serde: Serde): Array<{ topic: string; messages: KafkaJS.Message[] }> {
+  const byTopic = new Map<TopicName, KafkaJS.Message[]>();
+  for (const r of records) {
+    let list = byTopic.get(r.topic);
+    if (!list) byTopic.set(r.topic, (list = []));
+    list.push({ key: r.key, value: serde.encode(r.topic, r.value) });
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}

@@ -1,0 +1,46 @@
+/** The processor's Kafka clients, configured for exactly-once v2 (read_committed, transactions, no auto-commit). */
+import { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { Logger } from 'pino';
+import { kafkaLogger } from '../schemas/kafka-logger.ts';
+import type { ProcessorConfig } from './config.ts';
+
+export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka {
+  return new KafkaJS.Kafka({
+    kafkaJS: { brokers: config.kafkaBrokers.split(','), logger: kafkaLogger(log.child({ component: 'kafka' }, { level: 'warn' })), logLevel: KafkaJS.logLevel.WARN },
+  });
+}
+
+export function createConsumer(kafka: KafkaJS.Kafka, config: ProcessorConfig): KafkaJS.Consumer {
+  return kafka.consumer({
+    kafkaJS: { groupId: config.groupId, autoCommit: false, fromBeginning: true, readUncommitted: false },
+    // Hand over several transactions' worth at once, so one unit's commit overlaps the next one's Postgres work.
+    'js.consumer.max.batch.size': config.unitRecords * config.unitsPerFetch,
+    'fetch.wait.max.ms': config.batchMaxWaitMs,
+    'partition.assignment.strategy': 'cooperative-sticky',
+    'group.instance.id': config.groupInstanceId,
+    'session.timeout.ms': config.sessionTimeoutMs,
+  });
+}
+
+export function createProducer(kafka: KafkaJS.Kafka, config: ProcessorConfig): KafkaJS.Producer {
+  return kafka.producer({
+    kafkaJS: { transactionalId: config.transactionalId, idempotent: true, maxInFlightRequests: 5 },
+    'transaction.timeout.ms': config.transactionTimeoutMs,
+    // librdkafka requires socket.timeout.ms <= transaction.timeout.ms + 100.
+    'socket.timeout.ms': Math.min(60_000, config.transactionTimeoutMs),
+    'linger.ms': 2,
+    'compression.type': 'lz4',
+  });
+}
+
+/**
+ * Calls `onFatal` when the consumer reports a fatal error: with static membership that means
+ * another live member took this instance's group.instance.id (FENCED_INSTANCE_ID) — a zombie.
+ * The KafkaJS-style client only logs such errors, so the listener goes on the underlying client.
+ */
+export function onConsumerFatal(consumer: KafkaJS.Consumer, onFatal: (err: Error) => void): void {
+  const internal = (consumer as unknown as { _getInternalClient(): NodeJS.EventEmitter })._getInternalClient();
+  internal.on('event.error', (err: Error & { fatal?: boolean; code?: number }) => {
+    if (err.fatal === true || err.code === -150 || err.code === 82) onFatal(err);
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * The Postgres half of a unit: decides its staged requests (batch: one set-based transaction;
+ * single: one transaction per request) on a checked-out connection, and isolates the records
+ * Postgres refuses for their own values. Fail closed: only a data-class error (classify) that
+ * recurs when the record is decided alone marks that record FAILED; every other error propagates
+ * so the unit is retried from the last committed offsets.
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { ProcessorMode } from './config.ts';
+import { classify, poisonsConnection } from './errors.ts';
+import { applyBatch, markFailed, type LedgerOutcome, type StageTimer } from './ledger.ts';
+import { applyOne } from './ledger-single.ts';
+import type { StagedRequest } from './plan.ts';
+
+/** A record Postgres refused even its FAILED outcome: it can only be dead-lettered. */
+export interface Unrecordable {
+  staged: StagedRequest;
+  message: string;
+}
+
+export interface Decision {
+  outcomes: LedgerOutcome[];
+  unrecordable: Unrecordable[];
+}
+
+export class PostgresDecider {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly mode: ProcessorMode,
+    private readonly time: StageTimer,
+    private readonly log: Logger,
+  ) {}
+
+  /** Decides `staged` (in FCFS order); a data error narrows down to the records that cause it. */
+  async decide(staged: StagedRequest[]): Promise<Decision> {
+    if (staged.length === 0) return { outcomes: [], unrecordable: [] };
+    try {
+      return { outcomes: await this.withClient((c) => this.apply(c, staged)), unrecordable: [] };
+    } catch (err) {
+      if (classify(err) !== 'data') throw err;
+      if (staged.length === 1) return this.fail(staged[0]!, err as Error);
+      // Halves in order keep first-come-first-served: the earlier half is decided first.
+      this.log.warn({ err, records: staged.length }, 'Postgres refused the values of a record in this batch; isolating it');
+      const middle = Math.ceil(staged.length / 2);
+      const first = await this.decide(staged.slice(0, middle));
+      const second = await this.decide(staged.slice(middle));
+      return { outcomes: [...first.outcomes, ...second.outcomes], unrecordable: [...first.unrecordable, ...second.unrecordable] };
+    }
+  }
+
+  private async apply(client: pg.ClientBase, staged: StagedRequest[]): Promise<LedgerOutcome[]> {
+    if (this.mode === 'batch') return applyBatch(client, staged, this.time);
+    const outcomes: LedgerOutcome[] = [];
+    for (const s of staged) outcomes.push(await this.time('merge', () => applyOne(client, s)));
+    return outcomes;
+  }
+
+  /** The record alone is refused for its values: its request ends FAILED (dead-lettered by the collector). */
+  private async fail(staged: StagedRequest, cause: Error): Promise<Decision> {
+    const code = (cause as { code?: string }).code ?? 'unknown';
+    const message = `UNPROCESSABLE: Postgres refused the request (SQLSTATE ${code}): ${cause.message}`;
+    this.log.error({ err: cause, eventId: staged.eventId, partition: staged.partition, offset: staged.offset }, 'request refused by Postgres for its values; it ends FAILED');
+    try {
+      return { outcomes: [await this.withClient((c) => markFailed(c, staged, message))], unrecordable: [] };
+    } catch (err) {
+      if (classify(err) !== 'data') throw err;
+      this.log.error({ err, eventId: staged.eventId }, 'the ledger refused even the FAILED outcome; dead-lettering without one');
+      return { outcomes: [], unrecordable: [{ staged, message }] };
+    }
+  }
+
+  /**
+   * Checks a connection out for one piece of work. A connection that dies while checked out emits
+   * 'error' on the client (the pool only watches idle ones); unheard, that would crash the process.
+   */
+  private async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (err: Error): void => {
+      broken = err;
+      this.log.warn({ err }, 'Postgres connection lost during a batch');
+    };
+    client.on('error', onError);
+    try {
+      return await work(client);
+    } catch (err) {
+      if (poisonsConnection(err)) broken = err as Error;
+      throw err;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+}

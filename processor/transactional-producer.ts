@@ -1,0 +1,119 @@
+/**
+ * The processor's transactional producer (Kafka Streams' StreamsProducer): runs one Kafka
+ * transaction per unit — output records plus the consumed offsets — and survives what a broker
+ * bounce does to it:
+ * - a retriable commit error (a timeout while the coordinator moves) retries the commit, since
+ *   librdkafka allows it; an abortable one aborts;
+ * - a fenced or otherwise fatal producer (coordinator moved, transaction timed out) is replaced by
+ *   a new client with the same transactional.id, whose initialisation bumps the epoch and aborts
+ *   whatever the old one left open. The caller rewinds to the last committed offsets and retries.
+ */
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import type { Logger } from 'pino';
+import { backoffMs, classify, FatalProcessorError, sleep } from './errors.ts';
+import type { ProcessorMetrics } from './metrics.ts';
+import { retryUntil } from './retry.ts';
+
+export interface TransactionContent {
+  topicMessages: Array<{ topic: string; messages: KafkaJS.Message[] }>;
+  /** The next offset to consume, per source partition, committed with the transaction. */
+  offsets: { topic: string; partitions: Array<{ partition: number; offset: string }> };
+}
+
+/** Fencings in a row, without a commit in between, that prove another live owner of the transactional.id. */
+const FENCED_IN_A_ROW_LIMIT = 3;
+
+export class TransactionalProducer {
+  private producer: KafkaJS.Producer | undefined;
+  private fencedInARow = 0;
+
+  constructor(
+    private readonly create: () => KafkaJS.Producer,
+    private readonly consumer: KafkaJS.Consumer,
+    private readonly metrics: ProcessorMetrics,
+    private readonly log: Logger,
+    /** How long commit and abort are retried before the producer is replaced (the transaction timeout). */
+    private readonly transactionTimeoutMs: number,
+    /** How long start() keeps retrying (e.g. "coordinator load in progress") before giving up. */
+    private readonly startDeadlineMs: number,
+  ) {}
+
+  /** Connects (initTransactions), retrying retriable start-up errors. */
+  async start(): Promise<void> {
+    await retryUntil('transactional producer start', this.startDeadlineMs, this.log, async () => {
+      const producer = this.create();
+      try {
+        await producer.connect();
+      } catch (err) {
+        await producer.disconnect().catch(() => undefined);
+        throw err;
+      }
+      this.producer = producer;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.producer?.disconnect();
+  }
+
+  /** One transaction with the unit's records and offsets. Throws after aborting (or replacing the producer). */
+  async run(content: TransactionContent): Promise<void> {
+    if (!this.producer) await this.start();
+    const producer = this.producer!;
+    const { metrics } = this;
+    try {
+      const transaction = await producer.transaction();
+      await metrics.time('produce', async () => {
+        if (content.topicMessages.length > 0) await transaction.sendBatch({ topicMessages: content.topicMessages });
+        await transaction.sendOffsets({ consumer: this.consumer, topics: [content.offsets] });
+      });
+      await metrics.time('commit', () => this.commit(transaction));
+    } catch (err) {
+      metrics.transactions.inc({ result: 'aborted' });
+      await this.recover(producer, err);
+      throw err;
+    }
+    this.fencedInARow = 0;
+    metrics.transactions.inc({ result: 'committed' });
+  }
+
+  private async commit(transaction: KafkaJS.Transaction): Promise<void> {
+    const deadline = Date.now() + this.transactionTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await transaction.commit();
+        return;
+      } catch (err) {
+        if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
+        this.log.warn({ err, attempt }, 'transaction commit timed out; retrying the commit');
+        await sleep(backoffMs(attempt));
+      }
+    }
+  }
+
+  /** After a failed transaction: abort it, or replace the producer when it cannot abort. */
+  private async recover(producer: KafkaJS.Producer, cause: unknown): Promise<void> {
+    if (classify(cause) !== 'producer-fenced') {
+      const deadline = Date.now() + this.transactionTimeoutMs;
+      for (let attempt = 0; producer.isActive(); attempt++) {
+        try {
+          await producer.abort();
+          return;
+        } catch (abortErr) {
+          if (classify(abortErr) === 'producer-fenced' || Date.now() > deadline) break;
+          this.log.warn({ err: abortErr, attempt }, 'abort failed; retrying');
+          await sleep(backoffMs(attempt));
+        }
+      }
+      if (!producer.isActive()) return;
+    }
+    if (classify(cause) === 'producer-fenced' && ++this.fencedInARow >= FENCED_IN_A_ROW_LIMIT) {
+      throw new FatalProcessorError(`fenced ${this.fencedInARow} times in a row without committing: another live instance uses this transactional.id`, { cause });
+    }
+    this.log.warn({ err: cause }, 'transactional producer fenced or stuck; replacing it with a new one (same transactional.id)');
+    this.metrics.producerResets.inc();
+    this.producer = undefined;
+    await producer.disconnect().catch((err: unknown) => this.log.debug({ err }, 'disconnecting the replaced producer failed'));
+    await this.start();
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Fail closed: only a record whose own values Postgres refuses ends FAILED in the DLQ. A database
+ * that is not ready for the processor (tables missing, a lock held by a stuck session) is waited
+ * out — the partition waits, nothing is dead-lettered — and a wait past the bound ends the
+ * process loudly instead of silently.
+ */
+import fs from 'node:fs';
+import { randomInt, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { committedOffsets } from '../../ops/verify/group-offsets.ts';
+import { checkInvariants } from '../../ops/verify/invariants.ts';
+import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
+import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { HEADERS } from '../../schemas/headers.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { eventually } from '../support/eventually.ts';
+import { allDecided, decidedCount, ledgerRows } from '../support/ledger.ts';
+import { sample } from '../support/metrics.ts';
+import { ProcessorProcess } from '../support/processor-process.ts';
+import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+
+/** A schema whose search_path hides the application's tables until `provide()` adds views of them. */
+async function emptySchema(db: pg.Pool): Promise<{ url: string; provide(): Promise<void>; drop(): Promise<void> }> {
+  const name = `fail_closed_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  await db.query(`CREATE SCHEMA ${name}`);
+  const url = new URL(endpointsFromEnv().databaseUrl);
+  url.searchParams.set('options', `-c search_path=${name}`);
+  return {
+    url: url.toString(),
+    // Plain views are updatable: through them the processor writes the real tables.
+    provide: async () => {
+      for (const table of ['coupons', 'user_coupons', 'issue_outcomes']) await db.query(`CREATE VIEW ${name}.${table} AS SELECT * FROM public.${table}`);
+    },
+    drop: async () => void (await db.query(`DROP SCHEMA ${name} CASCADE`)),
+  };
+}
+
+const brokers = endpointsFromEnv().kafkaBrokers;
+
+const outcomesOf = async (metrics: Promise<string>) => {
+  const text = await metrics;
+  return { deadLetters: sample(text, 'coupon_processor_records_total', 'outcome="dead_letter"'), failed: sample(text, 'coupon_processor_records_total', 'outcome="failed"') };
+};
+
+describe('processor failing closed', () => {
+  let db: pg.Pool;
+  let producer: RequestProducer;
+  let since: OutputOffsets;
+
+  beforeAll(async () => {
+    db = pool();
+    producer = await new RequestProducer().connect();
+    since = await outputEnds();
+  });
+
+  afterAll(async () => {
+    await producer.disconnect();
+    await db.end();
+  });
+
+  it('waits while its tables are missing (deployed before its migration): nothing dead-lettered, all decided once they exist', async () => {
+    const schema = await emptySchema(db);
+    const processor = await (await ProcessorProcess.start({ instanceId: 'tables-missing', env: { DATABASE_URL: schema.url, PROCESSOR_BATCH_MAX_RECORDS: '100' } })).ready();
+    try {
+      const coupon = await createCoupon(db, 100);
+      const sent = await producer.send(Array.from({ length: 300 }, (_, i) => request(coupon, i + 1)));
+      const ids = sent.map((r) => r.eventId);
+      await eventually(async () => sample(await processor.metrics(), 'coupon_processor_retries_total') >= 5, 60_000, 200);
+      expect(await decidedCount(db, ids)).toBe(0);
+      expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
+
+      await schema.provide();
+      await eventually(() => allDecided(db, ids), 60_000, 200);
+      expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
+      const rows = [...(await ledgerRows(db, ids)).values()];
+      expect(rows.filter((r) => r.outcome === 'ISSUED')).toHaveLength(100);
+      expect(rows.filter((r) => r.outcome === 'REJECTED' && r.reason === 'SOLD_OUT')).toHaveLength(200);
+      const results = await checkInvariants(db, [coupon], ids, await readOutputs(producer.serde, since));
+      expect(results.filter((r) => !r.held)).toEqual([]);
+    } finally {
+      await processor.stop('SIGTERM');
+      await schema.drop();
+    }
+  });
+
+  it('exits non-zero with the cause after failing longer than the stall timeout', async () => {
+    const schema = await emptySchema(db);
+    const processor = await (await ProcessorProcess.start({ instanceId: 'stalled', env: { DATABASE_URL: schema.url, PROCESSOR_STALL_TIMEOUT_MS: '3000' } })).ready();
+    try {
+      const coupon = await createCoupon(db, 10);
+      const [sent] = await producer.send([request(coupon, 1)]);
+      const code = await Promise.race([processor.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 60_000))]);
+      expect(code).toBe(1);
+      expect(fs.readFileSync(processor.logFile, 'utf8')).toMatch(/no progress for \d+ s at partition \d+ offset \d+; last error: .*does not exist/);
+      // The record was not skipped: a healthy processor decides it.
+      const healthy = await (await ProcessorProcess.start({ instanceId: 'stalled-successor' })).ready();
+      try {
+        await eventually(() => allDecided(db, [sent!.eventId]), 60_000, 200);
+      } finally {
+        await healthy.stop('SIGTERM');
+      }
+    } finally {
+      await processor.stop('SIGKILL');
+      await schema.drop();
+    }
+  });
+
+  it('reports a partition stuck behind a lock as unhealthy and retries, then catches up', async () => {
+    const coupon = await createCoupon(db, 50);
+    const holder = await db.connect();
+    const processor = await (
+      await ProcessorProcess.start({ instanceId: 'locked-out', env: { PROCESSOR_PG_LOCK_TIMEOUT_MS: '300', PROCESSOR_UNHEALTHY_AFTER_MS: '1500' } })
+    ).ready();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT id FROM coupons WHERE id = $1 FOR UPDATE', [coupon]);
+      const sent = await producer.send(Array.from({ length: 20 }, (_, i) => request(coupon, i + 1)));
+      const ids = sent.map((r) => r.eventId);
+      await eventually(async () => (await fetch(`${processor.url}/healthz`)).status === 503, 60_000, 200);
+      expect(sample(await processor.metrics(), 'coupon_processor_retries_total')).toBeGreaterThan(0);
+      expect(sample(await processor.metrics(), 'coupon_processor_stalled_seconds')).toBeGreaterThan(1);
+      await holder.query('COMMIT');
+      await eventually(() => allDecided(db, ids), 60_000, 200);
+      await eventually(async () => (await fetch(`${processor.url}/healthz`)).ok, 30_000, 200);
+      expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined);
+      holder.release();
+      await processor.stop('SIGTERM');
+    }
+  });
+
+  it('dead-letters only the record Postgres refuses for its values, with a FAILED outcome; a replay once the cause is fixed decides it exactly once', async () => {
+    const coupon = await createCoupon(db, 10);
+    const refusedUser = 1_000_000_000 + randomInt(1_000_000_000);
+    const constraint = `test_refuse_${refusedUser}`;
+    // A rule the data breaks (a check constraint only this user violates): a data-class error.
+    await db.query(`ALTER TABLE user_coupons ADD CONSTRAINT ${constraint} CHECK (user_id <> ${refusedUser}) NOT VALID`);
+    const processor = await (await ProcessorProcess.start({ instanceId: 'data-error', env: { PROCESSOR_BATCH_MAX_RECORDS: '50' } })).ready();
+    try {
+      const requests = [request(coupon, 1), request(coupon, refusedUser), request(coupon, 2)];
+      const sent = await producer.send(requests);
+      const ids = sent.map((r) => r.eventId);
+      await eventually(() => allDecided(db, ids), 60_000, 200);
+      const rows = await ledgerRows(db, ids);
+      expect(rows.get(ids[0]!)!.outcome).toBe('ISSUED');
+      expect(rows.get(ids[2]!)!.outcome).toBe('ISSUED');
+      expect(rows.get(ids[1]!)).toMatchObject({ outcome: 'FAILED' });
+      expect(rows.get(ids[1]!)!.reason).toMatch(/^UNPROCESSABLE: .*SQLSTATE 23514/);
+      const before = await eventually(async () => {
+        const outputs = await readOutputs(producer.serde, since);
+        return outputs.deadLetters.some((d) => d.eventId === ids[1]) && outputs;
+      }, 30_000);
+      expect(before.deadLetters.find((d) => d.eventId === ids[1])).toMatchObject({ errorType: 'UNPROCESSABLE', sourceOffset: sent[1]!.offset });
+
+      await db.query(`ALTER TABLE user_coupons DROP CONSTRAINT ${constraint}`);
+      const original = producer.serde.encode(TOPICS.requests, requests[1]!);
+      for (const dlqOffset of [0, 1]) {
+        const at = await producer.sendRaw(String(coupon), original, { [HEADERS.replayedFrom]: `0:${dlqOffset}` });
+        // Consumed and committed: the group's position is past the replayed record.
+        await eventually(async () => ((await committedOffsets(brokers, 'coupon-processor', TOPICS.requests)).get(at.partition) ?? -1) > at.offset, 60_000, 200);
+      }
+      expect((await ledgerRows(db, [ids[1]!])).get(ids[1]!)!.outcome).toBe('ISSUED');
+      const { rows: held } = await db.query('SELECT count(*)::int AS n FROM user_coupons WHERE coupon_id = $1 AND user_id = $2', [coupon, refusedUser]);
+      expect(held[0].n).toBe(1);
+      const outputs = await readOutputs(producer.serde, since);
+      expect(outputs.issued.filter((r) => r.eventId === ids[1])).toHaveLength(1);
+    } finally {
+      await db.query(`ALTER TABLE user_coupons DROP CONSTRAINT IF EXISTS ${constraint}`);
+      await processor.stop('SIGTERM');
+    }
+  });
+});
