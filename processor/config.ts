@@ -16,10 +16,8 @@ export interface ProcessorConfig extends Endpoints {
   /** Static group membership: a restarted instance takes its partitions back without a rebalance. */
   groupInstanceId: string;
   sessionTimeoutMs: number;
-  /** Records per transaction: PROCESSOR_BATCH_MAX_RECORDS in batch mode, 1 in single mode. */
-  unitRecords: number;
-  /** Transactions' worth of records librdkafka hands over at once (4 in batch mode, 1 in single). */
-  unitsPerFetch: number;
+  /** Records per transaction in batch mode (single mode commits one record per transaction; see mode.ts). */
+  batchMaxRecords: number;
   /** How long a fetch may wait for more records before handing over a smaller batch. */
   batchMaxWaitMs: number;
   transactionTimeoutMs: number;
@@ -38,8 +36,6 @@ export interface ProcessorConfig extends Endpoints {
   pgLockTimeoutMs: number;
 }
 
-/** Units (transactions) per handed-over batch in batch mode. */
-const UNITS_PER_FETCH = 4;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -88,8 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
     transactionalId: e.PROCESSOR_TRANSACTIONAL_ID ?? `${e.PROCESSOR_GROUP_ID}-${instance}`,
     groupInstanceId: `${e.PROCESSOR_GROUP_ID}-${instance}`,
     sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,
-    unitRecords: e.PROCESSOR_MODE === 'batch' ? e.PROCESSOR_BATCH_MAX_RECORDS : 1,
-    unitsPerFetch: e.PROCESSOR_MODE === 'batch' ? UNITS_PER_FETCH : 1,
+    batchMaxRecords: e.PROCESSOR_BATCH_MAX_RECORDS,
     batchMaxWaitMs: e.PROCESSOR_BATCH_MAX_WAIT_MS,
     transactionTimeoutMs: e.PROCESSOR_TRANSACTION_TIMEOUT_MS,
     metricsPort: e.PROCESSOR_METRICS_PORT,

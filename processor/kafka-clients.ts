@@ -3,6 +3,7 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { kafkaLogger } from '../schemas/kafka-logger.ts';
 import type { ProcessorConfig } from './config.ts';
+import type { ModeStrategy } from './mode.ts';
 
 export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka {
   return new KafkaJS.Kafka({
@@ -10,11 +11,11 @@ export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka
   });
 }
 
-export function createConsumer(kafka: KafkaJS.Kafka, config: ProcessorConfig): KafkaJS.Consumer {
+export function createConsumer(kafka: KafkaJS.Kafka, config: ProcessorConfig, mode: ModeStrategy): KafkaJS.Consumer {
   return kafka.consumer({
     kafkaJS: { groupId: config.groupId, autoCommit: false, fromBeginning: true, readUncommitted: false },
     // Hand over several transactions' worth at once, so one unit's commit overlaps the next one's Postgres work.
-    'js.consumer.max.batch.size': config.unitRecords * config.unitsPerFetch,
+    'js.consumer.max.batch.size': mode.unitRecords * mode.unitsPerFetch,
     'fetch.wait.max.ms': config.batchMaxWaitMs,
     'partition.assignment.strategy': 'cooperative-sticky',
     'group.instance.id': config.groupInstanceId,

@@ -16,6 +16,7 @@ import { IssuanceTask, OUTPUT_TOPICS } from './issuance-task.ts';
 import { createConsumer, createProducer, kafkaClient, onConsumerFatal } from './kafka-clients.ts';
 import { LagMonitor } from './lag-monitor.ts';
 import { ProcessorMetrics } from './metrics.ts';
+import { modeStrategy } from './mode.ts';
 import { PostgresDecider } from './postgres-decider.ts';
 import { ProcessingLoop } from './processing-loop.ts';
 import { retryUntil } from './retry.ts';
@@ -26,7 +27,8 @@ import { UnknownSchemaGrace } from './unknown-schemas.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ name: 'processor', level: config.logLevel });
-  log.info({ mode: config.mode, groupId: config.groupId, transactionalId: config.transactionalId, unitRecords: config.unitRecords }, 'starting');
+  const mode = modeStrategy(config);
+  log.info({ mode: config.mode, groupId: config.groupId, transactionalId: config.transactionalId, unitRecords: mode.unitRecords }, 'starting');
 
   const metrics = new ProcessorMetrics();
   const serde = new Serde(config.schemaRegistryUrl);
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
   const statuses = new StatusPublisher(() => connectRedis(config.redis, 1000, log), log, metrics);
 
   const kafka = kafkaClient(config, log);
-  const consumer = createConsumer(kafka, config);
+  const consumer = createConsumer(kafka, config, mode);
   const admin = kafka.admin();
   await consumer.connect();
   await retryUntil('connecting the admin client', config.stallTimeoutMs, log, () => admin.connect());
@@ -77,9 +79,9 @@ async function main(): Promise<void> {
     void shutdown(1);
   };
 
-  const decider = new PostgresDecider(pool, config.mode, (stage, work) => metrics.time(stage, work), log);
+  const decider = new PostgresDecider(pool, mode, (stage, work) => metrics.time(stage, work), log);
   const task = new IssuanceTask({ serde, decider, producer, statuses, unknownSchemas: new UnknownSchemaGrace(config.unknownSchemaGraceMs), metrics });
-  const loop = new ProcessingLoop(consumer, task, config, log, metrics, fatal);
+  const loop = new ProcessingLoop(consumer, task, mode.unitRecords, config, log, metrics, fatal);
   onConsumerFatal(consumer, fatal);
   const lag = new LagMonitor(admin, config.groupId, () => consumer.assignment(), metrics, log);
   const deadLetters = new DeadLetterMonitor(kafka, config.groupId, serde, metrics, log);

@@ -1,16 +1,15 @@
 /**
- * The Postgres half of a unit: decides its staged requests (batch: one set-based transaction;
- * single: one transaction per request) on a checked-out connection, and isolates the records
+ * The Postgres half of a unit: decides its staged requests (the mode's strategy, mode.ts) on a
+ * checked-out connection, and isolates the records
  * Postgres refuses for their own values. Fail closed: only a data-class error (classify) that
  * recurs when the record is decided alone marks that record FAILED; every other error propagates
  * so the unit is retried from the last committed offsets.
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { ProcessorMode } from './config.ts';
 import { classify, poisonsConnection } from './errors.ts';
-import { applyBatch, markFailed, type LedgerOutcome, type StageTimer } from './ledger.ts';
-import { applyOne } from './ledger-single.ts';
+import { markFailed, type LedgerOutcome, type StageTimer } from './ledger.ts';
+import type { ModeStrategy } from './mode.ts';
 import type { StagedRequest } from './plan.ts';
 
 /** A record Postgres refused even its FAILED outcome: it can only be dead-lettered. */
@@ -27,7 +26,7 @@ export interface Decision {
 export class PostgresDecider {
   constructor(
     private readonly pool: pg.Pool,
-    private readonly mode: ProcessorMode,
+    private readonly mode: ModeStrategy,
     private readonly time: StageTimer,
     private readonly log: Logger,
   ) {}
@@ -36,7 +35,7 @@ export class PostgresDecider {
   async decide(staged: StagedRequest[]): Promise<Decision> {
     if (staged.length === 0) return { outcomes: [], unrecordable: [] };
     try {
-      return { outcomes: await this.withClient((c) => this.apply(c, staged)), unrecordable: [] };
+      return { outcomes: await this.withClient((c) => this.mode.decide(c, staged, this.time)), unrecordable: [] };
     } catch (err) {
       if (classify(err) !== 'data') throw err;
       if (staged.length === 1) return this.fail(staged[0]!, err as Error);
@@ -47,13 +46,6 @@ export class PostgresDecider {
       const second = await this.decide(staged.slice(middle));
       return { outcomes: [...first.outcomes, ...second.outcomes], unrecordable: [...first.unrecordable, ...second.unrecordable] };
     }
-  }
-
-  private async apply(client: pg.ClientBase, staged: StagedRequest[]): Promise<LedgerOutcome[]> {
-    if (this.mode === 'batch') return applyBatch(client, staged, this.time);
-    const outcomes: LedgerOutcome[] = [];
-    for (const s of staged) outcomes.push(await this.time('merge', () => applyOne(client, s)));
-    return outcomes;
   }
 
   /** The record alone is refused for its values: its request ends FAILED (dead-lettered by the collector). */

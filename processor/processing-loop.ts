@@ -1,8 +1,8 @@
 /**
  * The consume-transform-produce loop and its failure policy (Kafka Streams' StreamThread):
- * - consume: librdkafka hands over up to `unitsPerFetch` units of one partition; each unit is one
- *   transaction (`unitRecords` records; 1 in single mode), and each unit's Kafka commit overlaps the
- *   next one's Postgres work;
+ * - consume: librdkafka hands over up to `unitsPerFetch` units of one partition (mode.ts); each
+ *   unit is one transaction of up to `unitRecords` records, and each unit's Kafka commit overlaps
+ *   the next one's Postgres work;
  * - failure: the unit's transaction was aborted (or its producer replaced); we back off with
  *   jitter and throw, and the consumer rewinds to the first uncommitted record. Nothing is skipped:
  *   the partition waits. After `stallTimeoutMs` without a commit the process exits non-zero with
@@ -29,7 +29,8 @@ export class ProcessingLoop {
   constructor(
     private readonly consumer: KafkaJS.Consumer,
     private readonly task: IssuanceTask,
-    private readonly config: ProcessorConfig,
+    private readonly unitRecords: number,
+    private readonly config: Pick<ProcessorConfig, 'stallTimeoutMs' | 'unhealthyAfterMs'>,
     private readonly log: Logger,
     private readonly metrics: ProcessorMetrics,
     private readonly onFatal: (err: Error) => void,
@@ -54,7 +55,7 @@ export class ProcessingLoop {
         if (this.failed) throw new FatalProcessorError('processor has failed; not processing');
         const records = batch.messages.map((m) => toSource(batch.topic, batch.partition, m));
         const units: SourceRecord[][] = [];
-        for (let i = 0; i < records.length; i += this.config.unitRecords) units.push(records.slice(i, i + this.config.unitRecords));
+        for (let i = 0; i < records.length; i += this.unitRecords) units.push(records.slice(i, i + this.unitRecords));
         await this.runUnits(units, (offset) => resolveOffset(String(offset)));
       },
     });

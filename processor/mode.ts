@@ -1,0 +1,40 @@
+/**
+ * Batch and single mode, one strategy object each, chosen here and nowhere else: how many records
+ * one transaction holds, how many transactions' worth librdkafka hands over at once, and how a
+ * unit is decided in Postgres.
+ */
+import type pg from 'pg';
+import type { ProcessorConfig } from './config.ts';
+import { applyBatch, type LedgerOutcome, type StageTimer } from './ledger.ts';
+import { applyOne } from './ledger-single.ts';
+import type { StagedRequest } from './plan.ts';
+
+export interface ModeStrategy {
+  /** Records per transaction. */
+  unitRecords: number;
+  /** Transactions' worth per handed-over batch: more than one lets a commit overlap the next unit's Postgres work. */
+  unitsPerFetch: number;
+  /** Decides a unit's staged requests and returns the ledger outcome of each. */
+  decide(client: pg.ClientBase, staged: StagedRequest[], time: StageTimer): Promise<LedgerOutcome[]>;
+}
+
+/** COPY + one set-based merge per transaction of up to `maxRecords`. */
+export const batchMode = (maxRecords: number): ModeStrategy => ({
+  unitRecords: maxRecords,
+  unitsPerFetch: 4,
+  decide: (client, staged, time) => applyBatch(client, staged, time),
+});
+
+/** The old design's approach, kept as the benchmark's baseline: one record, one transaction, plain INSERTs. */
+export const singleMode: ModeStrategy = {
+  unitRecords: 1,
+  unitsPerFetch: 1,
+  async decide(client, staged, time) {
+    const outcomes: LedgerOutcome[] = [];
+    for (const s of staged) outcomes.push(await time('merge', () => applyOne(client, s)));
+    return outcomes;
+  },
+};
+
+export const modeStrategy = (config: Pick<ProcessorConfig, 'mode' | 'batchMaxRecords'>): ModeStrategy =>
+  config.mode === 'batch' ? batchMode(config.batchMaxRecords) : singleMode;
