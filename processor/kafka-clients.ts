@@ -3,6 +3,7 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { kafkaLogger } from '../schemas/kafka-logger.ts';
 import type { ProcessorConfig } from './config.ts';
+import { FatalProcessorError } from './errors.ts';
 import type { ModeStrategy } from './mode.ts';
 
 export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka {
@@ -35,13 +36,14 @@ export function createProducer(kafka: KafkaJS.Kafka, config: ProcessorConfig): K
 }
 
 /**
- * Calls `onFatal` when the consumer reports a fatal error: with static membership that means
- * another live member took this instance's group.instance.id (FENCED_INSTANCE_ID) — a zombie.
- * The KafkaJS-style client only logs such errors, so the listener goes on the underlying client.
+ * Calls `onFatal` when the consumer hits a fatal error: with static membership that means another
+ * live member took this instance's group.instance.id (FENCED_INSTANCE_ID) — this one is a zombie.
+ * librdkafka raises it only as a log event of facility FATAL (the KafkaJS-style client logs it
+ * and keeps polling a consumer that will never get a record again), so that is where we listen.
  */
 export function onConsumerFatal(consumer: KafkaJS.Consumer, onFatal: (err: Error) => void): void {
   const internal = (consumer as unknown as { _getInternalClient(): NodeJS.EventEmitter })._getInternalClient();
-  internal.on('event.error', (err: Error & { fatal?: boolean; code?: number }) => {
-    if (err.fatal === true || err.code === -150 || err.code === 82) onFatal(err);
+  internal.on('event.log', (event: { fac?: string; message?: string }) => {
+    if (event.fac === 'FATAL') onFatal(new FatalProcessorError(`consumer fenced out of the group: ${event.message ?? 'fatal error'}`));
   });
 }

@@ -20,12 +20,14 @@ export interface TransactionContent {
   offsets: { topic: string; partitions: Array<{ partition: number; offset: string }> };
 }
 
-/** Fencings in a row, without a commit in between, that prove another live owner of the transactional.id. */
-const FENCED_IN_A_ROW_LIMIT = 3;
+/** Fencings within FENCED_WINDOW_MS that prove another live owner of the transactional.id. */
+const FENCED_LIMIT = 3;
+const FENCED_WINDOW_MS = 60_000;
 
 export class TransactionalProducer {
   private producer: KafkaJS.Producer | undefined;
-  private fencedInARow = 0;
+  /** When this producer was fenced lately (within FENCED_WINDOW_MS). */
+  private fencings: number[] = [];
 
   constructor(
     private readonly create: () => KafkaJS.Producer,
@@ -73,7 +75,6 @@ export class TransactionalProducer {
       await this.recover(producer, err);
       throw err;
     }
-    this.fencedInARow = 0;
     metrics.transactions.inc({ result: 'committed' });
   }
 
@@ -107,8 +108,12 @@ export class TransactionalProducer {
       }
       if (!producer.isActive()) return;
     }
-    if (classify(cause) === 'producer-fenced' && ++this.fencedInARow >= FENCED_IN_A_ROW_LIMIT) {
-      throw new FatalProcessorError(`fenced ${this.fencedInARow} times in a row without committing: another live instance uses this transactional.id`, { cause });
+    if (classify(cause) === 'producer-fenced') {
+      const now = Date.now();
+      this.fencings = [...this.fencings.filter((t) => now - t < FENCED_WINDOW_MS), now];
+      if (this.fencings.length >= FENCED_LIMIT) {
+        throw new FatalProcessorError(`fenced ${this.fencings.length} times within ${FENCED_WINDOW_MS / 1000} s: another live instance uses this transactional.id`, { cause });
+      }
     }
     this.log.warn({ err: cause }, 'transactional producer fenced or stuck; replacing it with a new one (same transactional.id)');
     this.metrics.producerResets.inc();
