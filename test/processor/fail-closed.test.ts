@@ -61,7 +61,7 @@ describe('processor failing closed', () => {
 
   it('waits while its tables are missing (deployed before its migration): nothing dead-lettered, all decided once they exist', async () => {
     const schema = await emptySchema(db);
-    const processor = await (await ProcessorProcess.start({ instanceId: 'tables-missing', env: { DATABASE_URL: schema.url, PROCESSOR_BATCH_MAX_RECORDS: '100' } })).ready();
+    const processor = await (await ProcessorProcess.startAlone({ instanceId: 'tables-missing', env: { DATABASE_URL: schema.url, PROCESSOR_BATCH_MAX_RECORDS: '100' } })).ready();
     try {
       const coupon = await createCoupon(db, 100);
       const sent = await producer.send(Array.from({ length: 300 }, (_, i) => request(coupon, i + 1)));
@@ -86,7 +86,7 @@ describe('processor failing closed', () => {
 
   it('exits non-zero with the cause after failing longer than the stall timeout', async () => {
     const schema = await emptySchema(db);
-    const processor = await (await ProcessorProcess.start({ instanceId: 'stalled', env: { DATABASE_URL: schema.url, PROCESSOR_STALL_TIMEOUT_MS: '3000' } })).ready();
+    const processor = await (await ProcessorProcess.startAlone({ instanceId: 'stalled', env: { DATABASE_URL: schema.url, PROCESSOR_STALL_TIMEOUT_MS: '3000' } })).ready();
     try {
       const coupon = await createCoupon(db, 10);
       const [sent] = await producer.send([request(coupon, 1)]);
@@ -94,7 +94,7 @@ describe('processor failing closed', () => {
       expect(code).toBe(1);
       expect(fs.readFileSync(processor.logFile, 'utf8')).toMatch(/no progress for \d+ s at partition \d+ offset \d+; last error: .*does not exist/);
       // The record was not skipped: a healthy processor decides it.
-      const healthy = await (await ProcessorProcess.start({ instanceId: 'stalled-successor' })).ready();
+      const healthy = await (await ProcessorProcess.start({ instanceId: 'stalled-successor', env: { PROCESSOR_GROUP_ID: processor.groupId } })).ready();
       try {
         await eventually(() => allDecided(db, [sent!.eventId]), 60_000, 200);
       } finally {
@@ -110,7 +110,7 @@ describe('processor failing closed', () => {
     const coupon = await createCoupon(db, 50);
     const holder = await db.connect();
     const processor = await (
-      await ProcessorProcess.start({ instanceId: 'locked-out', env: { PROCESSOR_PG_LOCK_TIMEOUT_MS: '300', PROCESSOR_UNHEALTHY_AFTER_MS: '1500' } })
+      await ProcessorProcess.startAlone({ instanceId: 'locked-out', env: { PROCESSOR_PG_LOCK_TIMEOUT_MS: '300', PROCESSOR_UNHEALTHY_AFTER_MS: '1500' } })
     ).ready();
     try {
       await holder.query('BEGIN');
@@ -137,7 +137,7 @@ describe('processor failing closed', () => {
     const constraint = `test_refuse_${refusedUser}`;
     // A rule the data breaks (a check constraint only this user violates): a data-class error.
     await db.query(`ALTER TABLE user_coupons ADD CONSTRAINT ${constraint} CHECK (user_id <> ${refusedUser}) NOT VALID`);
-    const processor = await (await ProcessorProcess.start({ instanceId: 'data-error', env: { PROCESSOR_BATCH_MAX_RECORDS: '50' } })).ready();
+    const processor = await (await ProcessorProcess.startAlone({ instanceId: 'data-error', env: { PROCESSOR_BATCH_MAX_RECORDS: '50' } })).ready();
     try {
       const requests = [request(coupon, 1), request(coupon, refusedUser), request(coupon, 2)];
       const sent = await producer.send(requests);
@@ -159,7 +159,7 @@ describe('processor failing closed', () => {
       for (const dlqOffset of [0, 1]) {
         const at = await producer.sendRaw(String(coupon), original, { [HEADERS.replayedFrom]: `0:${dlqOffset}` });
         // Consumed and committed: the group's position is past the replayed record.
-        await eventually(async () => ((await committedOffsets(brokers, 'coupon-processor', TOPICS.requests)).get(at.partition) ?? -1) > at.offset, 60_000, 200);
+        await eventually(async () => ((await committedOffsets(brokers, processor.groupId, TOPICS.requests)).get(at.partition) ?? -1) > at.offset, 60_000, 200);
       }
       expect((await ledgerRows(db, [ids[1]!])).get(ids[1]!)!.outcome).toBe('ISSUED');
       const { rows: held } = await db.query('SELECT count(*)::int AS n FROM user_coupons WHERE coupon_id = $1 AND user_id = $2', [coupon, refusedUser]);

@@ -44,7 +44,7 @@ describe('processor recovering in-process', () => {
 
   it('replaces a fenced producer and goes on, without exiting and exactly once', async () => {
     const transactionalId = `recover-fenced-${Date.now()}`;
-    const processor = await (await ProcessorProcess.start({ instanceId: 'recover-fenced', env: { PROCESSOR_TRANSACTIONAL_ID: transactionalId } })).ready();
+    const processor = await (await ProcessorProcess.startAlone({ instanceId: 'recover-fenced', env: { PROCESSOR_TRANSACTIONAL_ID: transactionalId } })).ready();
     try {
       const coupon = await createCoupon(db, 150);
       const first = await producer.send(Array.from({ length: 100 }, (_, i) => request(coupon, i + 1)));
@@ -73,7 +73,7 @@ describe('processor recovering in-process', () => {
     const target = new URL(endpoints.schemaRegistryUrl);
     const proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
     proxy.cut();
-    const processor = await ProcessorProcess.start({ instanceId: 'recover-registry', env: { SCHEMA_REGISTRY_URL: proxy.url(endpoints.schemaRegistryUrl) } });
+    const processor = await ProcessorProcess.startAlone({ instanceId: 'recover-registry', env: { SCHEMA_REGISTRY_URL: proxy.url(endpoints.schemaRegistryUrl) } });
     try {
       // Still starting (retrying), not exited.
       await eventually(async () => fs.readFileSync(processor.logFile, 'utf8').includes('registering the schemas failed; retrying'), 30_000, 200);
@@ -93,7 +93,7 @@ describe('processor recovering in-process', () => {
     const target = new URL(endpoints.redisUrl);
     const proxy = await new TcpProxy(target.hostname, Number(target.port)).start();
     proxy.cut();
-    const processor = await (await ProcessorProcess.start({ instanceId: 'recover-redis', env: { REDIS_URL: proxy.url(endpoints.redisUrl) } })).ready();
+    const processor = await (await ProcessorProcess.startAlone({ instanceId: 'recover-redis', env: { REDIS_URL: proxy.url(endpoints.redisUrl) } })).ready();
     try {
       const coupon = await createCoupon(db, 5);
       const user = 77;
