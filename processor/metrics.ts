@@ -10,6 +10,7 @@ export type Stage = 'decode' | 'copy' | 'merge' | 'produce' | 'commit';
 /** Every outcome label, checked complete by the compiler: each series exists at 0 from the start. */
 const OUTCOMES: Record<OutcomeLabel, null> = { issued: null, rejected: null, failed: null, dead_letter: null, duplicate: null };
 const TRANSACTION_RESULTS = ['committed', 'aborted'] as const;
+const STATUS_WRITE_ERRORS = ['failed', 'dropped'] as const;
 
 export class ProcessorMetrics {
   readonly registry = new client.Registry();
@@ -102,6 +103,7 @@ export class ProcessorMetrics {
     // A series that first appears at 1 shows no increase(): the first abort would never alert.
     for (const outcome of Object.keys(OUTCOMES)) this.records.inc({ outcome }, 0);
     for (const result of TRANSACTION_RESULTS) this.transactions.inc({ result }, 0);
+    for (const kind of STATUS_WRITE_ERRORS) this.statusWriteErrors.inc({ kind }, 0);
   }
 
   async time<T>(stage: Stage, work: () => Promise<T>): Promise<T> {
