@@ -4,7 +4,7 @@
  * nothing was lost, doubled, over-issued, stuck or locked out and every invariant held.
  */
 import fs from 'node:fs';
-import { parseChaosOptions } from './options.ts';
+import { parseChaosOptions, USAGE } from './options.ts';
 import { passed } from './report.ts';
 import { runChaos } from './run.ts';
 
@@ -12,6 +12,10 @@ const say = (msg: string): void => console.log(`[chaos] ${msg}`);
 
 async function main(): Promise<number> {
   const options = parseChaosOptions(process.argv.slice(2));
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
   const report = await runChaos(options, say);
   const json = JSON.stringify(report, null, 2);
   console.log(json);

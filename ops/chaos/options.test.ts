@@ -10,6 +10,11 @@ describe('parseChaosOptions', () => {
     expect(parseChaosOptions(['--minutes', '3', '--seed', '7', '--json', 'out.json', '--rate', '25'])).toEqual({ minutes: 3, seed: 7, json: 'out.json', rate: 25 });
   });
 
+  it('answers help', () => {
+    expect(parseChaosOptions(['--help'])).toBe('help');
+    expect(parseChaosOptions(['--minutes', '3', '-h'])).toBe('help');
+  });
+
   it('refuses nonsense', () => {
     expect(() => parseChaosOptions(['--minutes', '0'])).toThrow(/--minutes/);
     expect(() => parseChaosOptions(['--seed', '1.5'])).toThrow(/--seed must be an integer/);
