@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../stack/paths.ts';
-import { baseName, exportedMetricNames, FOREIGN_METRICS, metricNamesIn, ruleExpressions } from './metric-names.ts';
+import { baseName, exportedMetricNames, exportedMetrics, FOREIGN_METRICS, metricNamesIn, ruleExpressions } from './metric-names.ts';
 
 describe('metricNamesIn', () => {
   it('finds metric names, not functions, keywords, labels or Grafana variables', () => {
@@ -24,6 +24,17 @@ describe('exportedMetricNames', () => {
     const names = await exportedMetricNames();
     for (const name of ['coupon_gateway_requests_total', 'coupon_processor_consumer_lag_records', 'coupon_dlq_records_total']) expect(names).toContain(name);
     expect(baseName('coupon_processor_end_to_end_seconds_bucket', names)).toBe('coupon_processor_end_to_end_seconds');
+  });
+});
+
+describe('metric names', () => {
+  it('follow Prometheus conventions: counters end in _total, histograms name their unit', async () => {
+    for (const { name, type } of await exportedMetrics()) {
+      expect(name, name).toMatch(/^coupon_[a-z0-9_]+$/);
+      if (type === 'counter') expect(name, name).toMatch(/_total$/);
+      else expect(name, name).not.toMatch(/_total$/);
+      if (type === 'histogram') expect(name, name).toMatch(/_(seconds|records|bytes)$/);
+    }
   });
 });
 

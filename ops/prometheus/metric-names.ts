@@ -11,11 +11,15 @@ export const FOREIGN_METRICS: ReadonlyMap<string, string> = new Map([
   ['coupon_gate_drift_units', 'the gate reconciler (npm run ops -- gate reconcile)'],
 ]);
 
-/** Names of the coupon_* metrics both services export (their default process metrics left out). */
-export async function exportedMetricNames(): Promise<Set<string>> {
+/** The coupon_* metrics both services export, with their types (their default process metrics left out). */
+export async function exportedMetrics(): Promise<Array<{ name: string; type: string }>> {
   const registries = [createMetrics().registry, new ProcessorMetrics().registry];
-  const names = (await Promise.all(registries.map((r) => r.getMetricsAsJSON()))).flat().map((m) => m.name);
-  return new Set(names.filter((n) => n.startsWith('coupon_')));
+  const metrics = (await Promise.all(registries.map((r) => r.getMetricsAsJSON()))).flat();
+  return metrics.filter((m) => m.name.startsWith('coupon_')).map((m) => ({ name: m.name, type: String(m.type) }));
+}
+
+export async function exportedMetricNames(): Promise<Set<string>> {
+  return new Set((await exportedMetrics()).map((m) => m.name));
 }
 
 const HISTOGRAM_SUFFIX = /_(bucket|sum|count)$/;
