@@ -16,6 +16,7 @@ const clean: ChaosReport = {
   invariants: { I1: true, I2: true, I3: true, I4: true, I5: true, I6: null, I7: true },
   processor_exits: 0,
   gateway_exits: 0,
+  exits: [],
   answers: {},
   shed: 0,
   probes: 0,

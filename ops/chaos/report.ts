@@ -22,6 +22,8 @@ export interface ChaosReport {
   /** Exits nobody asked for: each is a defect signal (the supervisor restarted them). */
   processor_exits: number;
   gateway_exits: number;
+  /** Each such exit: which service, its exit code and the last fatal message it logged. */
+  exits: Array<{ service: string; code: number | null; reason: string | null }>;
   /** Answers of the load by status and error code. */
   answers: Record<string, number>;
   shed: number;

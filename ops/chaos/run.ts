@@ -177,7 +177,9 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
     );
     const locked = lockedOut(users, settle.settlements);
     for (const r of settle.probesAccepted) tracker.add(r);
-    const stuckProbes = await tracker.settle(Date.now() + I5_BOUND_MS);
+    // The tracker still holds the requests that were stuck before: only the probes' are new.
+    const probeIds = new Set(settle.probesAccepted.map((r) => r.eventId));
+    const stuckProbes = (await tracker.settle(Date.now() + I5_BOUND_MS)).filter((r) => probeIds.has(r.eventId));
     say(`I7: ${users.length} requests with an unknown or failed answer: ${locked.length} still locked out; ${settle.probesAccepted.length} released and accepted again`);
 
     // Every accepted request decided in the ledger (bounded), then the services stop cleanly.
@@ -218,12 +220,16 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
       invariants: invariantMap(invariants),
       processor_exits: processors.reduce((n, p) => n + p.exits.length, 0),
       gateway_exits: gateway.exits.length,
+      exits: services.flatMap((s) => s.exits).map((e) => ({ service: e.label, code: e.code, reason: e.reason ?? null })),
       answers: answerHistogram(load.answers),
       shed: load.shed,
       probes: answers.length - load.answers.length,
       skipped,
       fault_failures: faultFailures,
-      details: Object.fromEntries(invariants.map((r) => [r.name, r.detail])),
+      details: {
+        ...Object.fromEntries(invariants.map((r) => [r.name, r.detail])),
+        locked_out: JSON.stringify(answerHistogram(locked)),
+      },
     };
   } finally {
     await Promise.allSettled(services.map((s) => s.stop()));

@@ -4,6 +4,7 @@
  * signal (a fail-closed service exits after a bounded time without progress, which a supervisor
  * covers, but in this run every fault is survivable in-process).
  */
+import fs from 'node:fs';
 import type { ServiceProcess } from '../run/service-process.ts';
 
 export interface Exit {
@@ -11,6 +12,48 @@ export interface Exit {
   code: number | null;
   at: number;
   log: string;
+  /** The last fatal log line's error message, if the service logged one. */
+  reason: string | undefined;
+}
+
+/** The error message of the last fatal (pino level 60) line of a JSON log. */
+export function lastFatalMessage(logText: string): string | undefined {
+  const lines = logText.split('\n').filter((l) => l.includes('"level":60'));
+  for (const line of lines.reverse()) {
+    try {
+      const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+      return [entry.msg, entry.err?.message].filter(Boolean).join(': ') || undefined;
+    } catch {
+      // a line cut short by the kill: try the one before
+    }
+  }
+  return undefined;
+}
+
+const fileSize = (file: string): number => {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
+
+/** What the log got since byte `from` (the instance's own lines), at most the last `bytes`. */
+function tail(file: string, from: number, bytes = 256 * 1024): string {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const start = Math.max(from, size - bytes);
+      const buffer = Buffer.alloc(Math.max(0, size - start));
+      fs.readSync(fd, buffer, 0, buffer.length, start);
+      return buffer.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
 }
 
 export class Supervised {
@@ -18,6 +61,8 @@ export class Supervised {
   private expectKill = false;
   private stopped = false;
   private restarting: Promise<void> | undefined;
+  /** Where the current instance's lines start in its (appended) log. */
+  private logStart = 0;
   /** Exits by itself in a row: each waits twice as long before the restart (a crash loop backs off). */
   private crashesInARow = 0;
   readonly exits: Exit[] = [];
@@ -36,6 +81,7 @@ export class Supervised {
 
   async start(): Promise<void> {
     const service = await this.launch();
+    this.logStart = fileSize(service.logFile);
     this.current = service;
     void service.exited.then((code) => this.onExit(service, code));
     await service.ready(90_000).catch((err: unknown) => this.say(`${this.label}: not ready after start: ${(err as Error).message}`));
@@ -58,9 +104,10 @@ export class Supervised {
       this.expectKill = false;
       this.crashesInARow = 0;
     } else {
-      this.exits.push({ label: this.label, code, at: Date.now(), log: service.logFile });
+      const reason = lastFatalMessage(tail(service.logFile, this.logStart));
+      this.exits.push({ label: this.label, code, at: Date.now(), log: service.logFile, reason });
       delayMs = Math.min(10_000, this.restartDelayMs * 2 ** this.crashesInARow++);
-      this.say(`!! ${this.label} exited by itself with ${code ?? 'a signal'} (see ${service.logFile}); restarting in ${delayMs} ms`);
+      this.say(`!! ${this.label} exited by itself with ${code ?? 'a signal'}${reason ? ` (${reason})` : ''}; restarting in ${delayMs} ms`);
     }
     this.restarting = (async () => {
       await new Promise((r) => setTimeout(r, delayMs));
@@ -70,10 +117,20 @@ export class Supervised {
     })();
   }
 
-  /** Stops supervising and the service (SIGTERM: a processor finishes its transaction). */
-  async stop(): Promise<number | null | undefined> {
+  /** Stops supervising and the service (SIGTERM: a processor finishes its transaction; SIGKILL after `graceMs`). */
+  async stop(graceMs = 30_000): Promise<number | null | undefined> {
     this.stopped = true;
     await this.restarting;
-    return this.current?.stop('SIGTERM');
+    const service = this.current;
+    if (!service) return undefined;
+    const timer = setTimeout(() => {
+      this.say(`${this.label} did not stop within ${graceMs} ms of SIGTERM; SIGKILL`);
+      service.child.kill('SIGKILL');
+    }, graceMs);
+    try {
+      return await service.stop('SIGTERM');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
