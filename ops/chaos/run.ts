@@ -50,6 +50,8 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
   await bringUp(infra, say);
   const runId = Date.now().toString(36);
   const groupId = `chaos-${runId}`;
+  // The processors' group; the gateway's reconciler and the operator CLI find committed offsets by it.
+  process.env.PROCESSOR_GROUP_ID = groupId;
   await resetGroupToEnd(infra.endpoints.kafkaBrokers, groupId, TOPICS.requests);
   const outputsFrom = await outputEnds();
 
@@ -60,7 +62,7 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
     (instanceId, i) =>
       new Supervised(
         `processor ${instanceId}`,
-        () => startProcessor({ instanceId, port: CHAOS_PORTS.processors[i], env: { PROCESSOR_GROUP_ID: groupId, LOG_LEVEL: SERVICE_LOG_LEVEL } }),
+        () => startProcessor({ instanceId, port: CHAOS_PORTS.processors[i], env: { LOG_LEVEL: SERVICE_LOG_LEVEL } }),
         say,
       ),
   );

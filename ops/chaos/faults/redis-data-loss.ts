@@ -9,11 +9,13 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { ensureUp } from '../../stack/ensure-up.ts';
 import { ROOT, stackPath } from '../../stack/paths.ts';
-import { killProcess } from '../../stack/process.ts';
+import { killProcess, waitFor } from '../../stack/process.ts';
 import type { Injector } from '../context.ts';
 
 const run = promisify(execFile);
 const OPS_CLI = ['ops/cli/coupon-ops.mjs', 'gate', 'rebuild'];
+/** Until a coupon's gate is rebuilt it answers 404; a rebuild that found the gate moving is run again. */
+const REBUILD_DEADLINE_MS = 120_000;
 
 /** Whether this checkout has the gate rebuild command (`npm run ops -- gate rebuild`). */
 export async function gateRebuildAvailable(): Promise<boolean> {
@@ -32,7 +34,7 @@ export const redisDataLoss: Injector = {
     fs.rmSync(stackPath(redis.name), { recursive: true, force: true });
     await ensureUp(redis, () => undefined);
     const started = Date.now();
-    const { stdout } = await run(process.execPath, OPS_CLI, { cwd: ROOT, timeout: 300_000, env: process.env });
+    const stdout = await waitFor(async () => (await run(process.execPath, [...OPS_CLI, '--all'], { cwd: ROOT, timeout: 60_000, env: process.env })).stdout, REBUILD_DEADLINE_MS, 1000);
     return `Redis SIGKILL and restarted empty; gate rebuilt in ${((Date.now() - started) / 1000).toFixed(1)} s (${stdout.trim().split('\n').pop() ?? ''})`;
   },
 };
