@@ -19,6 +19,11 @@ import { healthRoutes, UNMEASURED_ROUTES } from './routes/health.ts';
 import { issueRoutes } from './routes/issue.ts';
 import { statusRoutes } from './routes/status.ts';
 import { WatermarkCache } from './watermarks.ts';
+import { GateStore } from './reconcile/gate-store.ts';
+import { RECONCILER_LOCK_KEY, RedisLock } from './reconcile/lock.ts';
+import { PeriodicSettler } from './reconcile/periodic.ts';
+import { Reconciler } from './reconcile/reconciler.ts';
+import { Serde } from '../schemas/serde.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -92,10 +97,31 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
   };
   const app = createApp(deps, log);
   watermarks.start(config.watermarkRefreshMs);
+  const reconciler = new Reconciler({
+    gate,
+    store: new GateStore(redis),
+    db: ledger.pool,
+    brokers: config.endpoints.kafkaBrokers,
+    serde: new Serde(config.endpoints.schemaRegistryUrl),
+    groupId: config.processorGroupId,
+    settleMs: config.holdSettleMs,
+    log,
+  });
+  const settler = new PeriodicSettler(
+    reconciler,
+    new RedisLock(redis, RECONCILER_LOCK_KEY),
+    (settled) => {
+      deps.metrics.holdsSettled.labels('confirmed').inc(settled.confirmed);
+      deps.metrics.holdsSettled.labels('released').inc(settled.released);
+    },
+    log,
+  );
+  if (config.reconcileIntervalMs > 0) settler.start(config.reconcileIntervalMs);
   app.addHook('onClose', async () => {
     // Runs once in-flight requests are answered: deliver what is queued, then let go of the clients.
     watermarks.stop();
     deps.releases.stop();
+    await settler.stop();
     await producer.close(config.shutdownTimeoutMs).catch((err: unknown) => log.error({ err }, 'flushing the producer failed'));
     await redis.quit().catch(() => redis.disconnect());
     await ledger.close();

@@ -52,7 +52,8 @@ const toCoupon = (row: CouponRow): Coupon => ({
 });
 
 export class Ledger {
-  private readonly pool: pg.Pool;
+  /** Also read by the reconciler (gateway/reconcile). */
+  readonly pool: pg.Pool;
 
   constructor(databaseUrl: string, poolSize: number, log: Logger) {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 2000, query_timeout: 5000, application_name: 'coupon-gateway' });

@@ -16,6 +16,8 @@ export interface GatewayMetrics {
   stage: Histogram<'stage'>;
   /** 1 when the dependency answered the last check (run on every scrape, like /readyz), else 0. */
   dependencyUp: Gauge<'dependency'>;
+  /** Holds the reconciler settled by evidence: confirmed (the record reached Kafka) or released. */
+  holdsSettled: Counter<'result'>;
 }
 
 /**
@@ -54,6 +56,12 @@ export function createMetrics(): GatewayMetrics {
       name: 'coupon_gateway_dependency_up',
       help: 'Whether the dependency (redis, kafka, registry) answered the check made at this scrape: 1 yes, 0 no',
       labelNames: ['dependency'],
+      registers: [registry],
+    }),
+    holdsSettled: new Counter({
+      name: 'coupon_gateway_holds_settled_total',
+      help: 'Holds (units reserved for requests nobody confirmed) settled by the reconciler, by result: confirmed (record found in Kafka or the ledger) or released',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };

@@ -17,6 +17,9 @@ function describeError(err: unknown): string {
   return lines.join('\n');
 }
 
+/** Writes to stdout and waits until it is handed over: a large write to a pipe completes asynchronously, and the exit below would cut it. */
+const writeOut = (text: string): Promise<void> => new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+
 async function main(argv: string[]): Promise<number> {
   let resolved;
   try {
@@ -33,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   const ctx = new OpsContext();
   try {
     const result: CommandResult = await resolved.command.run(ctx, resolved.args);
-    process.stdout.write(resolved.args.json ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.text}\n`);
+    await writeOut(resolved.args.json ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.text}\n`);
     return result.exitCode ?? EXIT.ok;
   } catch (err) {
     const usage = err instanceof UsageError || err instanceof ConfigError;

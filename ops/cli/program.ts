@@ -9,11 +9,12 @@ import { CONFIG_HELP } from './config.ts';
 import type { OpsContext } from './context.ts';
 import { couponsGroup } from './coupons.ts';
 import { dlqGroup } from './dlq.ts';
+import { gateGroup } from './gate.ts';
 import { lagCommand } from './lag.ts';
 
 export const program: Program<OpsContext> = {
   name: 'coupon-ops',
   description: 'Operator commands for coupon issuance (also: npm run ops -- <command>). Tables for people by default,\n--json for scripts; progress of long work goes to stderr.',
-  entries: [couponsGroup, dlqGroup, lagCommand],
+  entries: [couponsGroup, dlqGroup, gateGroup, lagCommand],
   epilogue: `${CONFIG_HELP}\n\n${EXIT_CODES}`,
 };

@@ -8,9 +8,9 @@ import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionTopics } from '../../ops/provision/topics.ts';
 import { kafkaComponent } from '../../ops/stack/kafka.ts';
-import { isAlive, readPid, waitFor } from '../../ops/stack/process.ts';
 import { holdMember, redisKeys } from '../../schemas/redis-keys.ts';
 import { eventually } from '../support/eventually.ts';
+import { startBroker as startOwnBroker } from '../support/own-broker.ts';
 import { createCoupon, gateState, inspectRedis, JSON_HEADERS, RequestLog, startGateway, type TestGateway } from '../support/gateway-harness.ts';
 
 const BROKER = '127.0.0.1:19192';
@@ -22,13 +22,7 @@ let gw: TestGateway;
 let redis: Redis | Cluster;
 let requests: RequestLog;
 
-async function startBroker(): Promise<void> {
-  await broker.start();
-  await waitFor(() => broker.checkHealth().then(() => true), broker.startTimeoutMs, 500, () => {
-    const exited = broker.processNames.find((name) => !isAlive(readPid(name)));
-    return exited && `${exited} exited; see ${broker.logFiles.join(', ')}`;
-  });
-}
+const startBroker = (): Promise<void> => startOwnBroker(broker);
 
 beforeAll(async () => {
   await broker.prepare();

@@ -1,0 +1,55 @@
+/**
+ * What Postgres and Kafka know about a coupon's requests: the ledger's decided requests, and the
+ * requests still pending in Kafka — the committed records of the requests topic from the processor
+ * group's committed offset to the log end, read read_committed as the processor reads them.
+ * Read in this order (offsets, then ledger, then records): a request the processor decides while
+ * this runs is then found in the ledger or above the offsets read first, never in neither.
+ */
+import type pg from 'pg';
+import type { Serde } from '../../schemas/serde.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { readPendingRequests } from '../../ops/cli/pending.ts';
+import { groupPositions } from './group-positions.ts';
+import type { DecidedRequest, GateRequest, LedgerOutcome } from './accounting.ts';
+
+export interface EvidenceSources {
+  db: Pick<pg.Pool, 'query'>;
+  brokers: string;
+  serde: Serde;
+  /** The processor's consumer group. */
+  groupId: string;
+}
+
+export interface Evidence {
+  /** Decided requests of each coupon asked for. */
+  decided: Map<number, DecidedRequest[]>;
+  /** Requests in Kafka the processor has not committed yet, per coupon (some may be decided already). */
+  pending: Map<number, GateRequest[]>;
+}
+
+const groupBy = <T extends { couponId: number }>(items: T[], couponIds: readonly number[]): Map<number, T[]> => {
+  const out = new Map<number, T[]>(couponIds.map((id) => [id, []]));
+  for (const item of items) out.get(item.couponId)?.push(item);
+  return out;
+};
+
+export async function gatherEvidence(sources: EvidenceSources, couponIds: readonly number[]): Promise<Evidence> {
+  const positions = await groupPositions(sources.brokers, sources.groupId, TOPICS.requests);
+  const { rows } = await sources.db.query<{ event_id: string; coupon_id: string; user_id: string; outcome: LedgerOutcome }>(
+    'SELECT event_id, coupon_id, user_id, outcome FROM issue_outcomes WHERE coupon_id = ANY($1::bigint[])',
+    [couponIds],
+  );
+  const decided = rows.map((r) => ({ eventId: r.event_id, couponId: Number(r.coupon_id), userId: Number(r.user_id), outcome: r.outcome }));
+  const keys = new Set(couponIds.map(String));
+  const records = await readPendingRequests(positions, (r) => r.key !== null && keys.has(r.key.toString()), { brokers: sources.brokers });
+  const pending: Array<GateRequest & { couponId: number }> = [];
+  for (const record of records) {
+    try {
+      const request = await sources.serde.decode(TOPICS.requests, record.value);
+      pending.push({ eventId: request.eventId, couponId: request.couponId, userId: request.userId });
+    } catch {
+      // Undecodable: the processor dead-letters it; it names no user the gate could hold.
+    }
+  }
+  return { decided: groupBy(decided, couponIds), pending: groupBy(pending, couponIds) };
+}

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { parseSnapshot } from './gate-store.ts';
+
+describe('parseSnapshot', () => {
+  it('reads seq, counter, gate, requesters and holds from the flat reply', () => {
+    expect(parseSnapshot(7, [12, 3, 1, '5', '2', '|', '2:e-2', '1700', 'junk', '1', '5:e-5', '1800'])).toEqual({
+      couponId: 7,
+      seq: 12,
+      reserved: 3,
+      gateExists: true,
+      requesters: [2, 5],
+      holds: [
+        { userId: 2, eventId: 'e-2', heldAt: 1700 },
+        { userId: 5, eventId: 'e-5', heldAt: 1800 },
+      ],
+    });
+  });
+
+  it('reads an empty gate (Redis lost its data)', () => {
+    expect(parseSnapshot(7, [0, 0, 0, '|'])).toEqual({ couponId: 7, seq: 0, reserved: 0, gateExists: false, requesters: [], holds: [] });
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * The reconciler's Redis side: a consistent snapshot of a coupon's gate, writing a fix guarded by
+ * the gate's seq, confirming a hold, and finding the coupons that have holds. Releases go through
+ * the gateway's own guarded release (gateway/gate.ts).
+ */
+import fs from 'node:fs';
+import { Cluster, type Redis, type Result } from 'ioredis';
+import type { RedisClient } from '../../schemas/redis-connection.ts';
+import { holdMember, parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
+import type { GateWindow } from '../gate.ts';
+import type { Accounting } from './accounting.ts';
+import type { Hold } from './holds.ts';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    couponGateSnapshot(gate: string, reserved: string, users: string, holds: string, seq: string): Result<Array<string | number>, Context>;
+    couponGateApply(gate: string, reserved: string, users: string, seq: string, ...args: Array<string | number>): Result<number, Context>;
+  }
+}
+
+export interface GateSnapshot extends Accounting {
+  couponId: number;
+  seq: number;
+  gateExists: boolean;
+  holds: Hold[];
+}
+
+const script = (name: string): string => fs.readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
+
+/** Parses snapshot.lua's flat reply. */
+export function parseSnapshot(couponId: number, reply: ReadonlyArray<string | number>): GateSnapshot {
+  const separator = reply.indexOf('|');
+  const requesters = reply.slice(3, separator).map(Number).sort((a, b) => a - b);
+  const holds: Hold[] = [];
+  for (let i = separator + 1; i + 1 < reply.length; i += 2) {
+    const member = parseHoldMember(String(reply[i]));
+    if (member) holds.push({ ...member, heldAt: Number(reply[i + 1]) });
+  }
+  return { couponId, seq: Number(reply[0]), reserved: Number(reply[1]), gateExists: Number(reply[2]) === 1, requesters, holds };
+}
+
+export class GateStore {
+  constructor(private readonly redis: RedisClient) {
+    redis.defineCommand('couponGateSnapshot', { numberOfKeys: 5, lua: script('snapshot') });
+    redis.defineCommand('couponGateApply', { numberOfKeys: 4, lua: script('apply') });
+  }
+
+  async snapshot(couponId: number): Promise<GateSnapshot> {
+    const reply = await this.redis.couponGateSnapshot(redisKeys.gate(couponId), redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.holds(couponId), redisKeys.seq(couponId));
+    return parseSnapshot(couponId, reply);
+  }
+
+  /**
+   * Writes `accounting` if the gate's seq is still the snapshot's (and, with `window`, re-creates a
+   * missing gate hash); false if the gate moved meanwhile and nothing was written.
+   */
+  async apply(snapshot: GateSnapshot, accounting: Accounting, window?: GateWindow): Promise<boolean> {
+    const { couponId } = snapshot;
+    const applied = await this.redis.couponGateApply(
+      redisKeys.gate(couponId),
+      redisKeys.reserved(couponId),
+      redisKeys.requesters(couponId),
+      redisKeys.seq(couponId),
+      snapshot.seq,
+      accounting.reserved,
+      window ? window.totalQuantity : '',
+      window ? window.startsAt : 0,
+      window ? (window.endsAt ?? 0) : 0,
+      ...accounting.requesters,
+    );
+    return applied === 1;
+  }
+
+  /** Settles a hold whose record is known to be in Kafka: the unit stays reserved. */
+  async confirmHold(couponId: number, hold: { userId: number; eventId: string }): Promise<void> {
+    await this.redis.zrem(redisKeys.holds(couponId), holdMember(hold.userId, hold.eventId));
+  }
+
+  /** Ids of the coupons that have holds (a SCAN of every master). */
+  async couponsWithHolds(): Promise<number[]> {
+    const nodes: Redis[] = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    const ids = new Set<number>();
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', redisKeys.holds(0).replace('{c:0}', '{c:*}'), 'COUNT', 1000);
+        cursor = next;
+        for (const key of keys) {
+          const id = Number(/^\{c:(\d+)\}/.exec(key)?.[1]);
+          if (Number.isSafeInteger(id)) ids.add(id);
+        }
+      } while (cursor !== '0');
+    }
+    return [...ids].sort((a, b) => a - b);
+  }
+}

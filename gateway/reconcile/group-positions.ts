@@ -1,0 +1,35 @@
+/**
+ * Where the processor group stands on the requests topic, read with a short-lived consumer of the
+ * group that never joins it (no subscribe, no commit): committed offsets (OffsetFetch) and the
+ * partitions' watermarks. A consumer rather than the admin API: the gateway runs this while Kafka
+ * may be down, and the admin API's coordinator requests timing out during a broker outage have
+ * aborted the process inside librdkafka (rd_kafka_enq_once_del_source_return assertion).
+ */
+import Kafka from '@confluentinc/kafka-javascript';
+import { promisify } from 'node:util';
+import type { PartitionPosition } from '../../ops/cli/pending.ts';
+
+const TIMEOUT_MS = 10_000;
+
+export async function groupPositions(brokers: string, groupId: string, topic: string): Promise<PartitionPosition[]> {
+  const consumer = new Kafka.KafkaConsumer(
+    { 'metadata.broker.list': brokers, 'group.id': groupId, 'enable.auto.commit': false, 'isolation.level': 'read_committed', 'socket.connection.setup.timeout.ms': TIMEOUT_MS },
+    {},
+  );
+  await promisify<void>((cb) => consumer.connect({ timeout: TIMEOUT_MS }, (err) => cb(err)))();
+  try {
+    const metadata = await promisify<Kafka.Metadata>((cb) => consumer.getMetadata({ topic, timeout: TIMEOUT_MS }, cb))();
+    const partitions = (metadata.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => p.id).sort((a, b) => a - b);
+    const committed = await promisify<Kafka.TopicPartitionOffsetAndMetadata[]>((cb) => consumer.committed(partitions.map((partition) => ({ topic, partition })), TIMEOUT_MS, cb))();
+    const at = new Map(committed.map((c) => [c.partition, c.offset]));
+    const positions: PartitionPosition[] = [];
+    for (const partition of partitions) {
+      const w = await promisify<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(topic, partition, TIMEOUT_MS, cb))();
+      const offset = at.get(partition) ?? -1;
+      positions.push({ partition, logStart: w.lowOffset, logEnd: w.highOffset, committed: offset >= 0 ? offset : null });
+    }
+    return positions;
+  } finally {
+    await promisify<void>((cb) => consumer.disconnect(() => cb(null)))();
+  }
+}

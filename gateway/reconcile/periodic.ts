@@ -1,0 +1,46 @@
+/**
+ * The gateway's periodic settling of holds (GATEWAY_RECONCILE_INTERVAL_MS): every interval, the
+ * instance that gets the lock settles the holds older than the settle bound. A failed pass (Redis,
+ * Kafka or Postgres down) is logged and tried again at the next interval.
+ */
+import type { Logger } from 'pino';
+import type { RedisLock } from './lock.ts';
+import type { Reconciler, Settled } from './reconciler.ts';
+
+export class PeriodicSettler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly reconciler: Reconciler,
+    private readonly lock: RedisLock,
+    private readonly onSettled: (settled: Settled) => void,
+    private readonly log: Logger,
+  ) {}
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.pass(intervalMs).finally(() => {
+        this.running = undefined;
+      });
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and waits for a pass under way. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async pass(intervalMs: number): Promise<void> {
+    try {
+      // The lock outlives a slow pass by a margin; a holder that died frees it within that.
+      await this.lock.withLock(Math.max(10 * intervalMs, 60_000), async () => {
+        for (const settled of (await this.reconciler.settleHolds()).values()) this.onSettled(settled);
+      });
+    } catch (err) {
+      this.log.warn({ err }, 'settling holds failed; trying again at the next interval');
+    }
+  }
+}

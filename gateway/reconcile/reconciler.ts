@@ -1,0 +1,131 @@
+/**
+ * The gate reconciler (docs/gate.md, "The reconciler"): settles holds nobody confirmed by evidence,
+ * compares each coupon's gate with the accounting of Postgres + Kafka, and — asked to — writes the
+ * accounting (fix) or rebuilds a gate Redis lost. Used by the gateway (periodic settling) and by
+ * the operator CLI (`gate reconcile`, `gate rebuild`).
+ */
+import type { Logger } from 'pino';
+import type { Gate } from '../gate.ts';
+import { driftOf, expectedAccounting, type Accounting, type Drift } from './accounting.ts';
+import type { CouponWindow } from './coupons.ts';
+import { gatherEvidence, type EvidenceSources } from './evidence.ts';
+import type { GateSnapshot, GateStore } from './gate-store.ts';
+import { settleable, settlementOf } from './holds.ts';
+
+export interface ReconcilerDeps extends EvidenceSources {
+  gate: Gate;
+  store: GateStore;
+  /** Age after which a hold is settled (GATEWAY_HOLD_SETTLE_MS). */
+  settleMs: number;
+  log: Logger;
+}
+
+export interface Settled {
+  confirmed: number;
+  released: number;
+}
+
+export type FixResult = 'not-needed' | 'not-asked' | 'applied' | 'busy';
+
+export interface CouponReconciliation {
+  couponId: number;
+  gateOpen: boolean;
+  actual: Accounting;
+  expected: Accounting;
+  drift: Drift | undefined;
+  /** Holds left after settling (younger than the settle bound). */
+  holds: number;
+  settled: Settled;
+  fix: FixResult;
+}
+
+export interface ReconcileOptions {
+  /** Write the accounting where it drifted. */
+  fix: boolean;
+  /** Also re-create missing gate hashes from the coupon rows (after Redis lost its data). */
+  rebuild: boolean;
+}
+
+/** A coupon that keeps moving is tried this often before it is reported busy. */
+const FIX_ATTEMPTS = 3;
+
+export class Reconciler {
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  /** Settles the old holds of `couponIds` (default: every coupon with holds). */
+  async settleHolds(couponIds?: readonly number[], nowMs = Date.now()): Promise<Map<number, Settled>> {
+    const ids = couponIds ?? (await this.deps.store.couponsWithHolds());
+    const snapshots = await Promise.all(ids.map((id) => this.deps.store.snapshot(id)));
+    const old = snapshots.map((s) => ({ couponId: s.couponId, holds: settleable(s.holds, nowMs, this.deps.settleMs) })).filter((s) => s.holds.length > 0);
+    const result = new Map<number, Settled>(ids.map((id) => [id, { confirmed: 0, released: 0 }]));
+    if (old.length === 0) return result;
+    const evidence = await gatherEvidence(this.deps, old.map((o) => o.couponId));
+    for (const { couponId, holds } of old) {
+      const inLedger = new Set((evidence.decided.get(couponId) ?? []).map((r) => r.eventId));
+      const inKafka = new Set((evidence.pending.get(couponId) ?? []).map((r) => r.eventId));
+      const settled = result.get(couponId)!;
+      for (const hold of holds) {
+        if (settlementOf(hold, inLedger, inKafka) === 'confirm') {
+          await this.deps.store.confirmHold(couponId, hold);
+          settled.confirmed++;
+        } else if (await this.deps.gate.release(couponId, hold.userId, hold.eventId)) {
+          settled.released++;
+        }
+      }
+      if (settled.confirmed + settled.released > 0) this.deps.log.info({ couponId, ...settled }, 'settled holds by evidence');
+    }
+    return result;
+  }
+
+  /** Settles holds, then compares each coupon's gate with the accounting and fixes it if asked. */
+  async reconcile(coupons: readonly CouponWindow[], options: ReconcileOptions): Promise<CouponReconciliation[]> {
+    const ids = coupons.map((c) => c.id);
+    const settled = await this.settleHolds(ids);
+    const reports: CouponReconciliation[] = [];
+    let todo = [...coupons];
+    for (let attempt = 1; todo.length > 0; attempt++) {
+      const snapshots = await Promise.all(todo.map((c) => this.deps.store.snapshot(c.id)));
+      const evidence = await gatherEvidence(this.deps, todo.map((c) => c.id));
+      const retry: CouponWindow[] = [];
+      for (const [i, coupon] of todo.entries()) {
+        const snapshot = snapshots[i]!;
+        const expected = expectedAccounting(evidence.decided.get(coupon.id) ?? [], evidence.pending.get(coupon.id) ?? [], snapshot.holds);
+        const drift = driftOf(snapshot, expected);
+        const fix = await this.fix(snapshot, expected, drift, coupon, options, attempt);
+        if (fix === 'busy' && attempt < FIX_ATTEMPTS) {
+          retry.push(coupon);
+          continue;
+        }
+        reports.push(report(snapshot, expected, drift, settled.get(coupon.id)!, fix, options.rebuild));
+      }
+      todo = retry;
+    }
+    return reports.sort((a, b) => a.couponId - b.couponId);
+  }
+
+  private async fix(snapshot: GateSnapshot, expected: Accounting, drift: Drift | undefined, coupon: CouponWindow, options: ReconcileOptions, attempt: number): Promise<FixResult> {
+    const reopen = options.rebuild && !snapshot.gateExists;
+    if (!drift && !reopen) return 'not-needed';
+    if (!options.fix) return 'not-asked';
+    if (!(await this.deps.store.apply(snapshot, expected, options.rebuild ? coupon : undefined))) {
+      this.deps.log.info({ couponId: coupon.id, attempt }, 'the gate moved while it was reconciled; trying again');
+      return 'busy';
+    }
+    this.deps.log.warn({ couponId: coupon.id, drift, reopened: reopen }, 'gate accounting written from Postgres and Kafka');
+    return 'applied';
+  }
+}
+
+function report(snapshot: GateSnapshot, expected: Accounting, drift: Drift | undefined, settled: Settled, fix: FixResult, rebuilt: boolean): CouponReconciliation {
+  const applied = fix === 'applied';
+  return {
+    couponId: snapshot.couponId,
+    gateOpen: snapshot.gateExists || (applied && rebuilt),
+    actual: { reserved: snapshot.reserved, requesters: snapshot.requesters },
+    expected,
+    drift,
+    holds: snapshot.holds.length,
+    settled,
+    fix,
+  };
+}
