@@ -1,6 +1,7 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { REJECTION_REASONS, avroSchemaOf } from './contracts.ts';
+import { ADDED_FIELD, NEW_REASON, nextRejectedSchema, withReasons } from '../test/foundation/schema-evolution.ts';
 import { TOPICS } from './topics.ts';
 
 interface Field {
@@ -41,5 +42,54 @@ describe('Avro contracts', () => {
   it('the rejection reasons in TypeScript are the enum symbols of the schema', () => {
     const reason = fieldsOf(TOPICS.rejected).find((f) => f.name === 'reason')!;
     expect((reason.type as { symbols: string[] }).symbols).toEqual([...REJECTION_REASONS]);
+  });
+});
+
+/** Every field of a schema, nested records' fields included, with the path to it. */
+function allFields(schema: unknown, where: string): Array<{ where: string; field: Record<string, unknown> }> {
+  if (Array.isArray(schema)) return schema.flatMap((branch) => allFields(branch, where));
+  if (!schema || typeof schema !== 'object') return [];
+  const s = schema as Record<string, unknown>;
+  if (s.type === 'array') return allFields(s.items, where);
+  if (s.type !== 'record') return [];
+  return (s.fields as Array<Record<string, unknown>>).flatMap((field) => {
+    const path = `${where}.${String(field.name)}`;
+    return [{ where: path, field }, ...allFields(field.type, path)];
+  });
+}
+
+/** Every enum type a schema declares. */
+const enumsOf = (topic: (typeof TOPICS)[keyof typeof TOPICS]): Array<Record<string, unknown>> =>
+  allFields(avroSchemaOf(topic), topic)
+    .map(({ field }) => field.type as Record<string, unknown>)
+    .filter((type) => typeof type === 'object' && type !== null && type.type === 'enum');
+
+describe('the consumer contract', () => {
+  it('documents every field of every schema', () => {
+    for (const topic of Object.values(TOPICS)) {
+      const undocumented = allFields(avroSchemaOf(topic), topic).filter(({ field }) => typeof field.doc !== 'string' || field.doc.trim().length < 10);
+      expect(undocumented.map((u) => u.where), topic).toEqual([]);
+    }
+  });
+
+  it('gives every enum a default among its symbols', () => {
+    const enums = Object.values(TOPICS).flatMap(enumsOf);
+    expect(enums.length).toBeGreaterThan(0);
+    for (const e of enums) expect(e.symbols as string[], String(e.name)).toContain(e.default);
+  });
+
+  it('an old reader reads a new writer (an unknown reason as the default, an added field ignored), and a new reader reads an old writer', () => {
+    const current = avro.Type.forSchema(avroSchemaOf(TOPICS.rejected) as avro.Schema);
+    const next = avro.Type.forSchema(nextRejectedSchema() as avro.Schema);
+    const old = { eventId: '0190a4c2-7b1e-7000-8000-000000000001', couponId: 7, userId: 43, reason: 'SOLD_OUT', requestedAt: 1, rejectedAt: 2 };
+    const written = next.toBuffer({ ...old, reason: NEW_REASON, campaign: 'spring' });
+    expect(current.fromBuffer(written, current.createResolver(next))).toEqual({ ...old, reason: enumsOf(TOPICS.rejected)[0]!.default });
+    expect(next.fromBuffer(current.toBuffer(old), next.createResolver(current))).toEqual({ ...old, campaign: ADDED_FIELD.default });
+  });
+
+  it('without the enum default an old reader could not read a newer reason (why the default is there)', () => {
+    const withoutDefault = avro.Type.forSchema(withReasons(avroSchemaOf(TOPICS.rejected), [...REJECTION_REASONS], false) as avro.Schema);
+    const next = avro.Type.forSchema(nextRejectedSchema() as avro.Schema);
+    expect(() => withoutDefault.createResolver(next)).toThrow();
   });
 });

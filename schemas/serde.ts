@@ -4,8 +4,9 @@
  * readers resolve each writer schema id once and decode with Avro schema resolution into their
  * own (reader) schema, so records written by a newer schema with added fields still decode.
  */
-import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import { COMPATIBILITY_LEVEL, ensureCompatibility } from './compatibility.ts';
 import { avroSchemaOf, type TopicValues } from './contracts.ts';
 import { DecodeError, RegistryUnavailableError } from './errors.ts';
 import { valueSubject, type TopicName } from './topics.ts';
@@ -25,7 +26,7 @@ export class Serde {
   /** Keyed by `${topic}/${writerSchemaId}`; settled lookups are reused for the life of the process. */
   private readonly readers = new Map<string, Promise<Reader>>();
 
-  constructor(registryUrl: string) {
+  constructor(private readonly registryUrl: string) {
     this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 2, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 } });
   }
 
@@ -40,15 +41,18 @@ export class Serde {
   }
 
   /**
-   * Registers (idempotently) the topic's schema under `<topic>-value` with BACKWARD compatibility
-   * and remembers the id for encode(). Returns the id.
+   * Registers (idempotently) the topic's schema under `<topic>-value` with the subjects'
+   * compatibility policy (schemas/compatibility.ts; a subject at another level is moved to it
+   * first) and remembers the id for encode(). Returns the id.
    */
   async register(topic: TopicName): Promise<number> {
     const known = this.writerIds.get(topic);
     if (known !== undefined) return known;
+    const subject = valueSubject(topic);
+    await ensureCompatibility(this.registryUrl, subject);
     const { id } = await this.registry.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(avroSchemaOf(topic)) },
-      { subject: valueSubject(topic), compatibility: COMPATIBILITY.BACKWARD },
+      { subject, compatibility: COMPATIBILITY_LEVEL },
     );
     this.writerIds.set(topic, id);
     return id;

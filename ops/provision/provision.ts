@@ -1,4 +1,5 @@
 import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { COMPATIBILITY_LEVEL } from '../../schemas/compatibility.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS, valueSubject } from '../../schemas/topics.ts';
 import { migrate } from '../db/migrate.ts';
@@ -16,7 +17,7 @@ export async function provisionAll(say: (msg: string) => void): Promise<void> {
   const serde = new Serde(endpoints.schemaRegistryUrl);
   const ids = [];
   for (const topic of Object.values(TOPICS)) ids.push(`${valueSubject(topic)}=${await serde.register(topic)}`);
-  say(`subjects (BACKWARD): ${ids.join(', ')}`);
+  say(`subjects (${COMPATIBILITY_LEVEL}): ${ids.join(', ')}`);
 
   const applied = await migrate(endpoints.databaseUrl);
   say(`migrations: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);

@@ -1,13 +1,15 @@
 /**
  * The Avro contracts through the real registry (Apicurio, Confluent-compatible API): the wire
- * format, BACKWARD compatibility enforced by the registry, an old reader reading a newer writer's
- * record, and every way a record can fail to decode ending in a typed DecodeError.
+ * format, FULL_TRANSITIVE compatibility enforced by the registry (and subjects left at BACKWARD
+ * moved to it), an old reader reading a newer writer's record and a new reader an older writer's,
+ * and every way a record can fail to decode ending in a typed DecodeError.
  */
 import { randomUUID } from 'node:crypto';
 import avro from 'avsc';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPATIBILITY, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { avroSchemaOf, type CouponIssueRequested } from '../../schemas/contracts.ts';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY_LEVEL, ensureCompatibility } from '../../schemas/compatibility.ts';
+import { REJECTION_REASONS, avroSchemaOf, type CouponIssueRejected, type CouponIssueRequested } from '../../schemas/contracts.ts';
 import { endpointsFromEnv } from '../../schemas/endpoints.ts';
 import { DecodeError, type DecodeErrorType } from '../../schemas/errors.ts';
 import { Serde, frame } from '../../schemas/serde.ts';
@@ -16,31 +18,29 @@ import { readCommitted } from '../../ops/verify/read-committed.ts';
 import { sampleValues } from './contract-samples.ts';
 import { kafkaFixture, type KafkaFixture } from './kafka-fixture.ts';
 import { registryApi } from './registry-api.ts';
+import { ADDED_FIELD, NEW_REASON, nextRejectedSchema, withFields, withReasons } from './schema-evolution.ts';
 
 const ALL_TOPICS = Object.values(TOPICS);
 const serde = new Serde(endpointsFromEnv().schemaRegistryUrl);
 const testSubjects: string[] = [];
 let fx: KafkaFixture;
 
-/** A fresh subject (deleted in afterAll) set to BACKWARD before anything is registered. */
-async function backwardSubject(label: string): Promise<string> {
+/** A fresh subject (deleted in afterAll) set to `level` before anything is registered. */
+async function subjectAt(label: string, level: string = COMPATIBILITY_LEVEL): Promise<string> {
   const subject = `test-${label}-${randomUUID()}-value`;
   testSubjects.push(subject);
-  expect((await registryApi.setCompatibility(subject, 'BACKWARD')).status).toBe(200);
+  expect((await registryApi.setCompatibility(subject, level)).status).toBe(200);
   return subject;
 }
 
 /**
- * v1 of the test subjects: the real CouponIssueRequested schema (same full name, so the serde
- * accepts it as that contract) with a unique doc, so its registry content is the test's own.
+ * v1 of a test subject: a real contract's schema (same full name, so the serde accepts it as that
+ * contract) with a unique doc, so its registry content is the test's own.
  */
-function requestedV1(): Record<string, unknown> {
-  return { ...avroSchemaOf(TOPICS.requests), doc: `test schema ${randomUUID()}` };
+function ownCopy(topic: TopicName): Record<string, unknown> {
+  return { ...avroSchemaOf(topic), doc: `test schema ${randomUUID()}` };
 }
-
-function withFields(schema: Record<string, unknown>, change: (fields: Array<Record<string, unknown>>) => Array<Record<string, unknown>>) {
-  return { ...schema, fields: change([...(schema.fields as Array<Record<string, unknown>>)]) };
-}
+const requestedV1 = (): Record<string, unknown> => ownCopy(TOPICS.requests);
 
 const encodeSample = <T extends TopicName>(contract: T, samples: ReturnType<typeof sampleValues>): Buffer => serde.encode(contract, samples[contract]);
 
@@ -70,10 +70,10 @@ afterAll(async () => {
 });
 
 describe('wire format', () => {
-  it('the project subjects are BACKWARD and hold exactly the schemas in schemas/avro', async () => {
+  it('the project subjects are FULL_TRANSITIVE and hold exactly the schemas in schemas/avro', async () => {
     for (const topic of ALL_TOPICS) {
       const subject = valueSubject(topic);
-      expect(await registryApi.compatibilityOf(subject)).toBe('BACKWARD');
+      expect(await registryApi.compatibilityOf(subject)).toBe('FULL_TRANSITIVE');
       const id = await serde.register(topic);
       expect(await registryApi.idOf(subject, avroSchemaOf(topic))).toBe(id);
       const stored = avro.Type.forSchema((await registryApi.schemaById(id)) as avro.Schema);
@@ -103,32 +103,83 @@ describe('wire format', () => {
 });
 
 describe('compatibility', () => {
-  it('the registry refuses schemas that break BACKWARD compatibility and keeps the subject as it was', async () => {
-    const subject = await backwardSubject('compat');
+  it('a subject left at BACKWARD (an older provisioning) is moved to FULL_TRANSITIVE, once; a missing subject is left alone', async () => {
+    const subject = await subjectAt('moved', 'BACKWARD');
+    expect((await registryApi.register(subject, requestedV1())).status).toBe(200);
+    const url = endpointsFromEnv().schemaRegistryUrl;
+    expect(await ensureCompatibility(url, subject)).toBe('BACKWARD');
+    expect(await registryApi.compatibilityOf(subject)).toBe('FULL_TRANSITIVE');
+    expect(await ensureCompatibility(url, subject)).toBe('FULL_TRANSITIVE');
+    expect(await registryApi.compatibilityOf(subject)).toBe('FULL_TRANSITIVE');
+    expect(await ensureCompatibility(url, `test-absent-${randomUUID()}-value`)).toBeUndefined();
+  });
+
+  it('the registry refuses what breaks either direction, or any earlier version, and keeps the subject as it was', async () => {
+    const subject = await subjectAt('compat');
     const v1 = requestedV1();
     expect((await registryApi.register(subject, v1)).status).toBe(200);
 
     const fieldWithoutDefault = withFields(v1, (f) => [...f, { name: 'channel', type: 'string' }]);
     const changedType = withFields(v1, (f) => f.map((field) => (field.name === 'userId' ? { ...field, type: 'string' } : field)));
-    for (const breaking of [fieldWithoutDefault, changedType]) {
+    // BACKWARD would take this one; an old reader could not read the new records (no userId).
+    const removedField = withFields(v1, (f) => f.filter((field) => field.name !== 'userId'));
+    for (const breaking of [fieldWithoutDefault, changedType, removedField]) {
       const answer = await registryApi.register(subject, breaking);
       expect(answer.status).toBe(409);
       expect(answer.body.error_code).toBe(409);
     }
     // The serde's own client (what Serde.register uses) surfaces the refusal as an error too.
     await expect(
-      serde.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(fieldWithoutDefault) }, { subject, compatibility: COMPATIBILITY.BACKWARD }),
+      serde.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(fieldWithoutDefault) }, { subject, compatibility: COMPATIBILITY_LEVEL }),
     ).rejects.toMatchObject({ status: 409 });
     expect(await registryApi.versions(subject)).toEqual([1]);
 
     // The refusal is about compatibility, not a blanket one: the allowed evolution is accepted.
     const withDefault = withFields(v1, (f) => [...f, { name: 'channel', type: 'string', default: 'web' }]);
     expect((await registryApi.register(subject, withDefault)).status).toBe(200);
+    // Transitive: dropping the default again suits v2 (whose records have the field), not v1's records.
+    expect((await registryApi.register(subject, fieldWithoutDefault)).status).toBe(409);
     expect(await registryApi.versions(subject)).toEqual([1, 2]);
   });
 
+  it('a new reason and a new field: the registry takes them, an old reader reads the new record, a new reader the old record', async () => {
+    const subject = await subjectAt('evolution');
+    const current = ownCopy(TOPICS.rejected);
+    const next = nextRejectedSchema(current);
+    const idCurrent = (await registryApi.register(subject, current)).body.id as number;
+    const answer = await registryApi.register(subject, next);
+    expect(answer.status).toBe(200);
+    const idNext = answer.body.id as number;
+    expect(idNext).not.toBe(idCurrent);
+
+    const rejected: CouponIssueRejected = sampleValues()[TOPICS.rejected];
+    const currentType = avro.Type.forSchema(current as avro.Schema);
+    const nextType = avro.Type.forSchema(next as avro.Schema);
+    // Old reader (the serde reads with today's schema), new writer: the unknown reason is the enum's default.
+    const fromNext = frame(idNext, nextType.toBuffer({ ...rejected, reason: NEW_REASON, campaign: 'spring' }));
+    expect(await serde.decode(TOPICS.rejected, fromNext)).toEqual({ ...rejected, reason: 'COUPON_NOT_ACTIVE' });
+    expect(await serde.decode(TOPICS.rejected, frame(idNext, nextType.toBuffer({ ...rejected, campaign: 'spring' })))).toEqual(rejected);
+    // New reader, old writer: the added field takes its default.
+    expect(nextType.fromBuffer(currentType.toBuffer(rejected), nextType.createResolver(currentType))).toEqual({ ...rejected, campaign: ADDED_FIELD.default });
+  });
+
+  it('a record of the previous contract version (no enum default, no docs) decodes with today\'s reader', async () => {
+    const subject = await subjectAt('previous', 'BACKWARD');
+    const previous = withReasons(ownCopy(TOPICS.rejected), [...REJECTION_REASONS], false);
+    const id = (await registryApi.register(subject, previous)).body.id as number;
+    const rejected: CouponIssueRejected = sampleValues()[TOPICS.rejected];
+    expect(await serde.decode(TOPICS.rejected, frame(id, avro.Type.forSchema(previous as avro.Schema).toBuffer(rejected)))).toEqual(rejected);
+  });
+
+  it('without an enum default the registry refuses a new reason (the reason every enum has one)', async () => {
+    const subject = await subjectAt('enum-default');
+    const noDefault = withReasons(ownCopy(TOPICS.rejected), [...REJECTION_REASONS], false);
+    expect((await registryApi.register(subject, noDefault)).status).toBe(200);
+    expect((await registryApi.register(subject, withReasons(noDefault, [...REJECTION_REASONS, NEW_REASON], false))).status).toBe(409);
+  });
+
   it('a v1 reader reads a record written with a v2 that added a defaulted field (and v2 reads v1 data)', async () => {
-    const subject = await backwardSubject('evolution');
+    const subject = await subjectAt('requested-evolution');
     const v1 = requestedV1();
     const v2 = withFields(v1, (f) => [...f, { name: 'channel', type: 'string', default: 'web' }]);
     const idV1 = (await registryApi.register(subject, v1)).body.id as number;
