@@ -4,7 +4,7 @@
  * the gateway's own guarded release (gateway/gate.ts).
  */
 import fs from 'node:fs';
-import { Cluster, type Redis, type Result } from 'ioredis';
+import type { Result } from 'ioredis';
 import type { RedisClient } from '../../schemas/redis-connection.ts';
 import { holdMember, parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
 import type { GateWindow } from '../gate.ts';
@@ -76,21 +76,12 @@ export class GateStore {
     await this.redis.zrem(redisKeys.holds(couponId), holdMember(hold.userId, hold.eventId));
   }
 
-  /** Ids of the coupons that have holds (a SCAN of every master). */
-  async couponsWithHolds(): Promise<number[]> {
-    const nodes: Redis[] = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
-    const ids = new Set<number>();
-    for (const node of nodes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', redisKeys.holds(0).replace('{c:0}', '{c:*}'), 'COUNT', 1000);
-        cursor = next;
-        for (const key of keys) {
-          const id = Number(/^\{c:(\d+)\}/.exec(key)?.[1]);
-          if (Number.isSafeInteger(id)) ids.add(id);
-        }
-      } while (cursor !== '0');
-    }
-    return [...ids].sort((a, b) => a - b);
+  /**
+   * Of `couponIds`, those with a hold reserved at or before `heldBy` (epoch ms): one ZCOUNT each,
+   * pipelined — cheaper than scanning a Redis full of status keys for holds sets.
+   */
+  async couponsWithHoldsBefore(couponIds: readonly number[], heldBy: number): Promise<number[]> {
+    const counts = await Promise.all(couponIds.map((id) => this.redis.zcount(redisKeys.holds(id), '-inf', heldBy)));
+    return couponIds.filter((_, i) => counts[i]! > 0);
   }
 }

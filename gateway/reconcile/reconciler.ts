@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { Gate } from '../gate.ts';
 import { driftOf, expectedAccounting, type Accounting, type Drift } from './accounting.ts';
-import type { CouponWindow } from './coupons.ts';
+import { liveCoupons, type CouponWindow } from './coupons.ts';
 import { gatherEvidence, type EvidenceSources } from './evidence.ts';
 import type { GateSnapshot, GateStore } from './gate-store.ts';
 import { settleable, settlementOf } from './holds.ts';
@@ -52,9 +52,9 @@ const FIX_ATTEMPTS = 3;
 export class Reconciler {
   constructor(private readonly deps: ReconcilerDeps) {}
 
-  /** Settles the old holds of `couponIds` (default: every coupon with holds). */
+  /** Settles the old holds of `couponIds` (default: the live coupons that have old holds). */
   async settleHolds(couponIds?: readonly number[], nowMs = Date.now()): Promise<Map<number, Settled>> {
-    const ids = couponIds ?? (await this.deps.store.couponsWithHolds());
+    const ids = couponIds ?? (await this.deps.store.couponsWithHoldsBefore((await liveCoupons(this.deps.db)).map((c) => c.id), nowMs - this.deps.settleMs));
     const snapshots = await Promise.all(ids.map((id) => this.deps.store.snapshot(id)));
     const old = snapshots.map((s) => ({ couponId: s.couponId, holds: settleable(s.holds, nowMs, this.deps.settleMs) })).filter((s) => s.holds.length > 0);
     const result = new Map<number, Settled>(ids.map((id) => [id, { confirmed: 0, released: 0 }]));
