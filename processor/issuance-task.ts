@@ -12,6 +12,7 @@ import { TOPICS, type TopicName } from '../schemas/topics.ts';
 import { decodeRecord, type SourceRecord } from './decode.ts';
 import { collectOutputs, type CollectedBatch, type OutputRecord } from './emit.ts';
 import type { ProcessorMetrics } from './metrics.ts';
+import type { MisroutedRecords } from './misrouted-records.ts';
 import { planBatch, sourceKey } from './plan.ts';
 import type { PostgresDecider } from './postgres-decider.ts';
 import type { StatusPublisher } from './status-publisher.ts';
@@ -25,6 +26,7 @@ export interface TaskDeps {
   statuses: StatusPublisher;
   unknownSchemas: UnknownSchemaGrace;
   metrics: ProcessorMetrics;
+  misrouted: MisroutedRecords;
 }
 
 /** A unit decided in Postgres, waiting for its Kafka transaction. */
@@ -64,6 +66,8 @@ export class IssuanceTask {
     });
     this.deps.statuses.raiseWatermark(last.partition, last.offset);
     this.record(unit.collected, unit.records.length);
+    // After the commit: a unit retried after an abort is counted once.
+    this.deps.misrouted.observe(unit.records);
   }
 
   private record(collected: CollectedBatch, size: number): void {

@@ -15,6 +15,7 @@ import { buildHttp } from './http.ts';
 import { IssuanceTask, OUTPUT_TOPICS } from './issuance-task.ts';
 import { createConsumer, createProducer, kafkaClient, onConsumerFatal } from './kafka-clients.ts';
 import { LagMonitor } from './lag-monitor.ts';
+import { MisroutedRecords } from './misrouted-records.ts';
 import { ProcessorMetrics } from './metrics.ts';
 import { modeStrategy } from './mode.ts';
 import { PostgresDecider } from './postgres-decider.ts';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
       exitCode = code;
       log.info({ exitCode: code }, 'stopping');
       lag.stop();
+      misrouted.stop();
       await deadLetters.stop();
       await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
       await producer.close().catch((err: unknown) => log.warn({ err }, 'producer disconnect failed'));
@@ -80,7 +82,8 @@ async function main(): Promise<void> {
   };
 
   const decider = new PostgresDecider(pool, mode, (stage, work) => metrics.time(stage, work), log);
-  const task = new IssuanceTask({ serde, decider, producer, statuses, unknownSchemas: new UnknownSchemaGrace(config.unknownSchemaGraceMs), metrics });
+  const misrouted = new MisroutedRecords(metrics.misroutedRecords, log);
+  const task = new IssuanceTask({ serde, decider, producer, statuses, unknownSchemas: new UnknownSchemaGrace(config.unknownSchemaGraceMs), metrics, misrouted });
   const loop = new ProcessingLoop(consumer, task, mode.unitRecords, config, log, metrics, fatal);
   onConsumerFatal(consumer, fatal);
   const lag = new LagMonitor(admin, config.groupId, () => consumer.assignment(), metrics, log);
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown(0));
   process.once('SIGINT', () => void shutdown(0));
 
+  await misrouted.start(admin, config.lagIntervalMs);
   await loop.start();
   lag.start(config.lagIntervalMs);
   // Monitoring only: a DLQ monitor that cannot start must not stop the processing.

@@ -92,6 +92,11 @@ export class ProcessorMetrics {
     collect: (): void => this.deadLetters.onScrape(),
   });
   readonly deadLetters: ZeroFirstCounter<'coupon' | 'cause'> = new ZeroFirstCounter(this.deadLetterCounter);
+  readonly misroutedRecords = new client.Counter({
+    name: 'coupon_processor_misrouted_records_total',
+    help: 'Requests on another partition than murmur2 of their key gives (a producer without the murmur2 partitioner; first-come-first-served does not hold for their coupon); decided as usual.',
+    registers: [this.registry],
+  });
   readonly healthy = new client.Gauge({
     name: 'coupon_processor_healthy',
     help: '1 while healthy; 0 while failing without a commit for longer than PROCESSOR_UNHEALTHY_AFTER_MS, or once failed for good (the process then exits for a supervisor to restart it).',

@@ -29,8 +29,11 @@ export class RequestProducer {
     return this;
   }
 
-  /** Sends in order and returns each request with where it landed. */
-  async send(requests: CouponIssueRequested[]): Promise<ProducedRequest[]> {
+  /**
+   * Sends in order and returns each request with where it landed: on the partitioner's partition,
+   * or on `partition` when given (what a producer with another partitioner does).
+   */
+  async send(requests: CouponIssueRequested[], partition?: number): Promise<ProducedRequest[]> {
     const out: ProducedRequest[] = [];
     const CHUNK = 5000;
     for (let i = 0; i < requests.length; i += CHUNK) {
@@ -39,7 +42,7 @@ export class RequestProducer {
       // Calls enqueue synchronously, so records keep their order.
       const reports = await Promise.all(
         chunk.map((r) =>
-          this.producer.send({ topic: TOPICS.requests, messages: [{ key: String(r.couponId), value: this.serde.encode(TOPICS.requests, r) }] }),
+          this.producer.send({ topic: TOPICS.requests, messages: [{ key: String(r.couponId), value: this.serde.encode(TOPICS.requests, r), partition }] }),
         ),
       );
       chunk.forEach((r, j) => out.push({ ...r, ...landed(reports[j]!) }));
