@@ -21,7 +21,7 @@ import { statusRoutes } from './routes/status.ts';
 import { WatermarkCache } from './watermarks.ts';
 import { GateStore } from './reconcile/gate-store.ts';
 import { RECONCILER_LOCK_KEY, RedisLock } from './reconcile/lock.ts';
-import { PeriodicSettler } from './reconcile/periodic.ts';
+import { PeriodicReconciler } from './reconcile/periodic.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Serde } from '../schemas/serde.ts';
 
@@ -107,12 +107,15 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
     settleMs: config.holdSettleMs,
     log,
   });
-  const settler = new PeriodicSettler(
+  const settler = new PeriodicReconciler(
     reconciler,
     new RedisLock(redis, RECONCILER_LOCK_KEY),
-    (settled) => {
-      deps.metrics.holdsSettled.labels('confirmed').inc(settled.confirmed);
-      deps.metrics.holdsSettled.labels('released').inc(settled.released);
+    {
+      settled: (settled) => {
+        deps.metrics.holdsSettled.labels('confirmed').inc(settled.confirmed);
+        deps.metrics.holdsSettled.labels('released').inc(settled.released);
+      },
+      rebuilt: (rebuilt) => deps.metrics.gatesRebuilt.labels(rebuilt.fix === 'applied' ? 'rebuilt' : 'busy').inc(),
     },
     log,
   );

@@ -18,6 +18,8 @@ export interface GatewayMetrics {
   dependencyUp: Gauge<'dependency'>;
   /** Holds the reconciler settled by evidence: confirmed (the record reached Kafka) or released. */
   holdsSettled: Counter<'result'>;
+  /** Gates of live coupons the reconciler rebuilt after they went missing (Redis lost its data). */
+  gatesRebuilt: Counter<'result'>;
 }
 
 /**
@@ -61,6 +63,12 @@ export function createMetrics(): GatewayMetrics {
     holdsSettled: new Counter({
       name: 'coupon_gateway_holds_settled_total',
       help: 'Holds (units reserved for requests nobody confirmed) settled by the reconciler, by result: confirmed (record found in Kafka or the ledger) or released',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    gatesRebuilt: new Counter({
+      name: 'coupon_gateway_gates_rebuilt_total',
+      help: 'Gates of live coupons the reconciler found missing for longer than the settle bound, by result: rebuilt from Postgres and Kafka, or busy (tried again next pass)',
       labelNames: ['result'],
       registers: [registry],
     }),

@@ -76,6 +76,11 @@ export class GateStore {
     await this.redis.zrem(redisKeys.holds(couponId), holdMember(hold.userId, hold.eventId));
   }
 
+  /** Whether each coupon's gate hash exists (pipelined EXISTS). */
+  async gatesExist(couponIds: readonly number[]): Promise<boolean[]> {
+    return (await Promise.all(couponIds.map((id) => this.redis.exists(redisKeys.gate(id))))).map((n) => n === 1);
+  }
+
   /**
    * Of `couponIds`, those with a hold reserved at or before `heldBy` (epoch ms): one ZCOUNT each,
    * pipelined — cheaper than scanning a Redis full of status keys for holds sets.

@@ -1,20 +1,26 @@
 /**
- * The gateway's periodic settling of holds (GATEWAY_RECONCILE_INTERVAL_MS): every interval, the
- * instance that gets the lock settles the holds older than the settle bound. A failed pass (Redis,
- * Kafka or Postgres down) is logged and tried again at the next interval.
+ * The gateway's periodic reconciliation (GATEWAY_RECONCILE_INTERVAL_MS): every interval, the
+ * instance that gets the lock settles the holds older than the settle bound and rebuilds the gates
+ * of live coupons missing for longer than that (Redis lost its data). A failed pass (Redis, Kafka
+ * or Postgres down) is logged and tried again at the next interval.
  */
 import type { Logger } from 'pino';
 import type { RedisLock } from './lock.ts';
-import type { Reconciler, Settled } from './reconciler.ts';
+import type { CouponReconciliation, Reconciler, Settled } from './reconciler.ts';
 
-export class PeriodicSettler {
+export interface PassResults {
+  settled: (settled: Settled) => void;
+  rebuilt: (rebuilt: CouponReconciliation) => void;
+}
+
+export class PeriodicReconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
   constructor(
     private readonly reconciler: Reconciler,
     private readonly lock: RedisLock,
-    private readonly onSettled: (settled: Settled) => void,
+    private readonly report: PassResults,
     private readonly log: Logger,
   ) {}
 
@@ -37,10 +43,11 @@ export class PeriodicSettler {
     try {
       // The lock outlives a slow pass by a margin; a holder that died frees it within that.
       await this.lock.withLock(Math.max(10 * intervalMs, 60_000), async () => {
-        for (const settled of (await this.reconciler.settleHolds()).values()) this.onSettled(settled);
+        for (const settled of (await this.reconciler.settleHolds()).values()) this.report.settled(settled);
+        for (const rebuilt of await this.reconciler.rebuildMissingGates()) this.report.rebuilt(rebuilt);
       });
     } catch (err) {
-      this.log.warn({ err }, 'settling holds failed; trying again at the next interval');
+      this.log.warn({ err }, 'reconciling the gates failed; trying again at the next interval');
     }
   }
 }

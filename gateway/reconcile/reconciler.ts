@@ -50,7 +50,30 @@ export interface ReconcileOptions {
 const FIX_ATTEMPTS = 3;
 
 export class Reconciler {
+  /** Live coupons seen without a gate, and since when (epoch ms). */
+  private readonly missingSince = new Map<number, number>();
+
   constructor(private readonly deps: ReconcilerDeps) {}
+
+  /**
+   * Rebuilds the gates of live coupons that have been missing for at least the settle bound (Redis
+   * lost its data, or a coupon's gate could not be opened at creation). Not sooner: a request
+   * reserved before the loss may still be on its way to Kafka, and a rebuild that misses it would
+   * admit one too many; a missing gate admits nobody, so after the bound nothing is in flight.
+   */
+  async rebuildMissingGates(nowMs = Date.now()): Promise<CouponReconciliation[]> {
+    const coupons = await liveCoupons(this.deps.db);
+    const exists = await this.deps.store.gatesExist(coupons.map((c) => c.id));
+    const missing = coupons.filter((_, i) => !exists[i]);
+    const stillMissing = new Set(missing.map((c) => c.id));
+    for (const id of this.missingSince.keys()) if (!stillMissing.has(id)) this.missingSince.delete(id);
+    for (const c of missing) if (!this.missingSince.has(c.id)) this.missingSince.set(c.id, nowMs);
+    const due = missing.filter((c) => nowMs - this.missingSince.get(c.id)! >= this.deps.settleMs);
+    if (due.length === 0) return [];
+    const reports = await this.reconcile(due, { fix: true, rebuild: true });
+    for (const r of reports) if (r.fix === 'applied') this.missingSince.delete(r.couponId);
+    return reports;
+  }
 
   /** Settles the old holds of `couponIds` (default: the live coupons that have old holds). */
   async settleHolds(couponIds?: readonly number[], nowMs = Date.now()): Promise<Map<number, Settled>> {

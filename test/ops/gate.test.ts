@@ -146,3 +146,24 @@ describe('gate reconcile', () => {
     expect((await issue(77)).status).toBe(202);
   });
 });
+
+describe('the gateway\'s periodic reconciler', () => {
+  it('rebuilds a gate Redis lost once it has been missing for the settle bound', async () => {
+    processor ??= await (await startProcessor({ instanceId: 'gate-ops-test', env })).ready();
+    const auto = await startGateway({ ...env, GATEWAY_HOLD_SETTLE_MS: '3000', GATEWAY_RECONCILE_INTERVAL_MS: '300', GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS: '1500' });
+    try {
+      const couponId = await createCoupon(auto.app, { totalQuantity: 8 });
+      const issue = async (userId: number) => (await auto.app.inject({ method: 'POST', url: `/api/coupons/${couponId}/issue`, headers: JSON_HEADERS, payload: { userId } })).statusCode;
+      expect(await Promise.all(range(1, 5).map(issue))).toEqual(range(1, 5).map(() => 202));
+      await redis.flushall();
+      expect(await issue(6)).toBe(404);
+
+      await eventually(async () => (await redis.exists(redisKeys.gate(couponId))) === 1, 60_000, 200);
+      const state = await gateState(redis, couponId, []);
+      expect([state.reserved, state.requesters]).toEqual([5, range(1, 5)]);
+      expect(await Promise.all(range(1, 9).map(issue))).toEqual([...range(1, 5).map(() => 409), 202, 202, 202, 409]);
+    } finally {
+      await auto.app.close();
+    }
+  });
+});
