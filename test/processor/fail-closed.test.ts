@@ -6,13 +6,17 @@
  */
 import fs from 'node:fs';
 import { randomInt, randomUUID } from 'node:crypto';
+import { SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { committedOffsets } from '../../ops/verify/group-offsets.ts';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { avroSchemaOf } from '../../schemas/contracts.ts';
 import { HEADERS } from '../../schemas/headers.ts';
+import { frame } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, decidedCount, ledgerRows } from '../support/ledger.ts';
@@ -127,6 +131,33 @@ describe('processor failing closed', () => {
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       holder.release();
+      await processor.stop('SIGTERM');
+    }
+  });
+
+  it('waits for a writer schema id the registry does not know yet, and decides its record once the id exists', async () => {
+    const registry = producer.serde.registry;
+    // A writer schema of the request with one more field (defaulted): readable as a request, and
+    // new to the registry, so registering it takes the next global id.
+    const writer = (extra: string) => ({ ...avroSchemaOf(TOPICS.requests), fields: [...(avroSchemaOf(TOPICS.requests).fields as object[]), { name: extra, type: 'string', default: '' }] });
+    const lateField = `late_${randomInt(1e9)}`;
+    const subject = `test-late-schema-${randomUUID()}-value`;
+    const probe = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(writer(`probe_${randomInt(1e9)}`)) }, { subject });
+    const nextId = probe.id + 1;
+    const late = writer(lateField);
+    const coupon = await createCoupon(db, 5);
+    const r = request(coupon, 1);
+    const processor = await (await ProcessorProcess.startAlone({ instanceId: 'late-schema', env: { PROCESSOR_UNKNOWN_SCHEMA_GRACE_MS: '120000' } })).ready();
+    try {
+      await producer.sendRaw(String(coupon), frame(nextId, avro.Type.forSchema(late as avro.Schema).toBuffer({ ...r, [lateField]: 'x' })));
+      await eventually(async () => sample(await processor.metrics(), 'coupon_processor_retries_total') >= 2, 60_000, 200);
+      expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
+      const registered = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(late) }, { subject });
+      expect(registered.id).toBe(nextId);
+      await eventually(() => allDecided(db, [r.eventId]), 60_000, 200);
+      expect((await ledgerRows(db, [r.eventId])).get(r.eventId)!.outcome).toBe('ISSUED');
+      expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
+    } finally {
       await processor.stop('SIGTERM');
     }
   });
