@@ -12,6 +12,7 @@ import type { DeadLetterEntry } from './dead-letters.ts';
 import { isPermanent } from './dlq-selection.ts';
 
 export const DEFAULT_REPLAY_TRANSACTIONAL_ID = 'coupon-ops-dlq-replay';
+const REPLAY_TRANSACTION_TIMEOUT_MS = 10_000;
 
 export interface ReplayItem {
   entry: DeadLetterEntry;
@@ -64,7 +65,13 @@ export interface Replayed {
 export async function produceReplay(kafka: KafkaJS.Kafka, transactionalId: string, items: ReplayItem[]): Promise<Replayed[]> {
   // Keyed records go where the gateway's producer puts them (murmur2 of the key, the client's
   // KafkaJS-mode partitioner): the replay joins its coupon's partition and FCFS order.
-  const producer = kafka.producer({ kafkaJS: { transactionalId, idempotent: true, maxInFlightRequests: 5 } });
+  const producer = kafka.producer({
+    kafkaJS: { transactionalId, idempotent: true, maxInFlightRequests: 5 },
+    // A replay that dies mid-transaction holds back read_committed readers of its partitions until
+    // the transaction times out (or the next replay with this id aborts it): keep that short.
+    'transaction.timeout.ms': REPLAY_TRANSACTION_TIMEOUT_MS,
+    'socket.timeout.ms': REPLAY_TRANSACTION_TIMEOUT_MS,
+  });
   await producer.connect();
   try {
     const transaction = await producer.transaction();

@@ -44,6 +44,11 @@ describe('renderLag', () => {
     );
   });
 
+  it('says when what lies above the committed offsets is no request at all', () => {
+    const report = lagReport('g', 't', [partition({ partition: 0, committed: 7, logEnd: 9, lag: 2 })], AT);
+    expect(renderLag(report)).toMatch(/^group g on t: lag 2, nothing pending \(the offsets above the committed ones hold only transaction markers or aborted records\)\n/);
+  });
+
   it('says when the group has not committed anything', () => {
     const report = lagReport('fresh', 't', [partition({ partition: 0, committed: null, logEnd: 3, lag: 3, oldestPendingOffset: 0, oldestPendingAt: AT })], AT);
     expect(renderLag(report)).toMatch(/group fresh has no committed offsets/);

@@ -38,7 +38,12 @@ export function renderLag(report: LagReport): string {
     { header: 'AGE', value: (p) => (p.oldestPendingAt === null ? null : formatDuration(report.at - p.oldestPendingAt)) },
   ]);
   const noGroup = report.partitions.every((p) => p.committed === null) ? `\n(group ${report.group} has no committed offsets: everything retained counts as pending)` : '';
-  const oldest = report.oldestPendingAgeMs === null ? 'nothing pending' : `oldest pending request ${formatDuration(report.oldestPendingAgeMs)} old`;
+  const oldest =
+    report.oldestPendingAgeMs !== null
+      ? `oldest pending request ${formatDuration(report.oldestPendingAgeMs)} old`
+      : report.totalLag > 0
+        ? 'nothing pending (the offsets above the committed ones hold only transaction markers or aborted records)'
+        : 'nothing pending';
   return `group ${report.group} on ${report.topic}: lag ${report.totalLag.toLocaleString('en-US')}, ${oldest}\n\n${table}${noGroup}`;
 }
 

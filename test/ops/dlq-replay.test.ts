@@ -2,14 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
-import { readCommittedSince, topicEnds, type Offsets } from '../../ops/verify/read-committed.ts';
+import { readCommittedSince, topicEnds } from '../../ops/verify/read-committed.ts';
 import { endpointsFromEnv } from '../../schemas/endpoints.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { eventually } from '../support/eventually.ts';
 import { ledgerRows } from '../support/ledger.ts';
 import { opsJson } from '../support/ops-cli.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
-import { createCoupon, pool, request, RequestProducer, type ProducedRequest } from '../support/requests.ts';
+import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
 
 interface ReplayJson {
   replayed: number;
@@ -22,6 +22,10 @@ const PROCESSOR_GROUP = 'coupon-processor';
  * A request Postgres refuses for a reason outside its bytes (here a trigger standing for, say, a
  * constraint that was wrong) is dead-lettered as UNPROCESSABLE. Once the cause is fixed, replaying
  * it decides it afresh: issued exactly once, however often it is replayed.
+ *
+ * The fix here covers new deliveries only: the original records stay refused. Processors of other
+ * tests' consumer groups read the same topic and would otherwise decide the originals on their
+ * own once the cause is gone, and the test could not tell that from the replay.
  */
 describe('coupon-ops dlq replay after the cause is fixed', () => {
   let db: pg.Pool;
@@ -29,8 +33,6 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
   let processor: ProcessorProcess;
   let admin: KafkaJS.Admin;
   let coupon: number;
-  let sent: ProducedRequest[];
-  let dlqStart: Offsets;
   let since: OutputOffsets;
   const refusal = (id: number) => `ops_replay_test_refuse_${id}`;
 
@@ -41,19 +43,27 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
     await admin.connect();
     // The shared group, as the other processor tests: a group of its own would decide (and emit for) their requests too.
     processor = await (await ProcessorProcess.start({ instanceId: 'ops-dlq-replay' })).ready();
-    dlqStart = await topicEnds(TOPICS.dlq);
     since = await outputEnds();
     coupon = await createCoupon(db, 5);
   });
 
   afterAll(async () => {
-    await db.query(`DROP TRIGGER IF EXISTS ${refusal(coupon)} ON user_coupons`);
+    await db.query(`DROP TRIGGER IF EXISTS ${refusal(coupon)} ON issue_outcomes`);
     await db.query(`DROP FUNCTION IF EXISTS ${refusal(coupon)}()`);
     expect(await processor.stop('SIGTERM')).toBe(0);
     await admin.disconnect();
     await producer.disconnect();
     await db.end();
   });
+
+  /** Postgres refuses the coupon's ISSUED and REJECTED outcomes (check_violation, a data-class error) when `refused` holds for the row. */
+  async function refuse(refused: string): Promise<void> {
+    await db.query(`CREATE OR REPLACE FUNCTION ${refusal(coupon)}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF ${refused} THEN RAISE EXCEPTION 'coupon % refused by the replay test', NEW.coupon_id USING ERRCODE = 'check_violation'; END IF;
+        RETURN NEW;
+      END $$`);
+  }
 
   /** True once the processor group has committed past `offset` of `partition`. */
   async function processedPast(partition: number, offset: number): Promise<boolean> {
@@ -62,31 +72,36 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
   }
 
   it('issues the replayed requests exactly once (twice replayed: still once)', async () => {
-    // The cause: Postgres refuses this coupon's user coupons with a data-class error (check_violation).
-    await db.query(`CREATE FUNCTION ${refusal(coupon)}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'coupon % refused by the replay test', NEW.coupon_id USING ERRCODE = 'check_violation'; END $$`);
-    await db.query(`CREATE TRIGGER ${refusal(coupon)} BEFORE INSERT ON user_coupons FOR EACH ROW WHEN (NEW.coupon_id = ${coupon}) EXECUTE FUNCTION ${refusal(coupon)}()`);
-    sent = await producer.send([request(coupon, 1), request(coupon, 2)]);
+    // The cause: every outcome but FAILED of this coupon is refused.
+    await refuse('true');
+    await db.query(`CREATE TRIGGER ${refusal(coupon)} BEFORE INSERT ON issue_outcomes FOR EACH ROW WHEN (NEW.coupon_id = ${coupon} AND NEW.outcome <> 'FAILED') EXECUTE FUNCTION ${refusal(coupon)}()`);
+    const dlqStart = await topicEnds(TOPICS.dlq);
+    const sent = await producer.send([request(coupon, 1), request(coupon, 2)]);
     const ids = sent.map((s) => s.eventId);
     const key = String(coupon);
 
+    // This processor's dead letters (a processor of another group may write its own for other reasons).
     const deadLetters = await eventually(async () => {
       const records = await readCommittedSince(TOPICS.dlq, dlqStart, (r) => r.key?.toString() === key);
-      return records.length >= sent.length && records;
+      const decoded = await Promise.all(records.map(async (r) => ({ position: `${r.partition}:${r.offset}`, letter: await producer.serde.decode(TOPICS.dlq, r.value) })));
+      const mine = decoded.filter((d) => d.letter.errorType === 'UNPROCESSABLE' && /refused by the replay test/.test(d.letter.errorMessage));
+      return new Set(mine.map((d) => d.letter.eventId)).size === ids.length && mine;
     }, 120_000, 500);
-    const positions = deadLetters.map((r) => `${r.partition}:${r.offset}`);
+    const positions = ids.map((id) => deadLetters.find((d) => d.letter.eventId === id)!.position);
     const before = await ledgerRows(db, ids);
     // FAILED (the design's outcome for a request Postgres refuses, which the replay must decide
     // afresh), or not in the ledger at all (a processor that records nothing for it): never issued.
     for (const id of ids) expect(before.get(id)?.outcome ?? 'FAILED').toBe('FAILED');
 
-    // The cause is fixed; the replay decides both requests afresh.
-    await db.query(`DROP TRIGGER ${refusal(coupon)} ON user_coupons`);
+    // The fix, for new deliveries: only the original records stay refused.
+    await refuse(`NEW.source_partition = ${sent[0]!.partition} AND NEW.source_offset IN (${sent.map((s) => s.offset).join(', ')})`);
     const first = await opsJson<ReplayJson>(['dlq', 'replay', ...positions, '--transactional-id', `ops-replay-test-${coupon}`]);
     expect(first.replayed).toBe(2);
-    expect(new Set(first.items.map((i) => i.eventId))).toEqual(new Set(ids));
+    expect(first.items.map((i) => i.eventId)).toEqual(ids);
     await eventually(async () => [...(await ledgerRows(db, ids)).values()].filter((r) => r.outcome === 'ISSUED').length === ids.length, 120_000, 500);
     const issued = await ledgerRows(db, ids);
+    // Decided from the replayed records.
+    expect(ids.map((id) => `${issued.get(id)!.source_partition}:${issued.get(id)!.source_offset}`)).toEqual(first.items.map((i) => i.replayedTo));
 
     // Replayed again: the ledger says ISSUED, and the processor changes nothing.
     const second = await opsJson<ReplayJson>(['dlq', 'replay', ...positions, '--transactional-id', `ops-replay-test-${coupon}`]);
@@ -100,9 +115,12 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
     expect(rows.map((r) => Number(r.user_id))).toEqual([1, 2]);
     const { rows: quantities } = await db.query<{ issued_quantity: number }>('SELECT issued_quantity FROM coupons WHERE id = $1', [coupon]);
     expect(quantities[0]!.issued_quantity).toBe(2);
+    // Committed outputs: the ISSUED record of each event (processors of other groups may repeat it, identical).
     const outputs = await readOutputs(producer.serde, since);
     for (const id of ids) {
-      expect(outputs.issued.filter((r) => r.eventId === id)).toHaveLength(1);
+      const records = outputs.issued.filter((r) => r.eventId === id);
+      expect(records.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(records.map((r) => r.userCouponId))).toEqual(new Set([Number(issued.get(id)!.user_coupon_id)]));
       expect(outputs.rejected.filter((r) => r.eventId === id)).toHaveLength(0);
     }
   });
