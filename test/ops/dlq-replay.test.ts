@@ -16,8 +16,6 @@ interface ReplayJson {
   items: Array<{ position: string; eventId: string; ledgerBefore: { outcome: string } | null; replayedTo: string | null }>;
 }
 
-const PROCESSOR_GROUP = 'coupon-processor';
-
 /**
  * A request Postgres refuses for a reason outside its bytes (here a trigger standing for, say, a
  * constraint that was wrong) is dead-lettered as UNPROCESSABLE. Once the cause is fixed, replaying
@@ -30,7 +28,7 @@ const PROCESSOR_GROUP = 'coupon-processor';
 describe('coupon-ops dlq replay after the cause is fixed', () => {
   let db: pg.Pool;
   let producer: RequestProducer;
-  let processor: ProcessorProcess;
+  let processor: ProcessorProcess & { groupId: string };
   let admin: KafkaJS.Admin;
   let coupon: number;
   let since: OutputOffsets;
@@ -41,8 +39,7 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
     producer = await new RequestProducer().connect();
     admin = new KafkaJS.Kafka({ kafkaJS: { brokers: endpointsFromEnv().kafkaBrokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
     await admin.connect();
-    // The shared group, as the other processor tests: a group of its own would decide (and emit for) their requests too.
-    processor = await (await ProcessorProcess.start({ instanceId: 'ops-dlq-replay' })).ready();
+    processor = await (await ProcessorProcess.startAlone({ instanceId: 'ops-dlq-replay' })).ready();
     since = await outputEnds();
     coupon = await createCoupon(db, 5);
   });
@@ -65,9 +62,9 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
       END $$`);
   }
 
-  /** True once the processor group has committed past `offset` of `partition`. */
+  /** True once this test's processor has committed past `offset` of `partition`. */
   async function processedPast(partition: number, offset: number): Promise<boolean> {
-    const [committed] = await admin.fetchOffsets({ groupId: PROCESSOR_GROUP, topics: [TOPICS.requests] });
+    const [committed] = await admin.fetchOffsets({ groupId: processor.groupId, topics: [TOPICS.requests] });
     return Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1) > offset;
   }
 
@@ -86,19 +83,21 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
       const decoded = await Promise.all(records.map(async (r) => ({ position: `${r.partition}:${r.offset}`, letter: await producer.serde.decode(TOPICS.dlq, r.value) })));
       const mine = decoded.filter((d) => d.letter.errorType === 'UNPROCESSABLE' && /refused by the replay test/.test(d.letter.errorMessage));
       return new Set(mine.map((d) => d.letter.eventId)).size === ids.length && mine;
-    }, 120_000, 500);
+    }, 60_000, 500);
     const positions = ids.map((id) => deadLetters.find((d) => d.letter.eventId === id)!.position);
     const before = await ledgerRows(db, ids);
-    // FAILED (the design's outcome for a request Postgres refuses, which the replay must decide
-    // afresh), or not in the ledger at all (a processor that records nothing for it): never issued.
-    for (const id of ids) expect(before.get(id)?.outcome ?? 'FAILED').toBe('FAILED');
+    // Refused for its values: FAILED, which only a replay decides afresh.
+    for (const id of ids) {
+      expect(before.get(id)).toMatchObject({ outcome: 'FAILED' });
+      expect(before.get(id)!.reason).toMatch(/^UNPROCESSABLE: Postgres refused the request \(SQLSTATE 23514\)/);
+    }
 
     // The fix, for new deliveries: only the original records stay refused.
     await refuse(`NEW.source_partition = ${sent[0]!.partition} AND NEW.source_offset IN (${sent.map((s) => s.offset).join(', ')})`);
     const first = await opsJson<ReplayJson>(['dlq', 'replay', ...positions, '--transactional-id', `ops-replay-test-${coupon}`]);
     expect(first.replayed).toBe(2);
     expect(first.items.map((i) => i.eventId)).toEqual(ids);
-    await eventually(async () => [...(await ledgerRows(db, ids)).values()].filter((r) => r.outcome === 'ISSUED').length === ids.length, 120_000, 500);
+    await eventually(async () => [...(await ledgerRows(db, ids)).values()].filter((r) => r.outcome === 'ISSUED').length === ids.length, 60_000, 500);
     const issued = await ledgerRows(db, ids);
     // Decided from the replayed records.
     expect(ids.map((id) => `${issued.get(id)!.source_partition}:${issued.get(id)!.source_offset}`)).toEqual(first.items.map((i) => i.replayedTo));
@@ -108,7 +107,7 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
     expect(second.replayed).toBe(2);
     for (const item of second.items) expect(item.ledgerBefore).toMatchObject({ outcome: 'ISSUED' });
     const last = second.items.map((i) => i.replayedTo!.split(':').map(Number));
-    await eventually(async () => (await Promise.all(last.map(([p, o]) => processedPast(p!, o!)))).every(Boolean), 120_000, 500);
+    await eventually(async () => (await Promise.all(last.map(([p, o]) => processedPast(p!, o!)))).every(Boolean), 60_000, 500);
 
     expect(await ledgerRows(db, ids)).toEqual(issued);
     const { rows } = await db.query<{ user_id: string }>('SELECT user_id FROM user_coupons WHERE coupon_id = $1 ORDER BY user_id', [coupon]);
@@ -123,5 +122,5 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
       expect(new Set(records.map((r) => r.userCouponId))).toEqual(new Set([Number(issued.get(id)!.user_coupon_id)]));
       expect(outputs.rejected.filter((r) => r.eventId === id)).toHaveLength(0);
     }
-  });
+  }, 240_000);
 });
