@@ -8,13 +8,14 @@ import type { Result } from 'ioredis';
 import type { RedisClient } from '../../schemas/redis-connection.ts';
 import { holdMember, parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
 import type { GateWindow } from '../gate.ts';
-import type { Accounting } from './accounting.ts';
+import type { Accounting, GateRequest } from './accounting.ts';
 import type { Hold } from './holds.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     couponGateSnapshot(gate: string, reserved: string, users: string, holds: string, seq: string): Result<Array<string | number>, Context>;
     couponGateApply(gate: string, reserved: string, users: string, seq: string, ...args: Array<string | number>): Result<number, Context>;
+    couponGateClearStale(status: string, eventId: string): Result<number, Context>;
   }
 }
 
@@ -24,6 +25,11 @@ export interface GateSnapshot extends Accounting {
   gateExists: boolean;
   holds: Hold[];
 }
+
+/** Deletes a status hash that still says PENDING for a request the ledger has decided (the status endpoint then answers from the ledger). */
+const CLEAR_STALE_PENDING = `local s = redis.call('HMGET', KEYS[1], 'status', 'eventId')
+if s[1] == 'PENDING' and s[2] == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
 
 const script = (name: string): string => fs.readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
@@ -43,6 +49,7 @@ export class GateStore {
   constructor(private readonly redis: RedisClient) {
     redis.defineCommand('couponGateSnapshot', { numberOfKeys: 5, lua: script('snapshot') });
     redis.defineCommand('couponGateApply', { numberOfKeys: 4, lua: script('apply') });
+    redis.defineCommand('couponGateClearStale', { numberOfKeys: 1, lua: CLEAR_STALE_PENDING });
   }
 
   async snapshot(couponId: number): Promise<GateSnapshot> {
@@ -74,6 +81,18 @@ export class GateStore {
   /** Settles a hold whose record is known to be in Kafka: the unit stays reserved. */
   async confirmHold(couponId: number, hold: { userId: number; eventId: string }): Promise<void> {
     await this.redis.zrem(redisKeys.holds(couponId), holdMember(hold.userId, hold.eventId));
+  }
+
+  /** The decided requests whose user's status still says PENDING for them (the processor's status write was lost). */
+  async stalePending(couponId: number, decided: readonly GateRequest[]): Promise<GateRequest[]> {
+    const statuses = await Promise.all(decided.map((r) => this.redis.hmget(redisKeys.status(couponId, r.userId), 'status', 'eventId')));
+    return decided.filter((r, i) => statuses[i]![0] === 'PENDING' && statuses[i]![1] === r.eventId);
+  }
+
+  /** Clears those stale statuses (each only if it is still that PENDING); how many were cleared. */
+  async clearStalePending(couponId: number, stale: readonly GateRequest[]): Promise<number> {
+    const cleared = await Promise.all(stale.map((r) => this.redis.couponGateClearStale(redisKeys.status(couponId, r.userId), r.eventId)));
+    return cleared.filter((n) => n === 1).length;
   }
 
   /** Whether each coupon's gate hash exists (pipelined EXISTS). */

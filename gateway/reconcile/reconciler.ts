@@ -37,6 +37,8 @@ export interface CouponReconciliation {
   holds: number;
   settled: Settled;
   fix: FixResult;
+  /** Statuses still PENDING for requests the ledger has decided (checked when asked), and how many were cleared. */
+  stalePending: { found: number; cleared: number };
 }
 
 export interface ReconcileOptions {
@@ -44,6 +46,8 @@ export interface ReconcileOptions {
   fix: boolean;
   /** Also re-create missing gate hashes from the coupon rows (after Redis lost its data). */
   rebuild: boolean;
+  /** Also look for users stuck PENDING (one status read per decided request) and, with fix, clear them. */
+  statuses?: boolean;
 }
 
 /** A coupon that keeps moving is tried this often before it is reported busy. */
@@ -119,7 +123,9 @@ export class Reconciler {
           retry.push(coupon);
           continue;
         }
-        reports.push(report(snapshot, expected, drift, settled.get(coupon.id)!, fix, options.rebuild));
+        const stale = options.statuses ? await this.deps.store.stalePending(coupon.id, evidence.decided.get(coupon.id) ?? []) : [];
+        const cleared = options.fix && stale.length > 0 ? await this.deps.store.clearStalePending(coupon.id, stale) : 0;
+        reports.push({ ...report(snapshot, expected, drift, settled.get(coupon.id)!, fix, options.rebuild), stalePending: { found: stale.length, cleared } });
       }
       todo = retry;
     }
@@ -139,7 +145,7 @@ export class Reconciler {
   }
 }
 
-function report(snapshot: GateSnapshot, expected: Accounting, drift: Drift | undefined, settled: Settled, fix: FixResult, rebuilt: boolean): CouponReconciliation {
+function report(snapshot: GateSnapshot, expected: Accounting, drift: Drift | undefined, settled: Settled, fix: FixResult, rebuilt: boolean): Omit<CouponReconciliation, 'stalePending'> {
   const applied = fix === 'applied';
   return {
     couponId: snapshot.couponId,

@@ -11,6 +11,7 @@ const coupon = (over: Partial<CouponReconciliation>): CouponReconciliation => ({
   holds: 0,
   settled: { confirmed: 0, released: 0 },
   fix: 'not-needed',
+  stalePending: { found: 0, cleared: 0 },
   ...over,
 });
 
@@ -23,8 +24,10 @@ describe('gateReport', () => {
       coupon({ couponId: 3, drift, fix: 'applied' }),
       coupon({ couponId: 4, drift, fix: 'busy' }),
       coupon({ couponId: 5, gateOpen: false, fix: 'not-asked' }),
+      coupon({ couponId: 6, stalePending: { found: 2, cleared: 0 } }),
+      coupon({ couponId: 7, stalePending: { found: 2, cleared: 2 } }),
     ]);
-    expect([report.drifted, report.busy]).toEqual([3, 1]);
+    expect([report.drifted, report.busy]).toEqual([4, 1]);
     expect(report.coupons[1]).toMatchObject({ reserved: { actual: 2, expected: 2 }, phantom: [9], phantomCount: 1, missingCount: 0 });
   });
 });
@@ -37,6 +40,6 @@ describe('renderGateReport', () => {
       'rebuilt',
     );
     expect(text).toMatch(/^1 coupons rebuilt: every gate matches Postgres and Kafka/);
-    expect(text).toMatch(/42\s+missing\s+0 -> 7\s+0 -> 7\s+1 2 3 4 5 \(\+2\)\s+-\s+0\s+1 confirmed, 2 released\s+applied/);
+    expect(text).toMatch(/42\s+missing\s+0 -> 7\s+0 -> 7\s+1 2 3 4 5 \(\+2\)\s+-\s+0\s+1 confirmed, 2 released\s+-\s+applied/);
   });
 });

@@ -3,7 +3,7 @@
  * Postgres (coupon, ledger) and the requests still pending in Kafka above the processor group's
  * committed offsets (design: docs/gate.md). The work is gateway/reconcile's; this is its command line.
  */
-import type { CouponReconciliation } from '../../gateway/reconcile/reconciler.ts';
+import type { CouponReconciliation, ReconcileOptions } from '../../gateway/reconcile/reconciler.ts';
 import { UsageError, type Args, type CommandResult } from './args.ts';
 import type { OpsCommand, OpsCommandGroup, OpsContext } from './context.ts';
 import { renderTable } from './table.ts';
@@ -26,6 +26,8 @@ export interface GateLine {
   holds: number;
   settled: { confirmed: number; released: number };
   fix: CouponReconciliation['fix'];
+  /** Users whose status still said PENDING for a decided request (reconcile only), and how many were cleared. */
+  stalePending: { found: number; cleared: number };
 }
 
 export interface GateReport {
@@ -52,10 +54,11 @@ const lineOf = (c: CouponReconciliation): GateLine => ({
   holds: c.holds,
   settled: c.settled,
   fix: c.fix,
+  stalePending: c.stalePending,
 });
 
 export function gateReport(reconciled: CouponReconciliation[]): GateReport {
-  const remains = (c: CouponReconciliation): boolean => (c.drift !== undefined || !c.gateOpen) && c.fix !== 'applied';
+  const remains = (c: CouponReconciliation): boolean => ((c.drift !== undefined || !c.gateOpen) && c.fix !== 'applied') || c.stalePending.found > c.stalePending.cleared;
   return { coupons: reconciled.map(lineOf), drifted: reconciled.filter(remains).length, busy: reconciled.filter((c) => c.fix === 'busy').length };
 }
 
@@ -72,6 +75,7 @@ export function renderGateReport(report: GateReport, verb: string): string {
     { header: 'PHANTOM USERS', value: (c) => users(c.phantom, c.phantomCount) },
     { header: 'HOLDS', value: (c) => c.holds },
     { header: 'SETTLED', value: (c) => (c.settled.confirmed + c.settled.released === 0 ? null : `${c.settled.confirmed} confirmed, ${c.settled.released} released`) },
+    { header: 'STUCK PENDING', value: (c) => (c.stalePending.found === 0 ? null : c.stalePending.cleared > 0 ? `${c.stalePending.found}, cleared` : c.stalePending.found) },
     { header: 'FIX', value: (c) => c.fix },
   ]);
   const summary =
@@ -97,7 +101,7 @@ function settleMs(env: NodeJS.ProcessEnv, defaultFor: (messageTimeoutMs: number)
   return ms;
 }
 
-async function reconcileWith(ctx: OpsContext, couponId: number | undefined, options: { fix: boolean; rebuild: boolean }): Promise<CouponReconciliation[]> {
+async function reconcileWith(ctx: OpsContext, couponId: number | undefined, options: ReconcileOptions): Promise<CouponReconciliation[]> {
   const [{ Gate }, { GateStore }, { Reconciler }, { couponsById, liveCoupons }, { defaultHoldSettleMs }] = await Promise.all([
     import('../../gateway/gate.ts'),
     import('../../gateway/reconcile/gate-store.ts'),
@@ -136,11 +140,13 @@ const reconcileCommand: OpsCommand = {
     'First settles holds older than GATEWAY_HOLD_SETTLE_MS (confirmed if the request is in the ledger or pending in Kafka,\n' +
     'released otherwise). Then, per coupon: reserved must equal ISSUED + undecided requests (pending in Kafka or held),\n' +
     'users must equal everyone with a ledger row, a pending request or a hold. MISSING USERS could be admitted twice;\n' +
-    'PHANTOM USERS are locked out. --fix writes the accounting, guarded against concurrent requests (a coupon that keeps\n' +
-    'moving is reported busy). Live coupons: window open or closed less than a day ago. Exit 1 while any gate drifts.',
+    'PHANTOM USERS are locked out. STUCK PENDING: statuses still PENDING for requests the ledger has decided (the\n' +
+    "processor's status write was lost); --fix clears them, so the status endpoint answers from the ledger.\n" +
+    '--fix writes the accounting, guarded against concurrent requests (a coupon that keeps moving is reported busy).\n' +
+    'Live coupons: window open or closed less than a day ago. Exit 1 while any gate drifts.',
   options: { fix: { type: 'boolean', description: 'write the accounting where the gate drifted' }, coupon: couponOption },
   run: async (ctx, args): Promise<CommandResult> => {
-    const report = gateReport(await reconcileWith(ctx, couponArg(args), { fix: args.flag('fix'), rebuild: false }));
+    const report = gateReport(await reconcileWith(ctx, couponArg(args), { fix: args.flag('fix'), rebuild: false, statuses: true }));
     return { data: report, text: renderGateReport(report, args.flag('fix') ? 'reconciled' : 'checked'), exitCode: report.drifted === 0 ? 0 : 1 };
   },
 };

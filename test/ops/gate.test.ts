@@ -124,6 +124,8 @@ describe('gate reconcile', () => {
     await redis.srem(redisKeys.requesters(couponId), 3);
     await redis.sadd(redisKeys.requesters(couponId), 99, 77);
     await redis.zadd(redisKeys.holds(couponId), Date.now() - 120_000, holdMember(77, uuidv7()));
+    // And user 2 stuck PENDING: the processor's status write was lost.
+    await redis.hset(redisKeys.status(couponId, 2), { status: 'PENDING', eventId: accepted[1]!.body.eventId! });
     expect((await i6([couponId])).held).toBe(false);
 
     const found = await runOps(['gate', 'reconcile', '--coupon', String(couponId), '--json'], env);
@@ -131,12 +133,13 @@ describe('gate reconcile', () => {
     const check = (JSON.parse(found.stdout) as GateReport).coupons[0]!;
     // The orphan hold was settled (released: no evidence) before comparing.
     expect(check.settled).toEqual({ confirmed: 0, released: 1 });
-    expect(check).toMatchObject({ fix: 'not-asked', reserved: { actual: 8, expected: 5 }, missing: [3], phantom: [99] });
+    expect(check).toMatchObject({ fix: 'not-asked', reserved: { actual: 8, expected: 5 }, missing: [3], phantom: [99], stalePending: { found: 1, cleared: 0 } });
 
     const human = await runOps(['gate', 'reconcile', '--coupon', String(couponId), '--fix'], env);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^1 coupons reconciled: every gate matches Postgres and Kafka/);
-    expect(human.stdout).toMatch(new RegExp(`^\\s*${couponId}\\s+open\\s+8 -> 5\\s+5\\s+3\\s+99\\s+0\\s+-\\s+applied$`, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`^\\s*${couponId}\\s+open\\s+8 -> 5\\s+5\\s+3\\s+99\\s+0\\s+-\\s+1, cleared\\s+applied$`, 'm'));
+    expect(await redis.exists(redisKeys.status(couponId, 2))).toBe(0);
 
     expect((await i6([couponId])).held).toBe(true);
     const state = await gateState(redis, couponId, []);
