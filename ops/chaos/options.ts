@@ -5,7 +5,7 @@ export const USAGE = `Usage: npm run chaos -- [--minutes N] [--seed S] [--json F
 
 Runs the product under continuous HTTP load on the stack's 3-broker cluster and private Redis,
 Postgres and registry, injects faults at random moments, and checks that nothing was lost, doubled,
-over-issued, stuck or locked out (I1-I5, I7). Ends with a JSON report.
+over-issued, stuck or locked out (I1-I7). Ends with a JSON report.
 
   --minutes N   length of the run, 0.5 to 1440                       (default 20)
   --seed S      seed of the fault plan; the same seed replays it     (default: random, printed)

@@ -104,10 +104,10 @@ export class Supervised {
       this.expectKill = false;
       this.crashesInARow = 0;
     } else {
-      const reason = lastFatalMessage(tail(service.logFile, this.logStart));
+      const reason = lastFatalMessage(tail(service.logFile, this.logStart)) ?? (service.child.signalCode ? `killed by ${service.child.signalCode} (not by this run)` : undefined);
       this.exits.push({ label: this.label, code, at: Date.now(), log: service.logFile, reason });
       delayMs = Math.min(10_000, this.restartDelayMs * 2 ** this.crashesInARow++);
-      this.say(`!! ${this.label} exited by itself with ${code ?? 'a signal'}${reason ? ` (${reason})` : ''}; restarting in ${delayMs} ms`);
+      this.say(`!! ${this.label} exited by itself with ${code ?? service.child.signalCode ?? 'a signal'}${reason ? ` (${reason})` : ''}; restarting in ${delayMs} ms`);
     }
     this.restarting = (async () => {
       await new Promise((r) => setTimeout(r, delayMs));
