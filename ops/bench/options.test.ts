@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, parseBenchArgs, UsageError } from './options.ts';
+import { UsageError } from '../cli/args.ts';
+import { DEFAULTS, parseBenchArgs } from './options.ts';
 
 describe('parseBenchArgs', () => {
   it('defaults to every scenario at the default sizes', () => {

@@ -1,5 +1,5 @@
-/** The bench's command line (node:util parseArgs), parsed and validated into BenchOptions. */
-import { parseArgs } from 'node:util';
+/** The bench's command line (the ops tools' parser), parsed and validated into BenchOptions. */
+import { parseOptions, UsageError } from '../cli/args.ts';
 import { SCENARIOS, type ScenarioName } from './report.ts';
 
 export interface BenchOptions {
@@ -57,10 +57,6 @@ Sizes
 Exit status: 0 when every invariant held (missed targets are reported, not failures),
 2 when an invariant was violated, 1 when the bench itself failed.`;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 const SIZE_FLAGS = {
   'limit-records': 'limitRecords',
   records: 'records',
@@ -76,28 +72,21 @@ const SIZE_FLAGS = {
 
 /** The options, or 'help' when help was asked for. Throws UsageError for bad input. */
 export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        out: { type: 'string' },
-        only: { type: 'string' },
-        ...Object.fromEntries(Object.keys(SIZE_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
-      },
-    }).values;
-  } catch (err) {
-    throw new UsageError((err as Error).message, { cause: err });
-  }
-  if (values.help) return 'help';
+  const args = parseOptions(
+    {
+      help: { type: 'boolean', short: 'h' },
+      out: { type: 'string' },
+      only: { type: 'string' },
+      ...Object.fromEntries(Object.keys(SIZE_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+    },
+    argv,
+  );
+  if (args.flag('help')) return 'help';
 
   const sizes = { ...DEFAULTS };
   for (const [flag, key] of Object.entries(SIZE_FLAGS)) {
-    const raw = values[flag];
-    if (typeof raw !== 'string') continue;
+    const raw = args.string(flag);
+    if (raw === undefined) continue;
     const n = Number(raw);
     if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
     sizes[key] = n;
@@ -105,11 +94,12 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (sizes.burstQuantity > sizes.burstUsers) throw new UsageError('--burst-quantity must not exceed --burst-users: the flash sale has to sell out');
 
   let only: ScenarioName[] = [...SCENARIOS];
-  if (typeof values.only === 'string') {
-    const asked = values.only.split(',').map((s) => s.trim()).filter(Boolean);
+  const onlyText = args.string('only');
+  if (onlyText !== undefined) {
+    const asked = onlyText.split(',').map((s) => s.trim()).filter(Boolean);
     const unknown = asked.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
-    if (unknown.length > 0 || asked.length === 0) throw new UsageError(`--only takes a comma-separated subset of ${SCENARIOS.join(', ')}; got "${values.only}"`);
+    if (unknown.length > 0 || asked.length === 0) throw new UsageError(`--only takes a comma-separated subset of ${SCENARIOS.join(', ')}; got "${onlyText}"`);
     only = SCENARIOS.filter((s) => asked.includes(s));
   }
-  return { out: typeof values.out === 'string' ? values.out : undefined, only, ...sizes };
+  return { out: args.string('out'), only, ...sizes };
 }

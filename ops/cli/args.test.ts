@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveCommand, UsageError, type CommandGroup, type CommandSpec, type Program } from './args.ts';
+import { parseOptions, resolveCommand, UsageError, type CommandGroup, type CommandSpec, type Program } from './args.ts';
 
 const ok = async () => ({ data: null, text: '' });
 
@@ -101,5 +101,22 @@ describe('help', () => {
 
   it('after -- is an argument, not a request for help', () => {
     expect(run(['dlq', 'replay', '--', '--help']).args.positionals).toEqual(['--help']);
+  });
+});
+
+describe('parseOptions', () => {
+  const options = { out: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } } as const;
+
+  it('reads options through typed accessors', () => {
+    const args = parseOptions(options, ['--out=x.json', '-v']);
+    expect(args.string('out')).toBe('x.json');
+    expect(args.flag('verbose')).toBe(true);
+    expect(() => args.flag('out')).toThrow(/the command line declares no boolean option --out/);
+  });
+
+  it('refuses positionals unless it names them, and says where bad input came from', () => {
+    expect(() => parseOptions(options, ['extra'])).toThrow(UsageError);
+    expect(() => parseOptions(options, ['--nope'], { context: 'bench' })).toThrow(/^bench: Unknown option '--nope'/);
+    expect(parseOptions(options, ['a', 'b'], { positionals: ['first'] }).positional('first')).toBe('a');
   });
 });

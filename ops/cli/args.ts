@@ -1,7 +1,8 @@
 /**
- * The operator CLI's command line: a tree of commands described by plain specs, parsed with
- * node:util parseArgs (as the demo and the bench parse theirs) and with every help text generated
- * from the same spec it is parsed with, so usage and parsing cannot drift apart.
+ * The command lines of the ops tools. `parseOptions` (node:util parseArgs, bad input as a
+ * UsageError) is the one parser the operator CLI, the demo and the bench share; on top of it the
+ * operator CLI describes a tree of commands by plain specs, with every help text generated from the
+ * same spec it is parsed with, so usage and parsing cannot drift apart.
  *
  * Pure: no I/O. `resolveCommand` says what to run (or which help to show); main.ts runs it.
  */
@@ -33,12 +34,17 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 } as const satisfies Record<string, OptionSpec>;
 
-/** A command's parsed arguments, with typed accessors that reject names the spec does not declare. */
+type OptionTypes = Record<string, Pick<OptionSpec, 'type' | 'short'>>;
+
+/** Parsed arguments, with typed accessors that reject names the parser was not told about. */
 export class Args {
   constructor(
-    private readonly spec: CommandInfo,
+    private readonly options: OptionTypes,
     private readonly values: Record<string, string | boolean | undefined>,
     readonly positionals: string[],
+    /** Who declared the options, for programming errors. */
+    private readonly owner: string,
+    private readonly positionalNames: string[] = [],
   ) {}
 
   get json(): boolean {
@@ -58,14 +64,13 @@ export class Args {
 
   /** The positional of that name (variadic: the first of them). */
   positional(name: string): string {
-    const index = (this.spec.positionals ?? []).findIndex((p) => p.name === name);
-    if (index < 0) throw new Error(`command ${this.spec.name} declares no positional ${name}`);
+    const index = this.positionalNames.indexOf(name);
+    if (index < 0) throw new Error(`${this.owner} declares no positional ${name}`);
     return this.positionals[index]!;
   }
 
   private declared(name: string, type: OptionSpec['type']): void {
-    const spec = this.spec.options?.[name] ?? (COMMON_OPTIONS as Record<string, OptionSpec>)[name];
-    if (spec?.type !== type) throw new Error(`command ${this.spec.name} declares no ${type} option --${name}`);
+    if (this.options[name]?.type !== type) throw new Error(`${this.owner} declares no ${type} option --${name}`);
   }
 }
 
@@ -114,6 +119,26 @@ export interface Program<Ctx = unknown> {
   epilogue: string;
 }
 
+/**
+ * Strict parseArgs over `options`: an unknown option, a missing value or (unless `positionals`
+ * names them) a positional argument is a UsageError, its message prefixed with `context` if given.
+ */
+export function parseOptions(options: OptionTypes, argv: string[], how: { context?: string; positionals?: string[] } = {}): Args {
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: how.positionals !== undefined,
+      options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }])),
+    }) as typeof parsed;
+  } catch (err) {
+    // parseArgs reports unknown options and missing values as TypeErrors with a readable message.
+    throw new UsageError(how.context ? `${how.context}: ${(err as Error).message}` : (err as Error).message, { cause: err });
+  }
+  return new Args(options, parsed.values, parsed.positionals, how.context ?? 'the command line', how.positionals);
+}
+
 export type Resolved<Ctx> = { kind: 'help'; text: string } | { kind: 'run'; command: CommandSpec<Ctx>; args: Args };
 
 const HELP_TOKENS = new Set(['-h', '--help']);
@@ -139,21 +164,10 @@ export function resolveCommand<Ctx>(program: Program<Ctx>, argv: string[]): Reso
 
 function parseCommand<Ctx>(program: Program<Ctx>, path: string[], command: CommandSpec<Ctx>, argv: string[]): Resolved<Ctx> {
   if (asksHelp(argv)) return { kind: 'help', text: commandHelp(program, path, command) };
-  const options: Record<string, OptionSpec> = { ...command.options, ...COMMON_OPTIONS };
-  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: Object.fromEntries(Object.entries(options).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }])),
-    }) as typeof parsed;
-  } catch (err) {
-    // parseArgs reports unknown options and missing values as TypeErrors with a readable message.
-    throw new UsageError(`${[...path, command.name].join(' ')}: ${(err as Error).message}`, { cause: err });
-  }
-  checkPositionals(path, command, parsed.positionals);
-  return { kind: 'run', command, args: new Args(command, parsed.values, parsed.positionals) };
+  const context = [...path, command.name].join(' ');
+  const args = parseOptions({ ...command.options, ...COMMON_OPTIONS }, argv, { context, positionals: (command.positionals ?? []).map((p) => p.name) });
+  checkPositionals(path, command, args.positionals);
+  return { kind: 'run', command, args };
 }
 
 function checkPositionals(path: string[], command: CommandInfo, given: string[]): void {

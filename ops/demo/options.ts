@@ -1,5 +1,5 @@
-/** The demo's command line: parsed with node:util parseArgs, validated, defaults filled in. */
-import { parseArgs } from 'node:util';
+/** The demo's command line: parsed with the ops tools' parser, validated, defaults filled in. */
+import { parseOptions, UsageError } from '../cli/args.ts';
 
 export interface DemoOptions {
   /** Distinct simulated users; each sends one request. */
@@ -54,58 +54,49 @@ const LIMITS = {
 
 type Counted = keyof typeof LIMITS;
 
-class OptionError extends Error {
-  override name = 'OptionError';
-}
-
 function count(name: Counted, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const [min, max] = LIMITS[name];
   const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= min && value <= max)) throw new OptionError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  if (!(value >= min && value <= max)) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   return value;
 }
 
 export function parseDemoArgs(argv: string[]): ParsedArgs {
   try {
-    const { values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        users: { type: 'string' },
-        quantity: { type: 'string' },
-        concurrency: { type: 'string' },
-        repeats: { type: 'string' },
-        malformed: { type: 'string' },
-        'keep-running': { type: 'boolean', default: false },
-        json: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-    if (values.help) return { kind: 'help' };
-    const users = count('users', values.users) ?? DEFAULTS.users;
-    const quantity = count('quantity', values.quantity) ?? DEFAULTS.quantity;
+    const args = parseOptions({
+      users: { type: 'string' },
+      quantity: { type: 'string' },
+      concurrency: { type: 'string' },
+      repeats: { type: 'string' },
+      malformed: { type: 'string' },
+      'keep-running': { type: 'boolean' },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    }, argv);
+    if (args.flag('help')) return { kind: 'help' };
+    const users = count('users', args.string('users')) ?? DEFAULTS.users;
+    const quantity = count('quantity', args.string('quantity')) ?? DEFAULTS.quantity;
     // Repeats come from accepted users only, so their answer is always ALREADY_REQUESTED.
     const acceptable = Math.min(users, quantity);
-    const repeats = count('repeats', values.repeats) ?? Math.min(acceptable, Math.floor(users * REPEAT_SHARE));
-    if (repeats > acceptable) throw new OptionError(`--repeats must be at most min(--users, --quantity) = ${acceptable}: only accepted users ask again`);
-    if (values.json !== undefined && values.json.trim() === '') throw new OptionError('--json needs a file name');
+    const repeats = count('repeats', args.string('repeats')) ?? Math.min(acceptable, Math.floor(users * REPEAT_SHARE));
+    if (repeats > acceptable) throw new UsageError(`--repeats must be at most min(--users, --quantity) = ${acceptable}: only accepted users ask again`);
+    const jsonFile = args.string('json');
+    if (jsonFile !== undefined && jsonFile.trim() === '') throw new UsageError('--json needs a file name');
     return {
       kind: 'run',
       options: {
         users,
         quantity,
-        concurrency: count('concurrency', values.concurrency) ?? DEFAULTS.concurrency,
+        concurrency: count('concurrency', args.string('concurrency')) ?? DEFAULTS.concurrency,
         repeats,
-        malformed: count('malformed', values.malformed) ?? Math.floor(users * MALFORMED_SHARE),
-        keepRunning: values['keep-running'],
-        jsonFile: values.json,
+        malformed: count('malformed', args.string('malformed')) ?? Math.floor(users * MALFORMED_SHARE),
+        keepRunning: args.flag('keep-running'),
+        jsonFile,
       },
     };
   } catch (err) {
-    // parseArgs reports unknown options and missing values as TypeErrors with a readable message.
-    if (err instanceof OptionError || err instanceof TypeError) return { kind: 'error', message: err.message };
+    if (err instanceof UsageError) return { kind: 'error', message: err.message };
     throw err;
   }
 }
