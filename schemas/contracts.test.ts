@@ -20,7 +20,7 @@ describe('Avro contracts', () => {
     }
   });
 
-  it('carries the core fields DESIGN.md names, in order', () => {
+  it('carries the core fields docs/architecture.md names, in order', () => {
     const names = (topic: (typeof TOPICS)[keyof typeof TOPICS]) => fieldsOf(topic).map((f) => f.name);
     expect(names(TOPICS.requests)).toEqual(['eventId', 'couponId', 'userId', 'requestedAt']);
     expect(names(TOPICS.issued)).toEqual(['eventId', 'couponId', 'userId', 'userCouponId', 'requestedAt', 'issuedAt']);

@@ -1,4 +1,4 @@
-/** Topic names and their provisioning settings (DESIGN.md, "Topics"). */
+/** Topic names and their provisioning settings (docs/architecture.md, "Contracts"). */
 export const TOPICS = {
   requests: 'coupon-issue-requests',
   issued: 'coupon-issued',

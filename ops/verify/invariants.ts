@@ -1,5 +1,5 @@
 /**
- * The invariants of DESIGN.md checked against Postgres and the committed output topics:
+ * The invariants of docs/architecture.md checked against Postgres and the committed output topics:
  * I1 no over-issuance; I2 one coupon per user per coupon; I3 every accepted request has exactly
  * one terminal outcome in the ledger and exactly one matching committed output record; I4 FCFS
  * within each coupon (no SOLD_OUT before an ISSUED in partition order). I5 and I7 judge what clients

@@ -1,6 +1,6 @@
 /**
- * What the processor's exactly-once design rests on (DESIGN.md, "Exactly-once, stated
- * precisely"), proven against the real broker: records of a transaction reach `read_committed`
+ * What the processor's exactly-once design rests on (docs/architecture.md,
+ * "Exactly once, step by step"), proven against the real broker: records of a transaction reach `read_committed`
  * readers only when it commits, never when it aborts, and offsets sent inside a transaction are
  * committed to the consumer group only together with it.
  */

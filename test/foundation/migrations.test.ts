@@ -1,7 +1,7 @@
 /**
  * The database migrations (ops/db/migrate.ts) against the real Postgres, each test in its own
  * empty schema: re-running changes nothing, concurrent runs apply each migration once, an edited
- * applied migration is refused, and the constraints the exactly-once design leans on (DESIGN.md,
+ * applied migration is refused, and the constraints the exactly-once design leans on (docs/architecture.md,
  * "Data model") reject what they must, by name.
  */
 import { randomUUID } from 'node:crypto';
