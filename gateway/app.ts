@@ -116,10 +116,13 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
         deps.metrics.holdsSettled.labels('released').inc(settled.released);
       },
       rebuilt: (rebuilt) => deps.metrics.gatesRebuilt.labels(rebuilt.fix === 'applied' ? 'rebuilt' : 'busy').inc(),
+      drift: (drift) => {
+        for (const [couponId, units] of drift) deps.metrics.gateDrift.labels(String(couponId)).set(units);
+      },
     },
     log,
   );
-  if (config.reconcileIntervalMs > 0) settler.start(config.reconcileIntervalMs);
+  if (config.reconcileIntervalMs > 0) settler.start(config.reconcileIntervalMs, config.driftCheckIntervalMs);
   app.addHook('onClose', async () => {
     // Runs once in-flight requests are answered: deliver what is queued, then let go of the clients.
     watermarks.stop();

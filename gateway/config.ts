@@ -37,6 +37,8 @@ export interface GatewayConfig {
   holdSettleMs: number;
   /** How often this instance tries to run the reconciler (one instance at a time); 0 = never. */
   reconcileIntervalMs: number;
+  /** How often the reconciler measures every live coupon's drift (coupon_gate_drift_units); 0 = never. */
+  driftCheckIntervalMs: number;
   /** How long the release of a reserve whose reply was lost is retried in the background. */
   lostReserveReleaseMs: number;
   /** A PENDING status older than this is checked against the ledger by the status endpoint. */
@@ -75,6 +77,7 @@ const schema = z.object({
   GATEWAY_HOLD_SETTLE_MS: int(1000, 3_600_000).optional(),
   GATEWAY_RECONCILE_INTERVAL_MS: int(0, 3_600_000).default(10_000),
   GATEWAY_LOST_RESERVE_RELEASE_MS: int(0, 3_600_000).default(60_000),
+  GATEWAY_DRIFT_CHECK_INTERVAL_MS: int(0, 86_400_000).default(60_000),
   GATEWAY_STATUS_LEDGER_AFTER_MS: int(0, 3_600_000).default(2000),
   PROCESSOR_GROUP_ID: z.string().trim().min(1).default('coupon-processor'),
   GATEWAY_LOG_REQUESTS: z.enum(['true', 'false', '1', '0']).default('false'),
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     holdSettleMs: e.GATEWAY_HOLD_SETTLE_MS ?? defaultHoldSettleMs(e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS),
     reconcileIntervalMs: e.GATEWAY_RECONCILE_INTERVAL_MS,
     lostReserveReleaseMs: e.GATEWAY_LOST_RESERVE_RELEASE_MS,
+    driftCheckIntervalMs: e.GATEWAY_DRIFT_CHECK_INTERVAL_MS,
     statusLedgerAfterMs: e.GATEWAY_STATUS_LEDGER_AFTER_MS,
     processorGroupId: e.PROCESSOR_GROUP_ID,
     logLevel: e.LOG_LEVEL,

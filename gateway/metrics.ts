@@ -20,6 +20,8 @@ export interface GatewayMetrics {
   holdsSettled: Counter<'result'>;
   /** Gates of live coupons the reconciler rebuilt after they went missing (Redis lost its data). */
   gatesRebuilt: Counter<'result'>;
+  /** Per live coupon: the gate's reserved units minus what Postgres + Kafka account for (the CouponGateDrift alert). */
+  gateDrift: Gauge<'coupon'>;
 }
 
 /**
@@ -70,6 +72,12 @@ export function createMetrics(): GatewayMetrics {
       name: 'coupon_gateway_gates_rebuilt_total',
       help: 'Gates of live coupons the reconciler found missing for longer than the settle bound, by result: rebuilt from Postgres and Kafka, or busy (tried again next pass)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    gateDrift: new Gauge({
+      name: 'coupon_gate_drift_units',
+      help: "Per live coupon, measured by the gateway's reconciler every GATEWAY_DRIFT_CHECK_INTERVAL_MS: the gate's reserved units minus what Postgres + Kafka account for (0 = in step; coupons whose gate moved while measured keep their last value)",
+      labelNames: ['coupon'],
       registers: [registry],
     }),
   };

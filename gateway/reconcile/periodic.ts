@@ -11,11 +11,14 @@ import type { CouponReconciliation, Reconciler, Settled } from './reconciler.ts'
 export interface PassResults {
   settled: (settled: Settled) => void;
   rebuilt: (rebuilt: CouponReconciliation) => void;
+  /** Drift in units per live coupon whose gate held still while measured. */
+  drift: (drift: Map<number, number>) => void;
 }
 
 export class PeriodicReconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private lastDriftCheck = 0;
 
   constructor(
     private readonly reconciler: Reconciler,
@@ -24,9 +27,10 @@ export class PeriodicReconciler {
     private readonly log: Logger,
   ) {}
 
-  start(intervalMs: number): void {
+  /** Every `intervalMs` a pass; drift is measured at most every `driftIntervalMs` (0 = never). */
+  start(intervalMs: number, driftIntervalMs: number): void {
     this.timer = setInterval(() => {
-      this.running ??= this.pass(intervalMs).finally(() => {
+      this.running ??= this.pass(intervalMs, driftIntervalMs).finally(() => {
         this.running = undefined;
       });
     }, intervalMs);
@@ -39,12 +43,16 @@ export class PeriodicReconciler {
     await this.running;
   }
 
-  private async pass(intervalMs: number): Promise<void> {
+  private async pass(intervalMs: number, driftIntervalMs: number): Promise<void> {
     try {
       // The lock outlives a slow pass by a margin; a holder that died frees it within that.
       await this.lock.withLock(Math.max(10 * intervalMs, 60_000), async () => {
         for (const settled of (await this.reconciler.settleHolds()).values()) this.report.settled(settled);
         for (const rebuilt of await this.reconciler.rebuildMissingGates()) this.report.rebuilt(rebuilt);
+        if (driftIntervalMs > 0 && Date.now() - this.lastDriftCheck >= driftIntervalMs) {
+          this.lastDriftCheck = Date.now();
+          this.report.drift(await this.reconciler.measureDrift());
+        }
       });
     } catch (err) {
       this.log.warn({ err }, 'reconciling the gates failed; trying again at the next interval');

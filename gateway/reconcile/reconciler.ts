@@ -104,6 +104,27 @@ export class Reconciler {
     return result;
   }
 
+  /**
+   * Each live coupon's drift in units (gate reserved minus the accounting), for the
+   * coupon_gate_drift_units gauge. A coupon whose gate moved while its evidence was read is left
+   * out: during a sale the two would differ by the requests in between, not by a fault.
+   */
+  async measureDrift(): Promise<Map<number, number>> {
+    const coupons = await liveCoupons(this.deps.db);
+    const ids = coupons.map((c) => c.id);
+    const open = (await this.deps.store.gatesExist(ids)).flatMap((exists, i) => (exists ? [ids[i]!] : []));
+    const before = await Promise.all(open.map((id) => this.deps.store.snapshot(id)));
+    const evidence = await gatherEvidence(this.deps, open);
+    const after = await Promise.all(open.map((id) => this.deps.store.snapshot(id)));
+    const drift = new Map<number, number>();
+    before.forEach((snapshot, i) => {
+      if (after[i]!.seq !== snapshot.seq) return;
+      const expected = expectedAccounting(evidence.decided.get(snapshot.couponId) ?? [], evidence.pending.get(snapshot.couponId) ?? [], snapshot.holds);
+      drift.set(snapshot.couponId, snapshot.reserved - expected.reserved);
+    });
+    return drift;
+  }
+
   /** Settles holds, then compares each coupon's gate with the accounting and fixes it if asked. */
   async reconcile(coupons: readonly CouponWindow[], options: ReconcileOptions): Promise<CouponReconciliation[]> {
     const ids = coupons.map((c) => c.id);

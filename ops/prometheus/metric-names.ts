@@ -8,7 +8,6 @@ import { ProcessorMetrics } from '../../processor/metrics.ts';
 /** Series that are not exported by the gateway or the processor but by Prometheus or another tool. */
 export const FOREIGN_METRICS: ReadonlyMap<string, string> = new Map([
   ['up', 'Prometheus, per scrape target'],
-  ['coupon_gate_drift_units', 'the gate reconciler (npm run ops -- gate reconcile)'],
 ]);
 
 /** The coupon_* metrics both services export, with their types (their default process metrics left out). */
