@@ -8,6 +8,8 @@ import { COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 
 export const COMPATIBILITY_LEVEL = COMPATIBILITY.FULL_TRANSITIVE;
 
+const CALL_TIMEOUT_MS = 10_000;
+
 /** The registry refused or failed a compatibility-configuration call. */
 export class CompatibilityConfigError extends Error {
   override name = 'CompatibilityConfigError';
@@ -21,10 +23,16 @@ export class CompatibilityConfigError extends Error {
 export async function ensureCompatibility(registryUrl: string, subject: string): Promise<string | undefined> {
   const url = `${registryUrl.replace(/\/+$/, '')}/config/${encodeURIComponent(subject)}`;
   const call = async (init?: RequestInit): Promise<Response> => {
+    const abort = new AbortController();
+    // Our own timer, not AbortSignal.timeout: against a registry that accepts connections and
+    // drops them at once (a proxy in front of a dead one), that signal was seen never to fire.
+    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS);
     try {
-      return await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+      return await fetch(url, { ...init, signal: abort.signal });
     } catch (err) {
       throw new CompatibilityConfigError(`registry config of ${subject} could not be reached: ${(err as Error).message}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
     }
   };
   const current = await call();
