@@ -21,6 +21,7 @@ import { readPid, isAlive } from './process.ts';
 import { redisClusterComponent, redisComponent } from './redis.ts';
 import { registryComponent } from './registry.ts';
 import { provisionAll } from '../provision/provision.ts';
+import { chaosInfra } from '../chaos/infra.ts';
 
 const say = (msg: string): void => console.log(`[stack] ${msg}`);
 
@@ -72,9 +73,11 @@ async function up(flags: Options & { provision: boolean }): Promise<void> {
 const EVERYTHING: Options = { kafkaCluster: true, redisCluster: true, observability: true };
 
 async function down(): Promise<void> {
-  const all = plan(EVERYTHING).map((p) => p.component);
-  // The registry first (it holds Postgres connections), then everything else.
-  for (const c of all.filter((c) => c.name === 'registry')) await c.stop();
+  // The chaos run's private Redis, Postgres and registry too: no server outlives a CI run.
+  const chaos = chaosInfra();
+  const all = [...plan(EVERYTHING).map((p) => p.component), chaos.redis, chaos.postgres];
+  // The registries first (they hold Postgres connections), then everything else.
+  for (const c of [...all.filter((c) => c.name === 'registry'), chaos.registry]) await c.stop();
   await Promise.all(all.filter((c) => c.name !== 'registry').map((c) => c.stop()));
   say('stopped');
 }
