@@ -36,7 +36,8 @@ function fakeCheckout(dir: string, installed: boolean): { log: string } {
 
 const calls = (log: string): string[] => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []);
 
-describe('ops/launch.sh', () => {
+// Each case starts real shells and node processes: seconds each on a busy machine.
+describe('ops/launch.sh', { timeout: 60_000 }, () => {
   const dirs: string[] = [];
   const tmp = (): string => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'launch-'));
