@@ -3,14 +3,15 @@
  * producer and schema registry, Postgres), wires the routes, and closes the clients when the app
  * closes, after in-flight requests have been answered.
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { AdminGuard, UserAuthenticator } from './auth.ts';
+import type { GatewayApp, GatewayDeps } from './deps.ts';
 import type { GatewayConfig } from './config.ts';
 import { ApiError, sendError, toApiError } from './errors.ts';
 import { Gate } from './gate.ts';
 import { Ledger } from './ledger.ts';
-import { createMetrics, outcomeLabel, type GatewayMetrics } from './metrics.ts';
+import { createMetrics, outcomeLabel } from './metrics.ts';
 import { connectRedis } from '../schemas/redis-connection.ts';
 import { PendingReleases } from './pending-releases.ts';
 import { RequestProducer } from './request-producer.ts';
@@ -24,31 +25,6 @@ import { RECONCILER_LOCK_KEY, RedisLock } from './reconcile/lock.ts';
 import { PeriodicReconciler } from './reconcile/periodic.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Serde } from '../schemas/serde.ts';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The answer's code, made the `coupon_gateway_requests_total` outcome label (see metrics.ts); empty means OK or ERROR by status. */
-    outcome: string;
-    /** The verified end user of the request; null when end-user tokens are not configured. */
-    tokenUserId: number | null;
-  }
-}
-
-export type GatewayApp = FastifyInstance;
-
-/** What the routes work with. */
-export interface GatewayDeps {
-  config: GatewayConfig;
-  gate: Gate;
-  producer: RequestProducer;
-  ledger: Ledger;
-  watermarks: WatermarkCache;
-  /** Releases of requests that were not accepted, retried in the background. */
-  releases: PendingReleases;
-  metrics: GatewayMetrics;
-  adminGuard: AdminGuard;
-  userAuth: UserAuthenticator | undefined;
-}
 
 /** The longest id is 16 digits; a longer segment is refused before routing (400 INVALID_PATH). */
 const MAX_PARAM_LENGTH = 64;

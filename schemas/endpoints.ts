@@ -16,9 +16,6 @@ export const EMBEDDED: Endpoints = {
   redisUrl: 'redis://127.0.0.1:16379',
 };
 
-/** The 3-broker embedded cluster used by the fault tests (`STACK_KAFKA_BROKERS=3`). */
-export const EMBEDDED_KAFKA_CLUSTER = '127.0.0.1:29092,127.0.0.1:29094,127.0.0.1:29096';
-
 export const ENV_NAMES = {
   kafkaBrokers: 'KAFKA_BROKERS',
   schemaRegistryUrl: 'SCHEMA_REGISTRY_URL',

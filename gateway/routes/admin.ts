@@ -3,7 +3,7 @@
  * `POST /api/admin/coupons` creates a coupon in Postgres and, once it is committed, opens its Redis gate;
  * `GET /api/admin/coupons/:id` reports its live figures from both.
  */
-import type { GatewayApp, GatewayDeps } from '../app.ts';
+import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import type { Coupon, CouponTotals } from '../ledger.ts';
 import { parseCouponDefinition, parsePathId } from '../validation.ts';

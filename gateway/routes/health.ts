@@ -3,7 +3,7 @@
  * and the schema registry are reachable; 503 naming what is not, by name and a stable code only)
  * and `/metrics` (Prometheus).
  */
-import type { GatewayApp, GatewayDeps } from '../app.ts';
+import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import type { ErrorBody } from '../errors.ts';
 
 /** Routes left out of the request metrics: scrapes and probes would drown the API's figures. */

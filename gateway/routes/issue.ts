@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { v7 as uuidv7 } from 'uuid';
-import type { GatewayApp, GatewayDeps } from '../app.ts';
+import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import { resolveUserId } from '../auth.ts';
 import { ApiError, sendError, unavailable } from '../errors.ts';
 import type { ReserveOutcome } from '../gate.ts';

@@ -5,7 +5,7 @@
  * is below the processed watermark, or it is older than GATEWAY_STATUS_LEDGER_AFTER_MS — is
  * checked against the ledger, whose terminal outcome wins (docs/gate.md, "Status convergence").
  */
-import type { GatewayApp, GatewayDeps } from '../app.ts';
+import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import { resolveUserId } from '../auth.ts';
 import { unavailable } from '../errors.ts';
 import type { LedgerEntry } from '../ledger.ts';

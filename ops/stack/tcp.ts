@@ -17,5 +17,3 @@ export function checkTcp(address: string, timeoutMs = 2000): Promise<void> {
   });
 }
 
-/** True when something already listens there (used to refuse starting over a foreign server). */
-export const isListening = (address: string): Promise<boolean> => checkTcp(address, 500).then(() => true, () => false);

@@ -18,7 +18,8 @@ import { endpointsFromEnv, ENV_NAMES } from '../../schemas/endpoints.ts';
 import { redisKeys } from '../../schemas/redis-keys.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { buildGateway, type GatewayApp } from '../../gateway/app.ts';
+import { buildGateway } from '../../gateway/app.ts';
+import type { GatewayApp } from '../../gateway/deps.ts';
 import { loadConfig, type GatewayConfig } from '../../gateway/config.ts';
 import { readCommittedSince, topicEnds } from '../../ops/verify/read-committed.ts';
 
