@@ -3,13 +3,8 @@
  * them to a Slack-compatible webhook (the old design's DLQ Slack monitor), one line per alert with
  * its summary and the command to run.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Component } from './component.ts';
-import { ensureInstalled, type ObservabilityLayout } from './observability.ts';
-import { stackPath } from './paths.ts';
-import { checkReady } from './prometheus.ts';
-import { logFile, startDetached, stopProcess } from './process.ts';
+import { daemonComponent, type ObservabilityLayout } from './observability.ts';
 
 /** Slack message text: one line per alert of the group. */
 const SLACK_TEXT = '{{ range .Alerts }}{{ if eq .Status "resolved" }}[resolved] {{ end }}{{ .Annotations.summary }}. Run: {{ .Annotations.runbook }}\n{{ end }}';
@@ -38,39 +33,20 @@ export function alertmanagerConfig(layout: Pick<ObservabilityLayout, 'slackWebho
 }
 
 export function alertmanagerComponent(layout: ObservabilityLayout): Component {
-  const name = `${layout.name}-alertmanager`;
-  const dir = stackPath(name);
-  const configFile = path.join(dir, 'alertmanager.yml');
-  const address = `127.0.0.1:${layout.alertmanagerPort}`;
-  return {
-    name,
-    address,
-    startTimeoutMs: 30_000,
-    logFiles: [logFile(name)],
-    processNames: [name],
-    async prepare() {
-      await ensureInstalled('prometheus-alertmanager');
-      fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
-      fs.writeFileSync(configFile, alertmanagerConfig(layout));
-    },
-    async start() {
-      startDetached({
-        name,
-        command: 'prometheus-alertmanager',
-        args: [
-          `--config.file=${configFile}`,
-          `--storage.path=${path.join(dir, 'data')}`,
-          `--web.listen-address=${address}`,
-          // Links in alerts and messages point here (the default names the host, unreachable on loopback).
-          `--web.external-url=http://${address}`,
-          // A single instance: no gossip port (it would take 9094 on every interface).
-          '--cluster.listen-address=',
-        ],
-      });
-    },
-    checkHealth: () => checkReady(`http://${address}`),
-    async stop() {
-      await stopProcess(name);
-    },
-  };
+  return daemonComponent({
+    name: `${layout.name}-alertmanager`,
+    binary: 'prometheus-alertmanager',
+    port: layout.alertmanagerPort,
+    configName: 'alertmanager.yml',
+    config: alertmanagerConfig(layout),
+    args: ({ configFile, dataDir, address }) => [
+      `--config.file=${configFile}`,
+      `--storage.path=${dataDir}`,
+      `--web.listen-address=${address}`,
+      // Links in alerts and messages point here (the default names the host, unreachable on loopback).
+      `--web.external-url=http://${address}`,
+      // A single instance: no gossip port (it would take 9094 on every interface).
+      '--cluster.listen-address=',
+    ],
+  });
 }

@@ -4,8 +4,12 @@
  * stack; a test passes a layout of its own (its own ports, a fast evaluation, its own webhook).
  */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
-import { ROOT } from './paths.ts';
+import type { Component } from './component.ts';
+import { ROOT, stackPath } from './paths.ts';
+import { logFile, startDetached, stopProcess } from './process.ts';
 
 const run = promisify(execFile);
 
@@ -54,4 +58,47 @@ export async function ensureInstalled(binary: string): Promise<void> {
     () => false,
   );
   if (!found) await run('bash', ['ops/bootstrap.sh', '--observability'], { cwd: ROOT });
+}
+
+/** Resolves once the server's /-/ready answers 200. */
+export async function checkReady(baseUrl: string): Promise<void> {
+  const res = await fetch(`${baseUrl}/-/ready`, { signal: AbortSignal.timeout(3000) });
+  await res.body?.cancel();
+  if (!res.ok) throw new Error(`GET /-/ready answered ${res.status}`);
+}
+
+/** Where a daemon's files are, for its command line. */
+export interface DaemonFiles {
+  configFile: string;
+  dataDir: string;
+  /** host:port it listens on. */
+  address: string;
+}
+
+/**
+ * Prometheus and Alertmanager run alike: a Debian binary with a configuration file and a data
+ * folder under .stack, on loopback, ready when `/-/ready` answers.
+ */
+export function daemonComponent(options: { name: string; binary: string; port: number; configName: string; config: string; args: (files: DaemonFiles) => string[] }): Component {
+  const dir = stackPath(options.name);
+  const files: DaemonFiles = { configFile: path.join(dir, options.configName), dataDir: path.join(dir, 'data'), address: `127.0.0.1:${options.port}` };
+  return {
+    name: options.name,
+    address: files.address,
+    startTimeoutMs: 30_000,
+    logFiles: [logFile(options.name)],
+    processNames: [options.name],
+    async prepare() {
+      await ensureInstalled(options.binary);
+      fs.mkdirSync(files.dataDir, { recursive: true });
+      fs.writeFileSync(files.configFile, options.config);
+    },
+    async start() {
+      startDetached({ name: options.name, command: options.binary, args: options.args(files) });
+    },
+    checkHealth: () => checkReady(`http://${files.address}`),
+    async stop() {
+      await stopProcess(options.name);
+    },
+  };
 }

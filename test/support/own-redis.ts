@@ -8,14 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { eventually } from './eventually.ts';
-
-/** Busy-loops inside Redis for ARGV[1] ms: every other client waits (Redis 7 refuses DEBUG SLEEP by default). */
-const STALL = `local t = redis.call('TIME')
-local start = t[1] * 1000 + t[2] / 1000
-while true do
-  local n = redis.call('TIME')
-  if n[1] * 1000 + n[2] / 1000 - start >= tonumber(ARGV[1]) then return 1 end
-end`;
+import { stallRedis } from '../../ops/stack/redis-stall.ts';
 
 export class OwnRedis {
   private child?: ChildProcess;
@@ -41,7 +34,7 @@ export class OwnRedis {
 
   /** Keeps Redis busy for `ms` (resolves when it is responsive again). */
   async stall(ms: number): Promise<void> {
-    await this.withClient((r) => r.eval(STALL, 0, ms));
+    await this.withClient((r) => stallRedis(r, ms));
   }
 
   async stop(): Promise<void> {

@@ -1,13 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Injector } from '../context.ts';
-
-/** Busy-loops inside Redis for ARGV[1] ms: every other client waits (Redis 7 refuses DEBUG SLEEP by default). */
-const STALL = `local t = redis.call('TIME')
-local start = t[1] * 1000 + t[2] / 1000
-while true do
-  local n = redis.call('TIME')
-  if n[1] * 1000 + n[2] / 1000 - start >= tonumber(ARGV[1]) then return 1 end
-end`;
+import { stallRedis } from '../../stack/redis-stall.ts';
 
 /** Stays under Redis' busy-script limit (5 s), after which other clients get BUSY errors instead of waiting. */
 const MAX_STALL_MS = 4500;
@@ -21,7 +14,7 @@ export const redisStall: Injector = {
     redis.on('error', () => undefined);
     try {
       await redis.connect();
-      await redis.eval(STALL, 0, ms);
+      await stallRedis(redis, ms);
     } finally {
       redis.disconnect();
     }
