@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
-import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
+import { readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, decidedCount } from '../support/ledger.ts';
+import { closeProcessorTestKit, openProcessorTestKit } from '../support/processor-kit.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
-import { createCoupon, pool, request, RequestProducer, type ProducedRequest } from '../support/requests.ts';
+import { createCoupon, request, RequestProducer, type ProducedRequest } from '../support/requests.ts';
 
 describe('processor under kill -9', () => {
   let db: pg.Pool;
@@ -13,16 +14,8 @@ describe('processor under kill -9', () => {
   /** Output topics are read from here on: earlier runs' records are not this file's business. */
   let since: OutputOffsets;
 
-  beforeAll(async () => {
-    db = pool();
-    producer = await new RequestProducer().connect();
-    since = await outputEnds();
-  });
-
-  afterAll(async () => {
-    await producer.disconnect();
-    await db.end();
-  });
+  beforeAll(async () => void ({ db, producer, since } = await openProcessorTestKit()));
+  afterAll(() => closeProcessorTestKit({ db, producer }));
 
   it('keeps I1-I4 exactly through 10 kill -9 at random moments of a 20,000-request run', async () => {
     const COUPONS = 10;

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { committedOffsets } from '../../ops/verify/group-offsets.ts';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
-import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
+import { readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { endpointsFromEnv } from '../../schemas/endpoints.ts';
 import { avroSchemaOf } from '../../schemas/contracts.ts';
 import { HEADERS } from '../../schemas/headers.ts';
@@ -21,8 +21,9 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, decidedCount, ledgerRows } from '../support/ledger.ts';
 import { sample } from '../support/metrics.ts';
+import { closeProcessorTestKit, openProcessorTestKit } from '../support/processor-kit.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
-import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+import { createCoupon, request, RequestProducer } from '../support/requests.ts';
 
 /** A schema whose search_path hides the application's tables until `provide()` adds views of them. */
 async function emptySchema(db: pg.Pool): Promise<{ url: string; provide(): Promise<void>; drop(): Promise<void> }> {
@@ -52,16 +53,8 @@ describe('processor failing closed', () => {
   let producer: RequestProducer;
   let since: OutputOffsets;
 
-  beforeAll(async () => {
-    db = pool();
-    producer = await new RequestProducer().connect();
-    since = await outputEnds();
-  });
-
-  afterAll(async () => {
-    await producer.disconnect();
-    await db.end();
-  });
+  beforeAll(async () => void ({ db, producer, since } = await openProcessorTestKit()));
+  afterAll(() => closeProcessorTestKit({ db, producer }));
 
   it('waits while its tables are missing (deployed before its migration): nothing dead-lettered, all decided once they exist', async () => {
     const schema = await emptySchema(db);

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
-import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
+import { readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, decidedCount } from '../support/ledger.ts';
+import { closeProcessorTestKit, openProcessorTestKit } from '../support/processor-kit.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
-import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+import { createCoupon, request, RequestProducer } from '../support/requests.ts';
 
 /** Requests spread over many coupons, so every partition (and so every group member) gets work. */
 async function workload(db: pg.Pool, coupons: number, perCoupon: number, quantity: number) {
@@ -22,16 +23,8 @@ describe('processors sharing the group', () => {
   let since: OutputOffsets;
   const env = { PROCESSOR_BATCH_MAX_RECORDS: '200' };
 
-  beforeAll(async () => {
-    db = pool();
-    producer = await new RequestProducer().connect();
-    since = await outputEnds();
-  });
-
-  afterAll(async () => {
-    await producer.disconnect();
-    await db.end();
-  });
+  beforeAll(async () => void ({ db, producer, since } = await openProcessorTestKit()));
+  afterAll(() => closeProcessorTestKit({ db, producer }));
 
   it.each([
     ['SIGTERM', 0],

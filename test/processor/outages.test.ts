@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
-import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
+import { readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { endpointsFromEnv } from '../../schemas/endpoints.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, decidedCount } from '../support/ledger.ts';
+import { closeProcessorTestKit, openProcessorTestKit } from '../support/processor-kit.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
-import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+import { createCoupon, request, RequestProducer } from '../support/requests.ts';
 import { sample } from '../support/metrics.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 
@@ -16,16 +17,8 @@ describe('processor through outages and group changes', () => {
   /** Output topics are read from here on: earlier runs' records are not this file's business. */
   let since: OutputOffsets;
 
-  beforeAll(async () => {
-    db = pool();
-    producer = await new RequestProducer().connect();
-    since = await outputEnds();
-  });
-
-  afterAll(async () => {
-    await producer.disconnect();
-    await db.end();
-  });
+  beforeAll(async () => void ({ db, producer, since } = await openProcessorTestKit()));
+  afterAll(() => closeProcessorTestKit({ db, producer }));
 
   it('waits out a Postgres outage: no dead letters, everything processed once it returns', async () => {
     const target = new URL(endpointsFromEnv().databaseUrl);
