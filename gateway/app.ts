@@ -12,7 +12,7 @@ import { ApiError, sendError, toApiError } from './errors.ts';
 import { Gate } from './gate.ts';
 import { Ledger } from './ledger.ts';
 import { createMetrics, outcomeLabel } from './metrics.ts';
-import { connectRedis } from '../schemas/redis-connection.ts';
+import { connectRedis } from '../platform/redis-connection.ts';
 import { PendingReleases } from './pending-releases.ts';
 import { RequestProducer } from './request-producer.ts';
 import { adminRoutes } from './routes/admin.ts';

@@ -3,8 +3,8 @@
  * stops the process with a message naming the variable instead of failing on the first request.
  */
 import { z } from 'zod';
-import { endpointsFromEnv, type Endpoints } from '../schemas/endpoints.ts';
-import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../schemas/redis-connection.ts';
+import { endpointsFromEnv, type Endpoints } from '../platform/endpoints.ts';
+import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../platform/redis-connection.ts';
 
 
 interface TokenRules {

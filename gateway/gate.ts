@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import type { Result } from 'ioredis';
-import type { RedisClient } from '../schemas/redis-connection.ts';
+import type { RedisClient } from '../platform/redis-connection.ts';
 import { redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
 import { parseStoredInteger } from './position.ts';
 

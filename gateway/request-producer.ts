@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { CouponIssueRequested } from '../schemas/contracts.ts';
 import { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import { kafkaLogger } from '../schemas/kafka-logger.ts';
+import { kafkaLogger } from '../platform/kafka-logger.ts';
 import { classifyProduceFailure, type ProduceFailure } from './produce-failure.ts';
 
 export interface RequestProducerOptions {

@@ -1,8 +1,8 @@
 /** Processor configuration: parsed and validated once from the environment at start-up. */
 import os from 'node:os';
 import { z } from 'zod';
-import { endpointsFromEnv, type Endpoints } from '../schemas/endpoints.ts';
-import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../schemas/redis-connection.ts';
+import { endpointsFromEnv, type Endpoints } from '../platform/endpoints.ts';
+import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../platform/redis-connection.ts';
 
 export type ProcessorMode = 'batch' | 'single';
 

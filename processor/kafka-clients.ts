@@ -1,7 +1,7 @@
 /** The processor's Kafka clients, configured for exactly-once v2 (read_committed, transactions, no auto-commit). */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
-import { kafkaLogger } from '../schemas/kafka-logger.ts';
+import { kafkaLogger } from '../platform/kafka-logger.ts';
 import type { ProcessorConfig } from './config.ts';
 import { FatalProcessorError } from './errors.ts';
 import type { ModeStrategy } from './mode.ts';

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { pino } from 'pino';
-import { connectRedis } from '../schemas/redis-connection.ts';
+import { connectRedis } from '../platform/redis-connection.ts';
 import { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { loadConfig } from './config.ts';

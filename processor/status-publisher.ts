@@ -6,7 +6,7 @@
  * started. The ledger stays the truth: the gateway answers from it when a status lags.
  */
 import type { Logger } from 'pino';
-import type { RedisClient } from '../schemas/redis-connection.ts';
+import type { RedisClient } from '../platform/redis-connection.ts';
 import { redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
 import { backoffMs } from './errors.ts';
 import type { LedgerOutcome } from './ledger.ts';

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type { Result } from 'ioredis';
-import type { RedisClient } from '../../schemas/redis-connection.ts';
+import type { RedisClient } from '../../platform/redis-connection.ts';
 import { holdMember, parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
 import type { GateWindow } from '../gate.ts';
 import type { Accounting, GateRequest } from './accounting.ts';

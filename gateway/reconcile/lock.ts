@@ -3,7 +3,7 @@
  * a random token, released only by its owner, expiring on its own if the owner dies.
  */
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../../schemas/redis-connection.ts';
+import type { RedisClient } from '../../platform/redis-connection.ts';
 
 /** Deletes the lock only if it still carries our token. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

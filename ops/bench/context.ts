@@ -1,7 +1,7 @@
 /** What every scenario shares: the stack's clients, the CPU sampler, progress output, and what they record. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { endpointsFromEnv, type Endpoints } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv, type Endpoints } from '../../platform/endpoints.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { CpuSampler, type CpuUsage } from './cpu.ts';

@@ -1,6 +1,6 @@
 /** The versions of everything measured, asked of the running components where they can tell. */
 import Kafka from '@confluentinc/kafka-javascript';
-import { isExternal } from '../../schemas/endpoints.ts';
+import { isExternal } from '../../platform/endpoints.ts';
 import { KAFKA_VERSION } from '../stack/kafka.ts';
 import { APICURIO_VERSION } from '../stack/registry.ts';
 import type { BenchContext } from './context.ts';

@@ -4,7 +4,7 @@
  * the shared stack. Everything is started by the stack's own component code and left running
  * afterwards, like the stack.
  */
-import { ENV_NAMES, type Endpoints } from '../../schemas/endpoints.ts';
+import { ENV_NAMES, type Endpoints } from '../../platform/endpoints.ts';
 import { provisionAll } from '../provision/provision.ts';
 import type { Component } from '../stack/component.ts';
 import { ensureUp } from '../stack/ensure-up.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED } from '../../schemas/endpoints.ts';
+import { EMBEDDED } from '../../platform/endpoints.ts';
 import { ConfigError, loadOpsConfig } from './config.ts';
 
 describe('loadOpsConfig', () => {

@@ -4,8 +4,8 @@
  * local stack, as for the services.
  */
 import { z } from 'zod';
-import { endpointsFromEnv, ENV_NAMES, type Endpoints } from '../../schemas/endpoints.ts';
-import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../../schemas/redis-connection.ts';
+import { endpointsFromEnv, ENV_NAMES, type Endpoints } from '../../platform/endpoints.ts';
+import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../../platform/redis-connection.ts';
 
 export interface OpsConfig extends Endpoints {
   redis: RedisTarget;

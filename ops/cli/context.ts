@@ -6,7 +6,7 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import type { RedisClient } from '../../schemas/redis-connection.ts';
+import type { RedisClient } from '../../platform/redis-connection.ts';
 import type { Serde } from '../../schemas/serde.ts';
 import { Progress } from '../demo/progress.ts';
 import type { CommandGroup, CommandSpec } from './args.ts';
@@ -81,7 +81,7 @@ export class OpsContext {
 
   kafka(): Promise<KafkaJS.Kafka> {
     return this.once('kafka', async () => {
-      const [{ KafkaJS: K }, { kafkaLogger }] = await Promise.all([import('@confluentinc/kafka-javascript'), import('../../schemas/kafka-logger.ts')]);
+      const [{ KafkaJS: K }, { kafkaLogger }] = await Promise.all([import('@confluentinc/kafka-javascript'), import('../../platform/kafka-logger.ts')]);
       return new K.Kafka({ kafkaJS: { brokers: this.config().kafkaBrokers.split(','), clientId: 'coupon-ops', logger: kafkaLogger(await this.log()), logLevel: K.logLevel.WARN } });
     });
   }
@@ -106,7 +106,7 @@ export class OpsContext {
 
   redis(): Promise<RedisClient> {
     return this.once('redis', async () => {
-      const { connectRedis } = await import('../../schemas/redis-connection.ts');
+      const { connectRedis } = await import('../../platform/redis-connection.ts');
       const client = await connectRedis(this.config().redis, REDIS_COMMAND_TIMEOUT_MS, await this.log());
       this.closers.push(async () => client.disconnect());
       return client;

@@ -4,7 +4,7 @@
  * in Kafka above the processor group's committed offsets).
  */
 import type pg from 'pg';
-import type { RedisClient } from '../../schemas/redis-connection.ts';
+import type { RedisClient } from '../../platform/redis-connection.ts';
 import { UsageError, type CommandResult } from './args.ts';
 import { OpsError, type OpsCommand, type OpsCommandGroup, type OpsContext } from './context.ts';
 import { parseCouponId } from './dlq-selection.ts';

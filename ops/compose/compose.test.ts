@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED } from '../../schemas/endpoints.ts';
+import { EMBEDDED } from '../../platform/endpoints.ts';
 import { ROOT } from '../stack/paths.ts';
 import { KAFKA_VERSION } from '../stack/kafka.ts';
 import { APICURIO_VERSION, REGISTRY_PORT } from '../stack/registry.ts';

@@ -10,6 +10,7 @@ RUN CKJS_LINKING=dynamic npm ci --no-audit --no-fund --loglevel=error
 COPY gateway gateway
 COPY processor processor
 COPY schemas schemas
+COPY platform platform
 COPY ops ops
 COPY tsconfig.json ./
 # docker-compose.yml picks the service: `npm run gateway` or `npm run processor`.

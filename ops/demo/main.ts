@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { endpointsFromEnv, type Endpoints } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv, type Endpoints } from '../../platform/endpoints.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { startGateway, startProcessor, type ServiceProcess } from '../run/service-process.ts';
 import { waitFor } from '../stack/process.ts';

@@ -1,4 +1,4 @@
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { COMPATIBILITY_LEVEL } from '../../schemas/compatibility.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS, valueSubject } from '../../schemas/topics.ts';

@@ -8,7 +8,7 @@
  * is set is external and left alone; `up` then only provisions topics, subjects and tables there.
  */
 import { parseArgs } from 'node:util';
-import { isExternal, type Endpoints } from '../../schemas/endpoints.ts';
+import { isExternal, type Endpoints } from '../../platform/endpoints.ts';
 import type { Component } from './component.ts';
 import { alertmanagerComponent } from './alertmanager.ts';
 import { brokerCommand } from './broker-command.ts';

@@ -7,7 +7,7 @@
 import { driftOf, expectedAccounting } from '../../gateway/reconcile/accounting.ts';
 import { gatherEvidence, type EvidenceSources } from '../../gateway/reconcile/evidence.ts';
 import { GateStore } from '../../gateway/reconcile/gate-store.ts';
-import type { RedisClient } from '../../schemas/redis-connection.ts';
+import type { RedisClient } from '../../platform/redis-connection.ts';
 import type { InvariantResult } from './invariants.ts';
 
 export async function i6Result(sources: EvidenceSources & { redis: RedisClient }, couponIds: readonly number[]): Promise<InvariantResult> {

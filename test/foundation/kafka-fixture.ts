@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { eventually } from '../support/eventually.ts';
 
 export interface KafkaFixture {

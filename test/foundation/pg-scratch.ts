@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 
 export interface ScratchSchemas {
   /** Creates an empty schema and returns a connection URL scoped to it. */

@@ -2,7 +2,7 @@
  * The few Confluent-compatible registry calls the tests make directly, where the serde's client
  * either hides the answer (status codes, stored versions) or has no call for it (config, delete).
  */
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 
 const base = (): string => endpointsFromEnv().schemaRegistryUrl.replace(/\/+$/, '');
 const JSON_TYPE = 'application/vnd.schemaregistry.v1+json';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { COMPATIBILITY_LEVEL, ensureCompatibility } from '../../schemas/compatibility.ts';
 import { REJECTION_REASONS, avroSchemaOf, type CouponIssueRejected, type CouponIssueRequested } from '../../schemas/contracts.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { DecodeError, type DecodeErrorType } from '../../schemas/errors.ts';
 import { Serde, frame } from '../../schemas/serde.ts';
 import { TOPICS, valueSubject, type TopicName } from '../../schemas/topics.ts';

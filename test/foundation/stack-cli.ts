@@ -1,6 +1,6 @@
 /** Runs the stack CLI (`npx tsx ops/stack/cli.ts ...`) as a user would and captures what it says. */
 import { execFile } from 'node:child_process';
-import { isExternal, type Endpoints } from '../../schemas/endpoints.ts';
+import { isExternal, type Endpoints } from '../../platform/endpoints.ts';
 import { ROOT } from '../../ops/stack/paths.ts';
 
 export interface CliRun {

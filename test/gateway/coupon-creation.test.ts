@@ -7,7 +7,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { redisKeys } from '../../schemas/redis-keys.ts';
 import { ADMIN_AUTH, inspectRedis, startGateway, type TestGateway } from '../support/gateway-harness.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';

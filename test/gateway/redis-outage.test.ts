@@ -5,7 +5,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { eventually } from '../support/eventually.ts';
 import { createCoupon, gateState, inspectRedis, JSON_HEADERS, RequestLog, startGateway, testRedisUrl, type TestGateway } from '../support/gateway-harness.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CouponView } from '../../ops/cli/coupons.ts';
 import { resetGroupOffsets } from '../../ops/verify/group-offsets.ts';
 import { topicEnds } from '../../ops/verify/read-committed.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { redisKeys } from '../../schemas/redis-keys.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { opsJson, runOps } from '../support/ops-cli.ts';

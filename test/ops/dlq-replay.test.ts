@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { readCommittedSince, topicEnds } from '../../ops/verify/read-committed.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { eventually } from '../support/eventually.ts';
 import { ledgerRows } from '../support/ledger.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { CouponIssueDeadLetter, DeadLetterHeader } from '../../schemas/contracts.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { frame } from '../../schemas/serde.ts';
 import { HEADERS } from '../../schemas/headers.ts';
 import { TOPICS } from '../../schemas/topics.ts';

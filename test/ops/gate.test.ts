@@ -15,7 +15,7 @@ import type { GateReport } from '../../ops/cli/gate.ts';
 import { startProcessor, type ServiceProcess } from '../../ops/run/service-process.ts';
 import { i6Result } from '../../ops/verify/gate-accounting.ts';
 import { resetGroupToEnd } from '../../ops/verify/group-offsets.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { holdMember, redisKeys } from '../../schemas/redis-keys.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';

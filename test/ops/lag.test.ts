@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LagReport } from '../../ops/cli/lag.ts';
 import { resetGroupOffsets } from '../../ops/verify/group-offsets.ts';
 import { topicEnds } from '../../ops/verify/read-committed.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { opsJson, runOps } from '../support/ops-cli.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';

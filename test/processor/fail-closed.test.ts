@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { committedOffsets } from '../../ops/verify/group-offsets.ts';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
 import { readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { avroSchemaOf } from '../../schemas/contracts.ts';
 import { HEADERS } from '../../schemas/headers.ts';
 import { frame } from '../../schemas/serde.ts';

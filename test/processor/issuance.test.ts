@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { Redis } from 'ioredis';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { redisKeys } from '../../schemas/redis-keys.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { eventually } from '../support/eventually.ts';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
 import { readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, decidedCount } from '../support/ledger.ts';
 import { closeProcessorTestKit, openProcessorTestKit } from '../support/processor-kit.ts';

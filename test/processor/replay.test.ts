@@ -5,7 +5,7 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { resetGroupOffsets } from '../../ops/verify/group-offsets.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { topicEnds } from '../../ops/verify/read-committed.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, ledgerRows } from '../support/ledger.ts';

@@ -14,7 +14,7 @@ import { Cluster, Redis } from 'ioredis';
 import { pino } from 'pino';
 import { expect } from 'vitest';
 import type { CouponIssueRequested } from '../../schemas/contracts.ts';
-import { endpointsFromEnv, ENV_NAMES } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv, ENV_NAMES } from '../../platform/endpoints.ts';
 import { redisKeys } from '../../schemas/redis-keys.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resetGroupToEnd } from '../../ops/verify/group-offsets.ts';
 import { startProcessor, type ProcessorOptions, type ServiceProcess } from '../../ops/run/service-process.ts';
-import { endpointsFromEnv } from '../../schemas/endpoints.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 
 export type ProcessorProcess = ServiceProcess;
