@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reserveOutcome } from './gate.ts';
+import { batchReserveOutcome, reserveOutcome } from './gate.ts';
 
 describe('reserveOutcome', () => {
   it.each([
@@ -14,5 +14,13 @@ describe('reserveOutcome', () => {
 
   it('refuses codes the script never returns', () => {
     expect(() => reserveOutcome(0)).toThrow(/never should/);
+  });
+});
+
+describe('batchReserveOutcome', () => {
+  it('reads 2 as HELD and every other code as reserve.lua does', () => {
+    expect(batchReserveOutcome(2)).toBe('HELD');
+    expect([1, -1, -2, -3, -4].map(batchReserveOutcome)).toEqual(['RESERVED', 'COUPON_NOT_FOUND', 'COUPON_NOT_ACTIVE', 'ALREADY_REQUESTED', 'SOLD_OUT']);
+    expect(() => batchReserveOutcome(3)).toThrow(/never should/);
   });
 });

@@ -15,6 +15,8 @@ declare module 'ioredis' {
     couponGateReserve(gate: string, reserved: string, users: string, status: string, holds: string, seq: string, userId: number, nowMs: number, eventId: string, ttlSeconds: number): Result<number, Context>;
     couponGateRelease(reserved: string, users: string, status: string, holds: string, seq: string, userId: number, eventId: string): Result<number, Context>;
     couponGateConfirm(holds: string, status: string, userId: number, eventId: string, partition: number, offset: number): Result<number, Context>;
+    couponGateReserveMany(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Result<number[], Context>;
+    couponGateConfirmMany(numberOfKeys: number, ...keysThenArgs: Array<string | number>): Result<number, Context>;
     couponGatePrime(gate: string, reserved: string, users: string, holds: string, seq: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
   }
 }
@@ -35,6 +37,20 @@ export function reserveOutcome(code: number): ReserveOutcome {
   const outcome = RESERVE_OUTCOMES[code];
   if (!outcome) throw new Error(`the gate script returned ${code}, which it never should`);
   return outcome;
+}
+
+/** A bulk grant's user at the gate: reserve.lua's outcomes, plus HELD (this same request already holds the user's unit). */
+export type BatchReserveOutcome = ReserveOutcome | 'HELD';
+
+/** What one of reserve-many.lua's codes means. */
+export function batchReserveOutcome(code: number): BatchReserveOutcome {
+  return code === 2 ? 'HELD' : reserveOutcome(code);
+}
+
+/** One user's request of a bulk grant. */
+export interface GrantedRequest {
+  userId: number;
+  eventId: string;
 }
 
 export interface GateWindow {
@@ -67,12 +83,40 @@ export class Gate {
     redis.defineCommand('couponGateRelease', { numberOfKeys: 5, lua: script('release') });
     redis.defineCommand('couponGateConfirm', { numberOfKeys: 2, lua: script('confirm') });
     redis.defineCommand('couponGatePrime', { numberOfKeys: 5, lua: script('prime') });
+    redis.defineCommand('couponGateReserveMany', { lua: script('reserve-many') });
+    redis.defineCommand('couponGateConfirmMany', { lua: script('confirm-many') });
   }
 
   /** One round trip: window, duplicate check, quantity, PENDING status, hold (see lua/reserve.lua). */
   async reserve(couponId: number, userId: number, eventId: string, nowMs: number): Promise<ReserveOutcome> {
     const code = await this.redis.couponGateReserve(redisKeys.gate(couponId), ...requestKeys(couponId, userId), userId, nowMs, eventId, STATUS_TTL_SECONDS);
     return reserveOutcome(code);
+  }
+
+  /**
+   * reserve() for many users of one coupon in one round trip (lua/reserve-many.lua): one outcome
+   * per request, in order. Requests must name distinct users.
+   */
+  async reserveMany(couponId: number, requests: readonly GrantedRequest[], nowMs: number): Promise<BatchReserveOutcome[]> {
+    if (requests.length === 0) return [];
+    const keys = [redisKeys.gate(couponId), redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.holds(couponId), redisKeys.seq(couponId)];
+    for (const r of requests) keys.push(redisKeys.status(couponId, r.userId));
+    const args: Array<string | number> = [nowMs, STATUS_TTL_SECONDS];
+    for (const r of requests) args.push(r.userId, r.eventId);
+    const codes = await this.redis.couponGateReserveMany(keys.length, ...keys, ...args);
+    return codes.map(batchReserveOutcome);
+  }
+
+  /** confirm() for many requests of one coupon in one round trip (lua/confirm-many.lua). */
+  async confirmMany(couponId: number, produced: ReadonlyArray<GrantedRequest & { partition: number; offset: number }>): Promise<void> {
+    if (produced.length === 0) return;
+    const keys = [redisKeys.holds(couponId)];
+    const args: Array<string | number> = [];
+    for (const p of produced) {
+      keys.push(redisKeys.status(couponId, p.userId));
+      args.push(p.userId, p.eventId, p.partition, p.offset);
+    }
+    await this.redis.couponGateConfirmMany(keys.length, ...keys, ...args);
   }
 
   /** Undoes reserve() of the request `eventId` if it still holds its unit; false if there was nothing (left) to undo. */

@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { REJECTION_REASONS, avroSchemaOf } from './contracts.ts';
-import { ADDED_FIELD, NEW_REASON, nextRejectedSchema, withReasons } from '../test/foundation/schema-evolution.ts';
+import { ADDED_FIELD, NEW_REASON, nextRejectedSchema, withFields, withReasons } from '../test/foundation/schema-evolution.ts';
 import { TOPICS } from './topics.ts';
 
 interface Field {
@@ -22,7 +22,7 @@ describe('Avro contracts', () => {
 
   it('carries the core fields docs/architecture.md names, in order', () => {
     const names = (topic: (typeof TOPICS)[keyof typeof TOPICS]) => fieldsOf(topic).map((f) => f.name);
-    expect(names(TOPICS.requests)).toEqual(['eventId', 'couponId', 'userId', 'requestedAt']);
+    expect(names(TOPICS.requests)).toEqual(['eventId', 'couponId', 'userId', 'requestedAt', 'grant']);
     expect(names(TOPICS.issued)).toEqual(['eventId', 'couponId', 'userId', 'userCouponId', 'requestedAt', 'issuedAt']);
     expect(names(TOPICS.rejected)).toEqual(['eventId', 'couponId', 'userId', 'reason', 'requestedAt', 'rejectedAt']);
     expect(names(TOPICS.dlq)).toEqual([
@@ -85,6 +85,14 @@ describe('the consumer contract', () => {
     const written = next.toBuffer({ ...old, reason: NEW_REASON, campaign: 'spring' });
     expect(current.fromBuffer(written, current.createResolver(next))).toEqual({ ...old, reason: enumsOf(TOPICS.rejected)[0]!.default });
     expect(next.fromBuffer(current.toBuffer(old), next.createResolver(current))).toEqual({ ...old, campaign: ADDED_FIELD.default });
+  });
+
+  it('the request schema before the grant field and the one with it read each other (the field defaults to null)', () => {
+    const current = avro.Type.forSchema(avroSchemaOf(TOPICS.requests) as avro.Schema);
+    const before = avro.Type.forSchema(withFields(avroSchemaOf(TOPICS.requests), (fields) => fields.filter((f) => f.name !== 'grant')) as avro.Schema);
+    const request = { eventId: '0190a4c2-7b1e-7000-8000-000000000001', couponId: 7, userId: 43, requestedAt: 1 };
+    expect(before.fromBuffer(current.toBuffer({ ...request, grant: 'crm-2026-11' }), before.createResolver(current))).toEqual(request);
+    expect(current.fromBuffer(before.toBuffer(request), current.createResolver(before))).toEqual({ ...request, grant: null });
   });
 
   it('without the enum default an old reader could not read a newer reason (why the default is there)', () => {

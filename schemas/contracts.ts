@@ -13,6 +13,8 @@ export interface CouponIssueRequested {
   couponId: number;
   userId: number;
   requestedAt: number;
+  /** The bulk grant that produced the request; null or absent for a request through the HTTP gate. */
+  grant?: string | null;
 }
 
 export interface CouponIssued {

@@ -8,7 +8,7 @@ const requestedAt = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
 export const LARGEST_AVRO_LONG = 9_007_199_254_740_990;
 
 export function sampleValues(): { [T in keyof TopicValues]: TopicValues[T] } {
-  const requested: CouponIssueRequested = { eventId: uuidv7(), couponId: LARGEST_AVRO_LONG, userId: 42, requestedAt };
+  const requested: CouponIssueRequested = { eventId: uuidv7(), couponId: LARGEST_AVRO_LONG, userId: 42, requestedAt, grant: null };
   const issued: CouponIssued = { eventId: uuidv7(), couponId: 7, userId: 42, userCouponId: 1001, requestedAt, issuedAt: requestedAt + 15 };
   const rejected: CouponIssueRejected = { eventId: uuidv7(), couponId: 7, userId: 43, reason: 'SOLD_OUT', requestedAt, rejectedAt: requestedAt + 20 };
   const deadLetter: CouponIssueDeadLetter = {

@@ -45,7 +45,7 @@ describe('migrate()', () => {
       const before = await dumpCatalog(client, schema.name);
       const ledgerBefore = (await client.query('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version')).rows;
       // The dump is not vacuous: it shows the tables and the constraints the design names.
-      expect(new Set(before.columns.map((c) => c.table_name))).toEqual(new Set(['coupons', 'user_coupons', 'issue_outcomes', 'schema_migrations']));
+      expect(new Set(before.columns.map((c) => c.table_name))).toEqual(new Set(['coupons', 'user_coupons', 'issue_outcomes', 'coupon_grants', 'coupon_grant_users', 'schema_migrations']));
       expect(before.constraints.map((c) => c.name)).toEqual(
         expect.arrayContaining(['coupons_no_over_issuance', 'user_coupons_one_per_user', 'user_coupons_event_id_key', 'issue_outcomes_pkey']),
       );

@@ -201,6 +201,22 @@ describe('compatibility', () => {
   });
 });
 
+describe('the grant field of the request schema', () => {
+  it('a subject holding the request schema from before the field accepts today\'s under FULL_TRANSITIVE, and the serde reads both', async () => {
+    const subject = await subjectAt('requested-grant');
+    const before = withFields(requestedV1(), (fields) => fields.filter((f) => f.name !== 'grant'));
+    const idBefore = (await registryApi.register(subject, before)).body.id as number;
+    const registered = await registryApi.register(subject, requestedV1());
+    expect(registered.status).toBe(200);
+    const withoutGrant: CouponIssueRequested = { ...sampleValues()[TOPICS.requests], grant: undefined };
+    const request: CouponIssueRequested = { ...withoutGrant, grant: 'crm-2026-11' };
+    const beforeType = avro.Type.forSchema(before as avro.Schema);
+    expect(await serde.decode(TOPICS.requests, frame(idBefore, beforeType.toBuffer(withoutGrant)))).toEqual({ ...request, grant: null });
+    const currentType = avro.Type.forSchema(requestedV1() as avro.Schema);
+    expect(await serde.decode(TOPICS.requests, frame(registered.body.id as number, currentType.toBuffer(request)))).toEqual(request);
+  });
+});
+
 describe('undecodable records', () => {
   it('a missing value, a wrong magic byte or a short header fail as such', async () => {
     const good = serde.encode(TOPICS.requests, sampleValues()[TOPICS.requests]);

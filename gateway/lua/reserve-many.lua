@@ -1,0 +1,48 @@
+-- The gate for a bulk grant: reserve.lua's step for many users in one call, with the same keys
+-- and the same effects per user (requesters, reserved, hold, PENDING status, seq), so requests of
+-- a sale running at the same time see the grant's users and units exactly as if each had asked.
+-- KEYS: gate hash, reserved counter, requesters set, holds, seq, then one status hash per user
+-- ARGV: now (epoch ms), status TTL (s), then per user: userId, eventId
+-- Returns one code per user: 1 reserved; 2 already held by this same request (a resumed or
+-- repeated grant: produce it again, the processor keys it by event id); -1 unknown coupon;
+-- -2 outside window; -3 requested by another request; -4 sold out.
+local n = (#ARGV - 2) / 2
+local codes = {}
+local function every(code)
+  for i = 1, n do codes[i] = code end
+  return codes
+end
+local gate = redis.call('HMGET', KEYS[1], 'total', 'startsAt', 'endsAt')
+local total = tonumber(gate[1])
+if not total then return every(-1) end
+local now = tonumber(ARGV[1])
+local endsAt = tonumber(gate[3]) or 0
+if now < (tonumber(gate[2]) or 0) or (endsAt > 0 and now >= endsAt) then return every(-2) end
+local reserved = tonumber(redis.call('GET', KEYS[2])) or 0
+local taken = 0
+for i = 1, n do
+  local user, event, status = ARGV[1 + 2 * i], ARGV[2 + 2 * i], KEYS[5 + i]
+  if redis.call('SISMEMBER', KEYS[3], user) == 1 then
+    if redis.call('HGET', status, 'eventId') == event or redis.call('ZSCORE', KEYS[4], user .. ':' .. event) then
+      codes[i] = 2
+    else
+      codes[i] = -3
+    end
+  elseif reserved + taken >= total then
+    codes[i] = -4
+  else
+    redis.call('SADD', KEYS[3], user)
+    redis.call('ZADD', KEYS[4], ARGV[1], user .. ':' .. event)
+    redis.call('DEL', status)
+    redis.call('HSET', status, 'status', 'PENDING', 'eventId', event, 'heldAt', ARGV[1])
+    redis.call('EXPIRE', status, ARGV[2])
+    taken = taken + 1
+    codes[i] = 1
+  end
+end
+if taken > 0 then
+  redis.call('INCRBY', KEYS[2], taken)
+  -- One bump voids a reconciler's snapshot as surely as one per user would.
+  redis.call('INCR', KEYS[5])
+end
+return codes

@@ -1,0 +1,86 @@
+/**
+ * reserve-many.lua and confirm-many.lua on the real Redis: per user, the same effects as the
+ * per-request gate (requesters, reserved, hold, PENDING status, seq), quantity shared with
+ * single requests, a repeated batch recognised as the same requests (HELD), and nothing written
+ * for refused users.
+ */
+import { randomInt } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Gate } from '../../gateway/gate.ts';
+import { grantEventId } from '../../gateway/grant/grant-id.ts';
+import { redisKeys } from '../../schemas/redis-keys.ts';
+import { testRedisUrl } from '../support/gateway-harness.ts';
+
+let redis: Redis;
+let gate: Gate;
+const coupons: number[] = [];
+
+beforeAll(() => {
+  redis = new Redis(testRedisUrl());
+  gate = new Gate(redis);
+});
+
+afterAll(async () => {
+  for (const couponId of coupons) {
+    const keys = await redis.keys(`{c:${couponId}}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  await redis.quit();
+});
+
+/** A primed gate of a coupon id no other test uses. */
+async function primedCoupon(total: number, window: { startsAt: number; endsAt: number | null } = { startsAt: 0, endsAt: null }): Promise<number> {
+  const couponId = 9_000_000_000 + randomInt(1_000_000_000);
+  coupons.push(couponId);
+  await gate.prime(couponId, { totalQuantity: total, ...window });
+  return couponId;
+}
+
+const requestsOf = (couponId: number, users: number[]) => users.map((userId) => ({ userId, eventId: grantEventId(couponId, 'g1', userId) }));
+
+describe('reserveMany', () => {
+  it('reserves each user like reserve.lua, up to the quantity, and sells out the rest', async () => {
+    const couponId = await primedCoupon(3);
+    const seqBefore = Number(await redis.get(redisKeys.seq(couponId)));
+    const requests = requestsOf(couponId, [11, 12, 13, 14, 15]);
+    expect(await gate.reserveMany(couponId, requests, Date.now())).toEqual(['RESERVED', 'RESERVED', 'RESERVED', 'SOLD_OUT', 'SOLD_OUT']);
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('3');
+    expect((await redis.smembers(redisKeys.requesters(couponId))).sort()).toEqual(['11', '12', '13']);
+    expect(await redis.zrange(redisKeys.holds(couponId), 0, -1)).toEqual(expect.arrayContaining(requests.slice(0, 3).map((r) => `${r.userId}:${r.eventId}`)));
+    expect(Number(await redis.get(redisKeys.seq(couponId)))).toBeGreaterThan(seqBefore);
+    expect(await redis.hgetall(redisKeys.status(couponId, 11))).toMatchObject({ status: 'PENDING', eventId: requests[0]!.eventId });
+    expect(await redis.exists(redisKeys.status(couponId, 14))).toBe(0);
+    expect(await redis.ttl(redisKeys.status(couponId, 11))).toBeGreaterThan(0);
+  });
+
+  it('shares the quantity and the requesters with single requests: a user who asked alone is ALREADY_REQUESTED, and the reverse', async () => {
+    const couponId = await primedCoupon(10);
+    expect(await gate.reserve(couponId, 21, '0190a4c2-7b1e-7000-8000-000000000021', Date.now())).toBe('RESERVED');
+    expect(await gate.reserveMany(couponId, requestsOf(couponId, [21, 22]), Date.now())).toEqual(['ALREADY_REQUESTED', 'RESERVED']);
+    expect(await gate.reserve(couponId, 22, '0190a4c2-7b1e-7000-8000-000000000022', Date.now())).toBe('ALREADY_REQUESTED');
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
+  });
+
+  it('answers HELD for requests it already holds (a resumed grant) without reserving again, before and after the confirm', async () => {
+    const couponId = await primedCoupon(10);
+    const requests = requestsOf(couponId, [31, 32]);
+    expect(await gate.reserveMany(couponId, requests, Date.now())).toEqual(['RESERVED', 'RESERVED']);
+    expect(await gate.reserveMany(couponId, requests, Date.now())).toEqual(['HELD', 'HELD']);
+    await gate.confirmMany(couponId, requests.map((r, i) => ({ ...r, partition: 2, offset: 100 + i })));
+    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
+    expect(await redis.hgetall(redisKeys.status(couponId, 32))).toMatchObject({ status: 'PENDING', partition: '2', offset: '101' });
+    expect(await gate.reserveMany(couponId, requests, Date.now())).toEqual(['HELD', 'HELD']);
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
+    // Another grant's request for the same user is another request.
+    expect(await gate.reserveMany(couponId, [{ userId: 31, eventId: grantEventId(couponId, 'g2', 31) }], Date.now())).toEqual(['ALREADY_REQUESTED']);
+  });
+
+  it('refuses a whole batch for an unknown coupon or outside the window, changing nothing', async () => {
+    const future = await primedCoupon(10, { startsAt: Date.now() + 3_600_000, endsAt: null });
+    expect(await gate.reserveMany(future, requestsOf(future, [41, 42]), Date.now())).toEqual(['COUPON_NOT_ACTIVE', 'COUPON_NOT_ACTIVE']);
+    expect(await redis.exists(redisKeys.reserved(future), redisKeys.requesters(future), redisKeys.holds(future))).toBe(0);
+    const unknown = 9_999_999_999_000 + randomInt(999);
+    expect(await gate.reserveMany(unknown, requestsOf(unknown, [41]), Date.now())).toEqual(['COUPON_NOT_FOUND']);
+  });
+});
