@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm run ops -- <command>` / `coupon-ops <command>`: resolves the command line, runs the command
  * and prints its result (a table, or JSON with --json). Exit codes: 0 ok, 1 runtime failure,

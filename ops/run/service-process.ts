@@ -1,7 +1,8 @@
 /**
  * Runs one of the services (gateway, processor) as a child process, the way an operator would:
- * `node --import tsx <entry>`, configured only by environment, output to a log file. Used by the
- * demo, the benchmarks and the fault tests (which kill -9 it).
+ * `node --import tsx <entry>` from the source, or `node dist/<entry>.js` from the build
+ * (`npm run build`), configured only by environment, output to a log file. Used by the demo, the
+ * benchmarks and the fault tests (which kill -9 it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +14,14 @@ import { waitFor } from '../stack/process.ts';
 export type ServiceName = 'gateway' | 'processor';
 
 const ENTRY: Record<ServiceName, string> = { gateway: 'gateway/main.ts', processor: 'processor/main.ts' };
+
+/** How a service's code runs: its TypeScript through tsx (development), or compiled (production). */
+export type ServiceCode = 'source' | 'dist';
+
+/** The node arguments that run `entry` (a `.ts` path from the repository root) as `code`. */
+export function entryArgs(entry: string, code: ServiceCode): string[] {
+  return code === 'dist' ? [path.join('dist', entry.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', entry];
+}
 
 /** Services started by this process; none may outlive it (a test that times out, a Ctrl-C). */
 const running = new Set<ChildProcess>();
@@ -36,6 +45,8 @@ export interface ServiceOptions {
   env?: NodeJS.ProcessEnv;
   /** Extra node flags, e.g. --cpu-prof for profiling runs. */
   nodeArgs?: string[];
+  /** `source` unless given. */
+  code?: ServiceCode;
 }
 
 export class ServiceProcess {
@@ -52,7 +63,7 @@ export class ServiceProcess {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const out = fs.openSync(logFile, 'a');
     // node itself (not the tsx CLI, which runs a second process) so a kill -9 hits the service.
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', ENTRY[service]], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entryArgs(ENTRY[service], opts.code ?? 'source')], {
       cwd: ROOT,
       stdio: ['ignore', out, out],
       env: { ...process.env, ...opts.env },
@@ -101,6 +112,7 @@ export interface ProcessorOptions {
   nodeArgs?: string[];
   /** Its metrics port; a free one unless given (a restarted instance keeps its port). */
   port?: number;
+  code?: ServiceCode;
 }
 
 /** A processor instance with its own metrics port; `instanceId` fixes its transactional and member ids. */
@@ -110,6 +122,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<ServicePro
     label: opts.instanceId,
     port,
     nodeArgs: opts.nodeArgs,
+    code: opts.code,
     env: {
       PROCESSOR_INSTANCE_ID: opts.instanceId,
       PROCESSOR_MODE: opts.mode ?? 'batch',
@@ -121,7 +134,7 @@ export async function startProcessor(opts: ProcessorOptions): Promise<ServicePro
 }
 
 /** A gateway on its own port (a free one unless given: a restarted gateway keeps its address). */
-export async function startGateway(label: string, env: NodeJS.ProcessEnv = {}, givenPort?: number): Promise<ServiceProcess> {
+export async function startGateway(label: string, env: NodeJS.ProcessEnv = {}, givenPort?: number, code: ServiceCode = 'source'): Promise<ServiceProcess> {
   const port = givenPort ?? (await freePort());
-  return ServiceProcess.start('gateway', { label, port, env: { GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', ...env } });
+  return ServiceProcess.start('gateway', { label, port, code, env: { GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', ...env } });
 }

@@ -1,8 +1,20 @@
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
+/**
+ * The nearest folder above `from` holding a package.json: the repository root, whether this module
+ * runs from its source (ops/stack) or compiled (dist/ops/stack).
+ */
+export function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
 /** Repository root, the git-ignored download cache and the embedded stack's runtime folder. */
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = packageRoot(path.dirname(fileURLToPath(import.meta.url)));
 export const CACHE_DIR = path.join(ROOT, '.cache');
 export const STACK_DIR = path.join(ROOT, '.stack');
 
