@@ -10,6 +10,7 @@ import { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { kafkaLogger } from '../platform/kafka-logger.ts';
 import { classifyProduceFailure, type ProduceFailure } from './produce-failure.ts';
+import { recordKey } from '../schemas/record-key.ts';
 
 export interface RequestProducerOptions {
   brokers: string;
@@ -94,7 +95,7 @@ export class RequestProducer {
     }
     let metadata: KafkaJS.RecordMetadata[];
     try {
-      metadata = await this.producer.send({ topic: TOPICS.requests, messages: [{ key: String(request.couponId), value }] });
+      metadata = await this.producer.send({ topic: TOPICS.requests, messages: [{ key: recordKey(request.couponId), value }] });
     } catch (err) {
       throw new ProduceError(`producing ${what} failed: ${(err as Error).message}`, classifyProduceFailure(err), { cause: err });
     }

@@ -10,6 +10,7 @@ import { TOPICS, type TopicName } from '../schemas/topics.ts';
 import type { LedgerOutcome } from './ledger.ts';
 import { sourceKey, type BatchPlan, type DeadLetterPlan } from './plan.ts';
 import type { SourceRecord } from './decode.ts';
+import { recordKey } from '../schemas/record-key.ts';
 
 export interface OutputRecord<T extends TopicName = TopicName> {
   topic: T;
@@ -37,7 +38,7 @@ export function collectOutputs(plan: BatchPlan, outcomes: LedgerOutcome[], now: 
       continue;
     }
     out.emitted.push(outcome);
-    const key = String(outcome.couponId);
+    const key = recordKey(outcome.couponId);
     if (outcome.outcome === 'ISSUED') {
       out.counts.issued++;
       out.records.push({

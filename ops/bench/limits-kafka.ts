@@ -12,6 +12,7 @@ import { topicEnds } from '../verify/read-committed.ts';
 import { BulkProducer, type KeyedValue } from './bulk-producer.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import { buildRequests } from './request-input.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 
 export interface KafkaLimits {
   produceMsgsPerS: number;
@@ -49,7 +50,7 @@ async function consumeAll(ctx: BenchContext, topic: string, partitions: number, 
 export async function measureKafka(ctx: BenchContext, records: number): Promise<KafkaLimits> {
   const topic = `bench-scratch-${ctx.runId}`;
   const partitions = (await topicEnds(TOPICS.requests, ctx.endpoints.kafkaBrokers)).size;
-  const payload: KeyedValue[] = buildRequests(COUPON_IDS, records).map((r) => ({ key: String(r.couponId), value: ctx.serde.encode(TOPICS.requests, r) }));
+  const payload: KeyedValue[] = buildRequests(COUPON_IDS, records).map((r) => ({ key: recordKey(r.couponId), value: ctx.serde.encode(TOPICS.requests, r) }));
   const admin = Kafka.AdminClient.create({ 'metadata.broker.list': ctx.endpoints.kafkaBrokers });
   try {
     await promisify<void>((cb) =>

@@ -9,6 +9,7 @@ import type { CouponIssueRequested } from '../../schemas/contracts.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { BulkProducer } from './bulk-producer.ts';
 import type { BenchContext } from './context.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 
 /** Requests per coupon in the processor's input; each coupon has half as many units. */
 export const REQUESTS_PER_COUPON = 2_000;
@@ -48,7 +49,7 @@ export function buildRequests(couponIds: readonly number[], records: number, req
 export async function writeRequests(ctx: BenchContext, requests: readonly CouponIssueRequested[]): Promise<number> {
   const producer = await BulkProducer.connect(ctx.endpoints.kafkaBrokers);
   try {
-    const records = requests.map((r) => ({ key: String(r.couponId), value: ctx.serde.encode(TOPICS.requests, r) }));
+    const records = requests.map((r) => ({ key: recordKey(r.couponId), value: ctx.serde.encode(TOPICS.requests, r) }));
     const ms = await producer.produceAll(TOPICS.requests, records);
     return requests.length / (ms / 1000);
   } finally {

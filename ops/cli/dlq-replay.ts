@@ -10,6 +10,7 @@ import { formatPosition, HEADERS } from '../../schemas/headers.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { DeadLetterEntry } from './dead-letters.ts';
 import { isPermanent } from './dlq-selection.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 
 export const DEFAULT_REPLAY_TRANSACTIONAL_ID = 'coupon-ops-dlq-replay';
 const REPLAY_TRANSACTION_TIMEOUT_MS = 10_000;
@@ -39,7 +40,7 @@ export function planReplay(entries: DeadLetterEntry[], force: boolean): ReplayIt
 /** The original key; a record that lost it gets its request's coupon id, as the gateway keys it. */
 export function replayKey(entry: DeadLetterEntry): Buffer | null {
   if (entry.letter?.key) return entry.letter.key;
-  return entry.original.kind === 'request' ? Buffer.from(String(entry.original.request.couponId)) : null;
+  return entry.original.kind === 'request' ? Buffer.from(recordKey(entry.original.request.couponId)) : null;
 }
 
 /** The original headers, with coupon-replayed-from naming this dead letter (replacing an earlier one). */

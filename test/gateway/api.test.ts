@@ -19,6 +19,7 @@ import {
   startGateway,
   type TestGateway,
 } from '../support/gateway-harness.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const PARTITIONS = 6;
@@ -91,7 +92,7 @@ describe('POST /api/coupons/:couponId/issue', () => {
     const records = await requests.recordsOf(couponId);
     expect(records).toHaveLength(1);
     const record = records[0]!;
-    expect(record).toMatchObject({ key: String(couponId), eventId: body.eventId, couponId, userId: 101 });
+    expect(record).toMatchObject({ key: recordKey(couponId), eventId: body.eventId, couponId, userId: 101 });
     expect(record.requestedAt).toBeGreaterThanOrEqual(before);
     expect(record.requestedAt).toBeLessThanOrEqual(after);
     // No watermark is published in the test database: the queue counts from the partition's start.

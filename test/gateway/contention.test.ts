@@ -8,6 +8,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCoupon, gateState, HttpClient, inspectRedis, RequestLog, startGateway, type HttpAnswer, type TestGateway } from '../support/gateway-harness.ts';
 import { ensureRedisCluster, REDIS_CLUSTER_NODES } from '../support/gateway-redis-cluster.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 
 const QUANTITY = 1000;
 const USERS = 2000;
@@ -77,7 +78,7 @@ describe.each([
 
     const records = await requests.recordsOf(couponId);
     expect(records).toHaveLength(QUANTITY);
-    expect(new Set(records.map((r) => r.key))).toEqual(new Set([String(couponId)]));
+    expect(new Set(records.map((r) => r.key))).toEqual(new Set([recordKey(couponId)]));
     expect(new Set(records.map((r) => r.couponId))).toEqual(new Set([couponId]));
     const eventIds = records.map((r) => r.eventId);
     expect(new Set(eventIds).size).toBe(QUANTITY);

@@ -9,6 +9,7 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { readCommittedSince, topicEnds } from '../../ops/verify/read-committed.ts';
 import { opsJson, runOps } from '../support/ops-cli.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 
 interface ListedLetter {
   position: string;
@@ -63,7 +64,7 @@ describe('coupon-ops dlq', () => {
       attempts: 1,
       failedAt: Date.now(),
     };
-    await dlqWriter.send({ topic: TOPICS.dlq, messages: [{ key: String(coupon), value: producer.serde.encode(TOPICS.dlq, letter) }] });
+    await dlqWriter.send({ topic: TOPICS.dlq, messages: [{ key: recordKey(coupon), value: producer.serde.encode(TOPICS.dlq, letter) }] });
   }
 
   beforeAll(async () => {

@@ -22,6 +22,7 @@ import { buildGateway } from '../../gateway/app.ts';
 import type { GatewayApp } from '../../gateway/deps.ts';
 import { loadConfig, type GatewayConfig } from '../../gateway/config.ts';
 import { readCommittedSince, topicEnds } from '../../ops/verify/read-committed.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 
 export const GATEWAY_TEST_REDIS_DB = 9;
 export const TEST_ADMIN_TOKEN = 'gateway-test-admin-token';
@@ -121,7 +122,7 @@ export class RequestLog {
 
   /** The committed CouponIssueRequested records keyed by the coupon's id, decoded. */
   async recordsOf(couponId: number): Promise<RequestRecord[]> {
-    const key = String(couponId);
+    const key = recordKey(couponId);
     const records = await readCommittedSince(TOPICS.requests, this.since, (r) => r.key?.toString() === key, this.brokers);
     return Promise.all(records.map(async (r) => ({ key: r.key!.toString(), partition: r.partition, offset: r.offset, ...(await this.serde.decode(TOPICS.requests, r.value)) })));
   }

@@ -6,6 +6,7 @@ import type { CouponIssueRequested } from '../../schemas/contracts.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 
 export interface ProducedRequest extends CouponIssueRequested {
   partition: number;
@@ -42,7 +43,7 @@ export class RequestProducer {
       // Calls enqueue synchronously, so records keep their order.
       const reports = await Promise.all(
         chunk.map((r) =>
-          this.producer.send({ topic: TOPICS.requests, messages: [{ key: String(r.couponId), value: this.serde.encode(TOPICS.requests, r), partition }] }),
+          this.producer.send({ topic: TOPICS.requests, messages: [{ key: recordKey(r.couponId), value: this.serde.encode(TOPICS.requests, r), partition }] }),
         ),
       );
       chunk.forEach((r, j) => out.push({ ...r, ...landed(reports[j]!) }));
