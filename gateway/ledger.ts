@@ -6,17 +6,16 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { CouponDefinition } from './validation.ts';
+import type { TerminalOutcome } from '../schemas/outcomes.ts';
 
 export interface Coupon extends CouponDefinition {
   id: number;
   createdAt: number;
 }
 
-export type LedgerOutcome = 'ISSUED' | 'REJECTED' | 'FAILED';
-
 export interface LedgerEntry {
   eventId: string;
-  outcome: LedgerOutcome;
+  outcome: TerminalOutcome;
   reason: string | null;
   userCouponId: number | null;
 }
@@ -79,7 +78,7 @@ export class Ledger {
    * rejections of repeated requests (ALREADY_ISSUED).
    */
   async outcomeOf(couponId: number, userId: number): Promise<LedgerEntry | undefined> {
-    const { rows } = await this.pool.query<{ event_id: string; outcome: LedgerOutcome; reason: string | null; user_coupon_id: string | null }>(
+    const { rows } = await this.pool.query<{ event_id: string; outcome: TerminalOutcome; reason: string | null; user_coupon_id: string | null }>(
       `SELECT event_id, outcome, reason, user_coupon_id FROM issue_outcomes
         WHERE coupon_id = $1 AND user_id = $2
         ORDER BY outcome = 'ISSUED' DESC, decided_at DESC LIMIT 1`,

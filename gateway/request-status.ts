@@ -5,6 +5,7 @@
 import type { RequestState } from '../schemas/redis-keys.ts';
 import type { LedgerEntry } from './ledger.ts';
 import { parseStoredInteger, queuePosition } from './position.ts';
+import { TERMINAL_OUTCOMES } from '../schemas/outcomes.ts';
 
 export type StatusView =
   | { status: 'PENDING'; eventId: string; /** null until the gateway has recorded the record's offset. */ position: number | null }
@@ -13,7 +14,7 @@ export type StatusView =
   | { status: 'FAILED'; eventId: string; reason: string | null }
   | { status: 'NOT_REQUESTED' };
 
-const STATES: ReadonlySet<string> = new Set<RequestState>(['PENDING', 'ISSUED', 'REJECTED', 'FAILED']);
+const STATES: ReadonlySet<string> = new Set<RequestState>(['PENDING', ...TERMINAL_OUTCOMES]);
 
 /** The partition of a PENDING request's record, when it is known: its watermark is needed next. */
 export function pendingPartition(fields: Record<string, string>): number | undefined {

@@ -9,15 +9,14 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { StagedRequest } from './plan.ts';
-
-export type OutcomeKind = 'ISSUED' | 'REJECTED' | 'FAILED';
+import type { TerminalOutcome } from '../schemas/outcomes.ts';
 
 /** A row of the ledger: the terminal outcome of one request. */
 export interface LedgerOutcome {
   eventId: string;
   couponId: number;
   userId: number;
-  outcome: OutcomeKind;
+  outcome: TerminalOutcome;
   /** Rejection reason (REJECTED) or failure cause (FAILED). */
   reason: string | null;
   userCouponId: number | null;
@@ -100,7 +99,7 @@ export interface OutcomeRow {
   event_id: string;
   coupon_id: string;
   user_id: string;
-  outcome: OutcomeKind;
+  outcome: TerminalOutcome;
   reason: string | null;
   user_coupon_id: string | null;
   source_partition: number;

@@ -4,6 +4,7 @@
  * so a coupon's keys live in one Redis Cluster slot and one Lua script can touch them all.
  */
 import { TOPICS } from './topics.ts';
+import type { TerminalOutcome } from '../schemas/outcomes.ts';
 
 export const STATUS_TTL_SECONDS = 24 * 60 * 60;
 
@@ -35,7 +36,7 @@ export const redisKeys = {
   watermark: (partition: number) => `watermark:${TOPICS.requests}:${partition}`,
 } as const;
 
-export type RequestState = 'PENDING' | 'ISSUED' | 'REJECTED' | 'FAILED';
+export type RequestState = 'PENDING' | TerminalOutcome;
 
 /** Fields of the status hash; all values are strings in Redis. */
 export interface RequestStatusFields {

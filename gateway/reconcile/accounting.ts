@@ -5,7 +5,7 @@
  * request that is both held and pending (its confirm was lost), or both pending and decided (the
  * processor's offsets are not committed yet), counts once.
  */
-export type LedgerOutcome = 'ISSUED' | 'REJECTED' | 'FAILED';
+import type { TerminalOutcome } from '../../schemas/outcomes.ts';
 
 export interface GateRequest {
   eventId: string;
@@ -13,7 +13,7 @@ export interface GateRequest {
 }
 
 export interface DecidedRequest extends GateRequest {
-  outcome: LedgerOutcome;
+  outcome: TerminalOutcome;
 }
 
 export interface Accounting {

@@ -10,7 +10,8 @@ import type { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { readPendingRequests } from '../../ops/cli/pending.ts';
 import { groupPositions } from './group-positions.ts';
-import type { DecidedRequest, GateRequest, LedgerOutcome } from './accounting.ts';
+import type { DecidedRequest, GateRequest } from './accounting.ts';
+import type { TerminalOutcome } from '../../schemas/outcomes.ts';
 
 export interface EvidenceSources {
   db: Pick<pg.Pool, 'query'>;
@@ -35,7 +36,7 @@ const groupBy = <T extends { couponId: number }>(items: T[], couponIds: readonly
 
 export async function gatherEvidence(sources: EvidenceSources, couponIds: readonly number[]): Promise<Evidence> {
   const positions = await groupPositions(sources.brokers, sources.groupId, TOPICS.requests);
-  const { rows } = await sources.db.query<{ event_id: string; coupon_id: string; user_id: string; outcome: LedgerOutcome }>(
+  const { rows } = await sources.db.query<{ event_id: string; coupon_id: string; user_id: string; outcome: TerminalOutcome }>(
     'SELECT event_id, coupon_id, user_id, outcome FROM issue_outcomes WHERE coupon_id = ANY($1::bigint[])',
     [couponIds],
   );

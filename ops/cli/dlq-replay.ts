@@ -11,6 +11,7 @@ import { TOPICS } from '../../schemas/topics.ts';
 import type { DeadLetterEntry } from './dead-letters.ts';
 import { isPermanent } from './dlq-selection.ts';
 import { recordKey } from '../../schemas/record-key.ts';
+import type { TerminalOutcome } from '../../schemas/outcomes.ts';
 
 export const DEFAULT_REPLAY_TRANSACTIONAL_ID = 'coupon-ops-dlq-replay';
 const REPLAY_TRANSACTION_TIMEOUT_MS = 10_000;
@@ -98,7 +99,7 @@ export async function produceReplay(kafka: KafkaJS.Kafka, transactionalId: strin
 }
 
 export interface LedgerState {
-  outcome: 'ISSUED' | 'REJECTED' | 'FAILED';
+  outcome: TerminalOutcome;
   reason: string | null;
 }
 

@@ -7,12 +7,13 @@
 import type pg from 'pg';
 import { OUTCOME_UNKNOWN, isUnaccepted, userKey, type AcceptedRequest, type IssueAnswer } from './client-answers.ts';
 import type { InvariantResult } from './invariants.ts';
+import type { TerminalOutcome } from '../../schemas/outcomes.ts';
 
 export interface LedgerRow {
   eventId: string;
   couponId: number;
   userId: number;
-  outcome: 'ISSUED' | 'REJECTED' | 'FAILED';
+  outcome: TerminalOutcome;
   reason: string | null;
 }
 

@@ -7,6 +7,7 @@
 import type { AcceptedRequest } from './client-answers.ts';
 import { mapLimit } from './concurrency.ts';
 import type { InvariantResult } from './invariants.ts';
+import { TERMINAL_OUTCOMES } from '../../schemas/outcomes.ts';
 
 /** What `GET /api/coupons/:couponId/issue/:userId` answered (its `status` and `eventId`). */
 export interface StatusAnswer {
@@ -17,7 +18,7 @@ export interface StatusAnswer {
 /** Reads one status; undefined when the gateway gave no usable answer (down, 5xx). */
 export type StatusReader = (couponId: number, userId: number) => Promise<StatusAnswer | undefined>;
 
-const TERMINAL: ReadonlySet<string> = new Set(['ISSUED', 'REJECTED', 'FAILED']);
+const TERMINAL: ReadonlySet<string> = new Set(TERMINAL_OUTCOMES);
 
 /** The status API reports this request's own terminal outcome. */
 export function isSettled(request: AcceptedRequest, answer: StatusAnswer | undefined): boolean {

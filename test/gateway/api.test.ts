@@ -20,6 +20,7 @@ import {
   type TestGateway,
 } from '../support/gateway-harness.ts';
 import { recordKey } from '../../schemas/record-key.ts';
+import type { TerminalOutcome } from '../../schemas/outcomes.ts';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const PARTITIONS = 6;
@@ -33,7 +34,7 @@ const issue = (couponId: number | string, body: unknown) => gw.app.inject({ meth
 const status = (couponId: number, userId: number) => gw.app.inject({ method: 'GET', url: `/api/coupons/${couponId}/issue/${userId}` });
 
 /** Ledger rows exactly as the processor commits them (outcome row, and for ISSUED the coupon and its count). */
-async function recordOutcome(couponId: number, userId: number, outcome: 'ISSUED' | 'REJECTED' | 'FAILED', reason: string | null, eventId = uuidv7()): Promise<{ eventId: string; userCouponId: number | null }> {
+async function recordOutcome(couponId: number, userId: number, outcome: TerminalOutcome, reason: string | null, eventId = uuidv7()): Promise<{ eventId: string; userCouponId: number | null }> {
   const client = await db.connect();
   try {
     await client.query('BEGIN');

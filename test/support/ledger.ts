@@ -1,10 +1,11 @@
 import type pg from 'pg';
+import type { TerminalOutcome } from '../../schemas/outcomes.ts';
 
 export interface LedgerRow {
   event_id: string;
   coupon_id: string;
   user_id: string;
-  outcome: 'ISSUED' | 'REJECTED' | 'FAILED';
+  outcome: TerminalOutcome;
   reason: string | null;
   user_coupon_id: string | null;
   source_partition: number;
