@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
+# npm run setup -- [--observability]   (or: bash ops/bootstrap.sh [--observability])
 # Installs everything the project needs on a fresh Debian machine, and is a fast no-op once done:
 # Debian packages (servers, JRE/Maven, librdkafka build libraries), then npm dependencies.
 #   --observability  also Prometheus (with promtool) and Alertmanager; `npm test` needs them too
 #                    (the alert rule tests run promtool, the alerting test runs both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+case "${1:-}" in
+  -h | --help) sed -n '2,6s/^# \{0,1\}//p' ops/bootstrap.sh; exit 0 ;;
+esac
 
 log() { printf '[setup] %s\n' "$*"; }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one-command entry points (npm run demo|bench|chaos):
+# The one-command entry points (npm run demo|bench|chaos|stack:up):
 #   bash ops/launch.sh [--stack] ENTRY.ts [ARGS...]
 # installs what is missing (ops/bootstrap.sh, a fast no-op once done), brings the embedded stack up
 # with --stack, then runs ENTRY.ts with ARGS. Asked for help (-h/--help), it answers at once: no
@@ -9,9 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 
+usage() { sed -n '2,7s/^# \{0,1\}//p' ops/launch.sh; }
+
 stack=false
 if [ "${1:-}" = "--stack" ]; then stack=true; shift; fi
-entry=${1:?usage: ops/launch.sh [--stack] ENTRY.ts [ARGS...]}
+case "${1:-}" in
+  -h | --help) usage; exit 0 ;;
+  '') usage >&2; exit 2 ;;
+esac
+entry=$1
 shift
 
 wants_help() {

@@ -57,6 +57,14 @@ describe('ops/launch.sh', { timeout: 60_000 }, () => {
     expect(calls(log).at(-1)).toBe('tsx ops/chaos/main.ts -h');
   });
 
+  it('answers its own --help with its usage, and nothing else', async () => {
+    const dir = tmp();
+    const { log } = fakeCheckout(dir, false);
+    const { stdout } = await run('bash', [path.join(dir, 'ops/launch.sh'), '--help']);
+    expect(stdout).toContain('bash ops/launch.sh [--stack] ENTRY.ts [ARGS...]');
+    expect(calls(log)).toEqual([]);
+  });
+
   it('installs first on a fresh machine, still without the stack', async () => {
     const dir = tmp();
     const { log } = fakeCheckout(dir, false);
@@ -74,7 +82,7 @@ describe('ops/launch.sh', { timeout: 60_000 }, () => {
     expect(calls(log)).toEqual(['bootstrap', 'tsx ops/chaos/main.ts']);
   });
 
-  it.each(['demo', 'bench', 'chaos'])('npm run %s -- --help prints the real usage where an install or a stack would fail', async (command) => {
+  it.each(['demo', 'bench', 'chaos', 'stack:up', 'stack:down', 'stack:status', 'ops', 'setup'])('npm run %s -- --help prints the real usage where an install or a stack would fail', async (command) => {
     // Every install step and every stack address would fail here: the bootstrap's first tool is
     // missing, and the stack (external addresses on port 1) could not be provisioned.
     const bin = tmp();
@@ -92,7 +100,7 @@ describe('ops/launch.sh', { timeout: 60_000 }, () => {
         REDIS_URL: 'redis://127.0.0.1:1',
       },
     });
-    expect(stdout).toContain(`npm run ${command} --`);
+    expect(stdout).toContain(`npm run ${command}`);
     expect(stdout).not.toMatch(/\[setup\]|\[stack\]/);
   });
 });

@@ -1,8 +1,6 @@
 /**
- * The embedded local stack: `up`, `down`, `status`.
- *
- *   tsx ops/stack/cli.ts up [--kafka-cluster] [--redis-cluster] [--observability] [--no-provision]
- *   tsx ops/stack/cli.ts broker stop|kill|start <1-3>   (one broker of the 3-broker cluster)
+ * The embedded local stack: `up`, `down`, `status`, `broker` (USAGE below; `--help` prints it
+ * before anything is touched).
  *
  * A component whose address variable (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, REDIS_URL)
  * is set is external and left alone; `up` then only provisions topics, subjects and tables there.
@@ -24,6 +22,30 @@ import { provisionAll } from '../provision/provision.ts';
 import { chaosInfra } from '../chaos/infra.ts';
 
 const say = (msg: string): void => console.log(`[stack] ${msg}`);
+
+const USAGE = `usage: npm run stack:up -- [--kafka-cluster] [--redis-cluster] [--observability] [--no-provision]
+       npm run stack:down
+       npm run stack:status
+       npx tsx ops/stack/cli.ts up|down|status [options]
+       npx tsx ops/stack/cli.ts broker stop|kill|start <1-3>
+
+The embedded stack on loopback: Kafka, the schema registry, Postgres, Redis. A component whose
+address variable (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, REDIS_URL) is set is external
+and left alone.
+
+commands:
+  up              start what is not running, wait for health, provision topics, subjects, tables
+  down            stop every component (the chaos run's private ones too)
+  status          each component's health (exit 1 when one is down)
+  broker          stop (clean), kill (SIGKILL) or start one broker of the 3-broker cluster
+
+options of up:
+  --kafka-cluster   also the 3-broker KRaft cluster for fault tests (or STACK_KAFKA_BROKERS=3)
+  --redis-cluster   also a 3-master Redis Cluster (or STACK_REDIS_CLUSTER=1)
+  --observability   also Prometheus and Alertmanager (or STACK_OBSERVABILITY=1)
+  --no-provision    start only; no topics, subjects or migrations
+  -h, --help        this text
+`;
 
 interface Planned {
   component: Component;
@@ -105,8 +127,13 @@ async function main(): Promise<void> {
       'redis-cluster': { type: 'boolean', default: process.env.STACK_REDIS_CLUSTER === '1' },
       observability: { type: 'boolean', default: process.env.STACK_OBSERVABILITY === '1' },
       'no-provision': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const command = positionals[0] ?? 'status';
   const flags = { kafkaCluster: values['kafka-cluster'], redisCluster: values['redis-cluster'], observability: values.observability, provision: !values['no-provision'] };
   if (command === 'up') await up(flags);
