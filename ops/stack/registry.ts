@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Component, Instance } from './component.ts';
-import { findJava } from './java.ts';
+import { findJava, provideJava } from './java.ts';
 import { fetchArtifact } from './maven.ts';
 import { cachePath } from './paths.ts';
 import { logFile, startDetached, stopProcess } from './process.ts';
@@ -37,6 +37,7 @@ export function registryComponent(
     processNames: [name],
 
     async prepare() {
+      await provideJava(21);
       if (fs.existsSync(path.join(home, 'quarkus-run.jar'))) return;
       const tarball = await fetchArtifact(
         `io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`,
