@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TOPICS, topicSpecs, valueSubject } from './topics.ts';
+import { prefixedTopics, TOPICS, topicSpecs, valueSubject } from './topics.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -16,6 +16,19 @@ describe('topicSpecs()', () => {
   it('gives the output topics as many partitions as the requests topic', () => {
     const specs = topicSpecs(12);
     expect(specs.filter((s) => s.name !== TOPICS.dlq).map((s) => s.partitions)).toEqual([12, 12, 12]);
+  });
+});
+
+describe('prefixedTopics()', () => {
+  it('puts every topic of a set under the prefix, and the specs follow the set', () => {
+    const topics = prefixedTopics('bench-scale.');
+    expect(Object.values(topics)).toEqual(['bench-scale.coupon-issue-requests', 'bench-scale.coupon-issued', 'bench-scale.coupon-issue-rejected', 'bench-scale.coupon-issue-dlq']);
+    expect(topicSpecs(6, topics).map((s) => s.name)).toEqual(Object.values(topics));
+    expect(valueSubject(topics.issued)).toBe('bench-scale.coupon-issued-value');
+  });
+
+  it('is the contract names without a prefix', () => {
+    expect(prefixedTopics('')).toEqual(TOPICS);
   });
 });
 

@@ -15,11 +15,22 @@ export interface KeyedValue {
 
 const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
 const MESSAGE_TIMEOUT_MS = 60_000;
+const TRANSACTION_TIMEOUT_MS = 300_000;
+
+export interface BulkProducerOptions {
+  /**
+   * Produce in one transaction (produceAllAtOnce): read_committed consumers see none of the
+   * records until all are written, then all of them at once.
+   */
+  transactionalId?: string;
+  /** Partition by key like the gateway (Java's murmur2) instead of librdkafka's default. */
+  murmur2?: boolean;
+}
 
 export class BulkProducer {
   private constructor(private readonly producer: Kafka.Producer) {}
 
-  static async connect(brokers: string): Promise<BulkProducer> {
+  static async connect(brokers: string, options: BulkProducerOptions = {}): Promise<BulkProducer> {
     const producer = new Kafka.Producer({
       'metadata.broker.list': brokers,
       'enable.idempotence': true,
@@ -29,10 +40,22 @@ export class BulkProducer {
       'queue.buffering.max.messages': 1_000_000,
       'message.timeout.ms': MESSAGE_TIMEOUT_MS,
       dr_cb: true,
+      ...(options.murmur2 ? { partitioner: 'murmur2_random' } : {}),
+      ...(options.transactionalId ? { 'transactional.id': options.transactionalId, 'transaction.timeout.ms': TRANSACTION_TIMEOUT_MS } : {}),
     });
     await promisify<void>((cb) => producer.connect({}, (err) => cb(err)))();
     producer.setPollInterval(5);
+    if (options.transactionalId) await promisify<void>((cb) => producer.initTransactions(30_000, (err) => cb(err)))();
     return new BulkProducer(producer);
+  }
+
+  /** produceAll in one transaction (connect with a transactionalId); returns the ms until it committed. */
+  async produceAllAtOnce(topic: string, records: readonly KeyedValue[]): Promise<number> {
+    const started = performance.now();
+    await promisify<void>((cb) => this.producer.beginTransaction((err) => cb(err)))();
+    await this.produceAll(topic, records);
+    await promisify<void>((cb) => this.producer.commitTransaction(TRANSACTION_TIMEOUT_MS, (err) => cb(err)))();
+    return performance.now() - started;
   }
 
   /** Produces every record (in order per key) and resolves once all are acknowledged; returns the elapsed ms. */

@@ -54,6 +54,7 @@ export async function measureBurst(ctx: BenchContext, users: number, quantity: n
       await tail.close();
     }
   });
+  ctx.perUnit('burst', 'request', users);
   await verifyScenario(ctx, 'burst', [run.warm.couponId, run.couponId], [...run.warm.eventIds, ...run.ids], since);
   const result: BurstResult = {
     requests: users,

@@ -4,7 +4,8 @@ import pg from 'pg';
 import { endpointsFromEnv, type Endpoints } from '../../platform/endpoints.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { CpuSampler, type CpuUsage } from './cpu.ts';
+import { CpuSampler, microsPerUnit, type CpuUsage, type ServerPorts } from './cpu.ts';
+import { portOfUrl, portsOfHostList } from './listeners.ts';
 import type { InvariantCheck } from './report.ts';
 
 /** A scenario could not be measured (a service did not come up, a drain never finished...). */
@@ -38,13 +39,34 @@ export class BenchContext {
     process.stderr.write(`[bench ${clock}] ${scenario}: ${message}\n`);
   }
 
-  /** Runs `work` and records the CPU used by every process meanwhile under `phase`. */
-  async measureCpu<T>(phase: string, work: () => Promise<T>): Promise<T> {
-    const before = this.cpu.take();
+  /** The servers of the stack the scenarios run on (a scenario on other brokers names its own). */
+  get servers(): ServerPorts {
+    return {
+      kafka: portsOfHostList(this.endpoints.kafkaBrokers),
+      postgres: [portOfUrl(this.endpoints.databaseUrl, 5432)],
+      redis: [portOfUrl(this.endpoints.redisUrl, 6379)],
+      registry: [portOfUrl(this.endpoints.schemaRegistryUrl, 80)],
+    };
+  }
+
+  /**
+   * Runs `work` and records the CPU used by every process meanwhile under `phase`, the processes
+   * serving `servers` (default: the stack's) counted as the scenario's.
+   */
+  async measureCpu<T>(phase: string, work: () => Promise<T>, servers: ServerPorts = this.servers): Promise<T> {
+    const before = this.cpu.take(servers);
     const result = await work();
-    const usage = this.cpu.usage(before, this.cpu.take());
+    const usage = this.cpu.usage(before, this.cpu.take(servers));
     if (usage) this.cpuPhases[phase] = usage;
     return result;
+  }
+
+  /** Records what `phase` did (`units` of `unit`) and returns its CPU µs per unit by role. */
+  perUnit(phase: string, unit: string, units: number): Record<string, number> {
+    const usage = this.cpuPhases[phase];
+    const micros = microsPerUnit(usage, units);
+    if (usage) Object.assign(usage, { unit, units, us_per_unit: micros });
+    return micros;
   }
 
   async close(): Promise<void> {

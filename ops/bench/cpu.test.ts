@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { machineTicks, microsPerUnit, roleOf, statTicks, usageBetween, type CpuSnapshot } from './cpu.ts';
+import { attribution, machineTicks, microsPerUnit, roleOf, scenarioMicros, statTicks, usageBetween, type CpuSnapshot } from './cpu.ts';
 
 describe('statTicks', () => {
   it('adds utime and stime, even when the command name holds spaces and parentheses', () => {
@@ -15,21 +15,37 @@ describe('machineTicks', () => {
 });
 
 describe('roleOf', () => {
-  const known = new Map([[42, 'processor']]);
-  it('names the processes of the stack and the bench', () => {
-    expect(roleOf(42, '/usr/bin/node\0--import\0tsx\0processor/main.ts\0', known)).toBe('processor');
-    expect(roleOf(7, 'java\0-cp\0libs/*\0kafka.Kafka\0server.properties\0', known)).toBe('kafka');
-    expect(roleOf(8, 'java\0-jar\0/x/quarkus-run.jar\0', known)).toBe('registry');
-    expect(roleOf(9, 'postgres: coupon coupon 127.0.0.1(5000) idle', known)).toBe('postgres');
-    expect(roleOf(10, '/usr/lib/postgresql/15/bin/postgres\0-D\0data\0', known)).toBe('postgres');
-    expect(roleOf(11, 'redis-server 127.0.0.1:16379', known)).toBe('redis');
+  const servers = { kafka: [19092], postgres: [15432], redis: [16379], registry: [18081] };
+  // The stack's broker is pid 7, Postgres's postmaster 9, Redis 11; 20 is another cluster's broker.
+  const scenario = attribution(new Map([[42, 'processor']]), servers, new Map([[19092, 7], [15432, 9], [16379, 11], [18081, 8]]));
+
+  it('names the processes the bench started and the servers on the scenario ports', () => {
+    expect(roleOf(42, 1, '/usr/bin/node\0--import\0tsx\0processor/main.ts\0', scenario)).toBe('processor');
+    expect(roleOf(7, 1, 'java\0-cp\0libs/*\0kafka.Kafka\0server.properties\0', scenario)).toBe('kafka');
+    expect(roleOf(8, 1, 'java\0-jar\0/x/quarkus-run.jar\0', scenario)).toBe('registry');
+    expect(roleOf(9, 1, '/usr/lib/postgresql/15/bin/postgres\0-D\0data\0', scenario)).toBe('postgres');
+    expect(roleOf(11, 1, 'redis-server 127.0.0.1:16379', scenario)).toBe('redis');
   });
 
-  it('tells services someone else started apart from the rest', () => {
-    expect(roleOf(12, '/usr/bin/node\0--import\0tsx\0processor/main.ts\0', known)).toBe('foreign-processor');
-    expect(roleOf(13, 'node\0tsx\0gateway/main.ts\0', known)).toBe('foreign-gateway');
-    expect(roleOf(14, 'node\0vitest\0', known)).toBe('other');
-    expect(roleOf(15, '', known)).toBe('other');
+  it("counts the postmaster's backends as the scenario's Postgres", () => {
+    expect(roleOf(300, 9, 'postgres: coupon coupon 127.0.0.1(5000) idle', scenario)).toBe('postgres');
+  });
+
+  it('calls the same kinds of process on other ports foreign', () => {
+    expect(roleOf(20, 1, 'java\0-cp\0libs/*\0kafka.Kafka\0broker-1.properties\0', scenario)).toBe('foreign-kafka');
+    expect(roleOf(21, 1, '/usr/lib/postgresql/15/bin/postgres\0-D\0chaos\0', scenario)).toBe('foreign-postgres');
+    expect(roleOf(22, 21, 'postgres: coupon coupon 127.0.0.1(5001) idle', scenario)).toBe('foreign-postgres');
+    expect(roleOf(23, 1, 'redis-server 127.0.0.1:19301', scenario)).toBe('foreign-redis');
+    expect(roleOf(12, 1, '/usr/bin/node\0--import\0tsx\0processor/main.ts\0', scenario)).toBe('foreign-processor');
+    expect(roleOf(13, 1, 'node\0tsx\0gateway/main.ts\0', scenario)).toBe('foreign-gateway');
+    expect(roleOf(14, 1, 'node\0vitest\0', scenario)).toBe('other');
+    expect(roleOf(15, 1, '', scenario)).toBe('other');
+  });
+
+  it('counts all brokers of a cluster, and none when a server is not listening here', () => {
+    const cluster = attribution(new Map(), { ...servers, kafka: [29092, 29094, 29096] }, new Map([[29092, 30], [29094, 31], [29096, 32], [19092, 7]]));
+    expect([30, 31, 32, 7].map((pid) => roleOf(pid, 1, 'java\0kafka.Kafka\0', cluster))).toEqual(['kafka', 'kafka', 'kafka', 'foreign-kafka']);
+    expect(attribution(new Map(), servers, new Map()).pids.size).toBe(0);
   });
 });
 
@@ -75,5 +91,11 @@ describe('microsPerUnit', () => {
   it('is empty without a usage or units', () => {
     expect(microsPerUnit(undefined, 10)).toEqual({});
     expect(microsPerUnit({ wall_s: 1, machine: 1, cores: 2, by_role: { a: 1 }, cpu_s: { a: 1 } }, 0)).toEqual({});
+  });
+});
+
+describe('scenarioMicros', () => {
+  it("adds the scenario's processes, not foreign ones nor threads counted in their process", () => {
+    expect(scenarioMicros({ processor: 40, 'processor:main': 30, postgres: 20, kafka: 5, 'foreign-kafka': 50, other: 9 })).toBe(65);
   });
 });

@@ -1,18 +1,28 @@
 /**
- * Who used the CPU during a scenario: per-process CPU time from /proc (Linux), grouped by role
- * (the bench's own load generator, the services it started, Postgres, Kafka, the registry, Redis,
- * everything else), as cores busy over the scenario's wall time (1.00 = one core saturated). The
+ * Who used the CPU during a scenario: per-process CPU time from /proc (Linux), grouped by role,
+ * as cores busy over the scenario's wall time (1.00 = one core saturated). A process belongs to
+ * the scenario when the bench started it (load generator, gateway, processors), when it listens
+ * on one of the scenario's server ports (its broker(s), Postgres, Redis, registry), or when its
+ * parent is such a server (Postgres backends); every other process is named by what it looks
+ * like, prefixed "foreign-" (another stack's broker, someone else's processor), or "other". The
  * main thread of each Node process is reported on its own ("processor:main"): a JavaScript-bound
  * service saturates that one thread long before the machine.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { parentPid, pidsListeningOn } from './listeners.ts';
 
 export const FOREIGN_PROCESSOR = 'foreign-processor';
 
-/** The roles of the processes this bench starts itself, by pid. */
-export type KnownProcesses = ReadonlyMap<number, string>;
+/** The TCP ports of the servers a scenario talks to, by role. */
+export type ServerPorts = Readonly<Record<'kafka' | 'postgres' | 'redis' | 'registry', readonly number[]>>;
+
+/** The scenario's processes: by pid, and by parent pid for the children of its servers. */
+export interface Attribution {
+  pids: ReadonlyMap<number, string>;
+  parents: ReadonlyMap<number, string>;
+}
 
 export interface ProcessTicks {
   pid: number;
@@ -37,6 +47,10 @@ export interface CpuUsage {
   by_role: Record<string, number>;
   /** CPU seconds per role (what by_role is computed from, at the clock tick's resolution). */
   cpu_s: Record<string, number>;
+  /** What the phase did, when it counted it: CPU µs per unit (a record, an accepted request) per role. */
+  unit?: string;
+  units?: number;
+  us_per_unit?: Record<string, number>;
 }
 
 /** utime + stime of a /proc/<pid>/stat line (fields 14 and 15, counted after the command's closing parenthesis). */
@@ -54,19 +68,43 @@ export function machineTicks(procStat: string): { busy: number; total: number } 
   return { busy, total: busy + idle! + iowait! };
 }
 
-/** The role of a process from its command line (NUL-separated, as in /proc/<pid>/cmdline). */
-export function roleOf(pid: number, cmdline: string, known: KnownProcesses): string {
-  const role = known.get(pid);
-  if (role) return role;
+/** What a process looks like from its command line (NUL-separated, as in /proc/<pid>/cmdline). */
+function kindOf(cmdline: string): string | undefined {
   if (cmdline.includes('kafka.Kafka')) return 'kafka';
   if (cmdline.includes('quarkus-run.jar')) return 'registry';
   if (/^postgres[:\0 ]|\/postgres\0/.test(cmdline)) return 'postgres';
   if (cmdline.startsWith('redis-server')) return 'redis';
-  // Someone else's services on the same stack: they compete for the CPU and, for processors, for
-  // the same requests topic (a second group processing the bench's records emits second outputs).
-  if (cmdline.includes('processor/main.ts')) return FOREIGN_PROCESSOR;
-  if (cmdline.includes('gateway/main.ts')) return 'foreign-gateway';
-  return 'other';
+  if (cmdline.includes('processor/main')) return 'processor';
+  if (cmdline.includes('gateway/main')) return 'gateway';
+  return undefined;
+}
+
+/**
+ * The role of a process: the scenario's own by pid or parent, else "foreign-<kind>" (they compete
+ * for the CPU and, for processors, for the same requests topic: a second group processing the
+ * bench's records emits second outputs), else "other".
+ */
+export function roleOf(pid: number, ppid: number, cmdline: string, scenario: Attribution): string {
+  const role = scenario.pids.get(pid) ?? scenario.parents.get(ppid);
+  if (role) return role;
+  const kind = kindOf(cmdline);
+  return kind ? `foreign-${kind}` : 'other';
+}
+
+/** The scenario's processes from the bench's own (pid → role) and the pids listening on its server ports. */
+export function attribution(started: ReadonlyMap<number, string>, servers: ServerPorts, listening: ReadonlyMap<number, number>): Attribution {
+  const pids = new Map(started);
+  const parents = new Map<number, string>();
+  for (const [role, ports] of Object.entries(servers)) {
+    for (const port of ports) {
+      const pid = listening.get(port);
+      if (pid === undefined) continue;
+      pids.set(pid, role);
+      // A postmaster forks one backend per connection: they are the scenario's Postgres work.
+      if (role === 'postgres') parents.set(pid, role);
+    }
+  }
+  return { pids, parents };
 }
 
 /** Cores busy per role between two snapshots; processes that started in between count from zero. */
@@ -114,15 +152,17 @@ export class CpuSampler {
     if (pid !== undefined) this.known.set(pid, role);
   }
 
-  take(): CpuSnapshot | undefined {
+  /** Every process's CPU time now, by role; `servers` are the ports of the scenario's own servers. */
+  take(servers: ServerPorts): CpuSnapshot | undefined {
     if (!this.available) return undefined;
+    const scenario = attribution(this.known, servers, pidsListeningOn(Object.values(servers).flat()));
     const processes: ProcessTicks[] = [];
     for (const entry of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       const pid = Number(entry);
       const stat = readOrEmpty(`/proc/${pid}/stat`);
       if (!stat) continue;
-      const group = roleOf(pid, readOrEmpty(`/proc/${pid}/cmdline`), this.known);
+      const group = roleOf(pid, parentPid(stat), readOrEmpty(`/proc/${pid}/cmdline`), scenario);
       processes.push({ pid, group, ticks: statTicks(stat) });
       if (this.known.has(pid)) {
         const main = readOrEmpty(`/proc/${pid}/task/${pid}/stat`);
@@ -143,4 +183,11 @@ export function microsPerUnit(usage: CpuUsage | undefined, units: number): Recor
   if (!usage || units <= 0) return {};
   const micros = Object.entries(usage.cpu_s).map(([role, seconds]) => [role, Math.round((seconds * 1e6) / units)] as const);
   return Object.fromEntries(micros.filter(([, us]) => us > 0));
+}
+
+/** The scenario's own share of CPU µs per unit: every role but the foreign ones, "other" and the ":main" threads (already counted in their process). */
+export function scenarioMicros(micros: Record<string, number>): number {
+  return Object.entries(micros)
+    .filter(([role]) => !role.startsWith('foreign-') && role !== 'other' && !role.endsWith(':main'))
+    .reduce((sum, [, us]) => sum + us, 0);
 }

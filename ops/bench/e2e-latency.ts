@@ -61,6 +61,7 @@ export async function measureE2e(ctx: BenchContext, rate: number, seconds: numbe
       await tail.close();
     }
   });
+  ctx.perUnit('e2e', 'accepted request', run.ids.length);
   await verifyScenario(ctx, 'e2e', [run.warm.couponId, run.couponId], [...run.warm.eventIds, ...run.ids], since);
   const result: E2eResult = {
     rate_per_s: rate,

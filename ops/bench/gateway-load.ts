@@ -7,7 +7,6 @@
 import { outputEnds } from '../verify/outputs.ts';
 import type { ServiceProcess } from '../run/service-process.ts';
 import { closedLoop, type ClosedLoopResult } from './closed-loop.ts';
-import { microsPerUnit } from './cpu.ts';
 import { meanMsBetween } from './prometheus-text.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import type { GatewayResult } from './report.ts';
@@ -66,7 +65,7 @@ export async function measureGateway(ctx: BenchContext, concurrency: number, sec
       answers: measured.answers,
       errors: measured.errors,
       stage_mean_ms: stages,
-      cpu_us_per_accepted: microsPerUnit(ctx.cpuPhases.gateway, measuredAccepted),
+      cpu_us_per_accepted: ctx.perUnit('gateway', 'accepted request', measuredAccepted),
     };
     ctx.progress('gateway', `${result.rps} accepted/s, p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`);
     return result;

@@ -15,6 +15,8 @@ import { collectVersions } from './versions.ts';
 import { measureBurst } from './burst.ts';
 import { measureGateway } from './gateway-load.ts';
 import { measureE2e } from './e2e-latency.ts';
+import { measureHotCoupon } from './hot-coupon.ts';
+import { measureScale } from './scale.ts';
 
 async function measureLimits(ctx: BenchContext, rows: number): Promise<LimitsResult> {
   ctx.progress('limits', `COPY of ${rows.toLocaleString('en-US')} rows into an indexed scratch table`);
@@ -43,6 +45,8 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       burst: null,
       gateway: null,
       e2e: null,
+      hot_coupon: null,
+      scale: null,
       invariants_ok: true,
       invariants: ctx.invariants,
       cpu: ctx.cpuPhases,
@@ -56,6 +60,11 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
     if (wants('burst')) result.burst = await measureBurst(ctx, opts.burstUsers, opts.burstQuantity, Math.min(opts.burstConnections, opts.burstUsers));
     if (wants('gateway')) result.gateway = await measureGateway(ctx, opts.gatewayConcurrency, opts.gatewaySeconds);
     if (wants('e2e')) result.e2e = await measureE2e(ctx, opts.e2eRate, opts.e2eSeconds);
+    if (wants('hot-coupon')) {
+      const hot = { records: opts.hotRecords, connections: opts.hotConnections, seconds: opts.hotSeconds, spreadRecordsPerS: result.processor?.batch_eps ?? null };
+      result.hot_coupon = await measureHotCoupon(ctx, hot);
+    }
+    if (wants('scale')) result.scale = await measureScale(ctx, opts.scaleRecords);
     result.invariants_ok = ctx.invariants.every((c) => c.held);
     return result;
   } finally {

@@ -4,12 +4,17 @@ import { DEFAULTS, parseBenchArgs } from './options.ts';
 
 describe('parseBenchArgs', () => {
   it('defaults to every scenario at the default sizes', () => {
-    expect(parseBenchArgs([])).toEqual({ out: undefined, only: ['limits', 'processor', 'burst', 'gateway', 'e2e'], ...DEFAULTS });
+    expect(parseBenchArgs([])).toEqual({ out: undefined, only: ['limits', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'scale'], ...DEFAULTS });
   });
 
   it('reads the output file, sizes and a subset (run in the fixed order)', () => {
     const opts = parseBenchArgs(['--out', 'bench-x.json', '--records', '2000', '--e2e-rate', '100', '--only', 'e2e,processor']);
     expect(opts).toMatchObject({ out: 'bench-x.json', records: 2000, e2eRate: 100, only: ['processor', 'e2e'] });
+  });
+
+  it('takes the hot-coupon and scale scenarios and their sizes', () => {
+    const opts = parseBenchArgs(['--only', 'scale,hot-coupon', '--hot-records', '500', '--hot-seconds', '2', '--hot-connections', '5', '--scale-records', '3000']);
+    expect(opts).toMatchObject({ only: ['hot-coupon', 'scale'], hotRecords: 500, hotSeconds: 2, hotConnections: 5, scaleRecords: 3000 });
   });
 
   it('answers help', () => {

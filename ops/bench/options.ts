@@ -15,6 +15,10 @@ export interface BenchOptions {
   gatewayConcurrency: number;
   e2eRate: number;
   e2eSeconds: number;
+  hotRecords: number;
+  hotConnections: number;
+  hotSeconds: number;
+  scaleRecords: number;
 }
 
 export const DEFAULTS: Omit<BenchOptions, 'out' | 'only'> = {
@@ -28,6 +32,10 @@ export const DEFAULTS: Omit<BenchOptions, 'out' | 'only'> = {
   gatewayConcurrency: 100,
   e2eRate: 1_000,
   e2eSeconds: 10,
+  hotRecords: 50_000,
+  hotConnections: 50,
+  hotSeconds: 10,
+  scaleRecords: 100_000,
 };
 
 export const HELP = `Usage: npm run bench -- [--out FILE] [options]
@@ -36,7 +44,8 @@ Runs the benchmarks against the running stack (npm run stack:up), prints a table
 writes the result as JSON. Every processor run uses a fresh consumer group set to the end of the
 requests topic before its input is produced; I1-I4 are checked after every scenario.
 
-Scenarios (in this order): limits, processor, burst, gateway, e2e
+Scenarios (in this order): limits, processor, burst, gateway, e2e, hot-coupon, scale
+(scale runs on the stack's 3-broker cluster, and starts it when it is not running)
   --only LIST               comma-separated subset, e.g. --only limits,processor
   --out FILE                write the JSON result to FILE (bench-*.json is git-ignored)
 
@@ -51,6 +60,10 @@ Sizes
   --gateway-concurrency N   connections of the gateway load (${DEFAULTS.gatewayConcurrency})
   --e2e-rate N              offered requests per second of the end-to-end run (${DEFAULTS.e2eRate})
   --e2e-seconds N           length of the end-to-end run (${DEFAULTS.e2eSeconds})
+  --hot-records N           requests on the one hot coupon drained by the processor alone (${DEFAULTS.hotRecords})
+  --hot-connections N       connections of the hot coupon's gateway + processor load (${DEFAULTS.hotConnections})
+  --hot-seconds N           length of that load (${DEFAULTS.hotSeconds})
+  --scale-records N         requests drained at each step of 1, 2, 3 processors (${DEFAULTS.scaleRecords})
 
   -h, --help                this text
 
@@ -68,6 +81,10 @@ const SIZE_FLAGS = {
   'gateway-concurrency': 'gatewayConcurrency',
   'e2e-rate': 'e2eRate',
   'e2e-seconds': 'e2eSeconds',
+  'hot-records': 'hotRecords',
+  'hot-connections': 'hotConnections',
+  'hot-seconds': 'hotSeconds',
+  'scale-records': 'scaleRecords',
 } as const satisfies Record<string, keyof typeof DEFAULTS>;
 
 /** The options, or 'help' when help was asked for. Throws UsageError for bad input. */

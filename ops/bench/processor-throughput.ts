@@ -8,17 +8,26 @@
 import { TOPICS } from '../../schemas/topics.ts';
 import { outputEnds } from '../verify/outputs.ts';
 import { BenchError, type BenchContext } from './context.ts';
-import { microsPerUnit } from './cpu.ts';
 import { parseSamples, sumOf } from './prometheus-text.ts';
-import type { ProcessorResult, StageSeconds } from './report.ts';
-import { buildRequests, insertCoupons, planInput, writeRequests } from './request-input.ts';
+import type { ProcessorResult, ScenarioName, StageSeconds } from './report.ts';
+import { buildRequests, insertCoupons, planInput, writeRequests, type InputPlan } from './request-input.ts';
 import { exitedReason, freshGroup, startBenchProcessor, stopService, waitDecided, type Processor } from './services.ts';
 import { round, steadyRate, type ProgressSample } from './stats.ts';
 import { verifyScenario } from './verify.ts';
 
 type Mode = 'batch' | 'single';
 
-interface DrainRun {
+/** One drain: `records` requests over the plan's coupons, decided by one processor in `mode`. */
+export interface DrainSpec {
+  scenario: ScenarioName;
+  /** Names the CPU phase. */
+  phase: string;
+  mode: Mode;
+  records: number;
+  plan: InputPlan;
+}
+
+export interface DrainRun {
   records: number;
   coupons: number;
   perSecond: number;
@@ -35,26 +44,27 @@ interface DrainRun {
 const FLOOR_RATE: Record<Mode, number> = { batch: 500, single: 10 };
 const POLL_MS = 200;
 
-async function committedRecords(processor: Processor): Promise<number> {
-  return sumOf(parseSamples(await processor.service.metrics()), 'coupon_processor_records_total');
+async function committedRecords(processors: readonly Processor[]): Promise<number> {
+  const counts = await Promise.all(processors.map(async (p) => sumOf(parseSamples(await p.service.metrics()), 'coupon_processor_records_total')));
+  return counts.reduce((a, b) => a + b, 0);
 }
 
-/** Polls the processor's counter until it has committed `total` records; returns the readings. */
-async function followDrain(ctx: BenchContext, mode: Mode, processor: Processor, total: number): Promise<ProgressSample[]> {
+/** Polls the processors' counters until together they have committed `total` records; returns the readings. */
+export async function followDrain(ctx: BenchContext, scenario: ScenarioName, mode: Mode, processors: readonly Processor[], total: number): Promise<ProgressSample[]> {
   const samples: ProgressSample[] = [];
   const deadline = Date.now() + 120_000 + (total / FLOOR_RATE[mode]) * 1000;
   let lastReport = Date.now();
   for (;;) {
-    const died = exitedReason(processor.service);
+    const died = processors.map((p) => exitedReason(p.service)).find(Boolean);
     if (died) throw new BenchError(died);
-    // A scrape can fail while the processor's event loop is busy: skip the reading, keep the deadline.
-    const done = await committedRecords(processor).catch(() => undefined);
+    // A scrape can fail while a processor's event loop is busy: skip the reading, keep the deadline.
+    const done = await committedRecords(processors).catch(() => undefined);
     const at = Date.now();
     if (done !== undefined) {
       samples.push({ at, done });
       if (done >= total) return samples;
       if (at - lastReport >= 5000) {
-        ctx.progress('processor', `${mode}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} committed`);
+        ctx.progress(scenario, `${mode}: ${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} committed`);
         lastReport = at;
       }
     }
@@ -63,28 +73,29 @@ async function followDrain(ctx: BenchContext, mode: Mode, processor: Processor, 
   }
 }
 
-function stageSeconds(metricsText: string): StageSeconds {
+export function stageSeconds(metricsText: string): StageSeconds {
   const samples = parseSamples(metricsText);
   const stage = (name: keyof StageSeconds): number => round(sumOf(samples, 'coupon_processor_stage_duration_seconds_sum', { stage: name }), 2);
   return { decode: stage('decode'), copy: stage('copy'), merge: stage('merge'), produce: stage('produce'), commit: stage('commit') };
 }
 
-async function drain(ctx: BenchContext, mode: Mode, records: number): Promise<DrainRun> {
-  const plan = planInput(records);
+/** Pre-produces the spec's input, drains it with a fresh processor on a fresh group, checks I1-I4. */
+export async function drain(ctx: BenchContext, spec: DrainSpec): Promise<DrainRun> {
+  const { scenario, mode, records, plan } = spec;
   const since = await outputEnds();
-  const groupId = await freshGroup(ctx, `processor-${mode}`);
-  const couponIds = await insertCoupons(ctx, `processor-${mode}`, plan.coupons, plan.quantity);
+  const groupId = await freshGroup(ctx, `${scenario}-${mode}`);
+  const couponIds = await insertCoupons(ctx, `${scenario}-${mode}`, plan.coupons, plan.quantity);
   const requests = buildRequests(couponIds, records);
-  ctx.progress('processor', `${mode}: producing ${records.toLocaleString('en-US')} requests over ${plan.coupons} coupons of ${plan.quantity} to ${TOPICS.requests}`);
+  ctx.progress(scenario, `${mode}: producing ${records.toLocaleString('en-US')} requests over ${plan.coupons} coupon(s) of ${plan.quantity} to ${TOPICS.requests}`);
   const produceMsgsPerS = await writeRequests(ctx, requests);
 
-  ctx.progress('processor', `${mode}: starting a processor on group ${groupId}`);
+  ctx.progress(scenario, `${mode}: starting a processor on group ${groupId}`);
   const processor = await startBenchProcessor(ctx, groupId, mode);
   let stopped = false;
   try {
     const startedAt = Date.now();
-    const { samples, metricsText } = await ctx.measureCpu(`processor ${mode}`, async () => {
-      const samples = await followDrain(ctx, mode, processor, records);
+    const { samples, metricsText } = await ctx.measureCpu(spec.phase, async () => {
+      const samples = await followDrain(ctx, scenario, mode, [processor], records);
       return { samples, metricsText: await processor.service.metrics() };
     });
     // The counter would also count records someone else produced meanwhile: the ledger has the last word.
@@ -96,8 +107,8 @@ async function drain(ctx: BenchContext, mode: Mode, records: number): Promise<Dr
     const metrics = parseSamples(metricsText);
     const transactions = sumOf(metrics, 'coupon_processor_transactions_total', { result: 'committed' });
     const batchCount = sumOf(metrics, 'coupon_processor_batch_size_records_count');
-    ctx.progress('processor', `${mode}: ${Math.round(rate.perSecond).toLocaleString('en-US')} records/s (${rate.steady ? 'steady state' : 'whole run'})`);
-    await verifyScenario(ctx, 'processor', couponIds, requests.map((r) => r.eventId), since);
+    ctx.progress(scenario, `${mode}: ${Math.round(rate.perSecond).toLocaleString('en-US')} records/s (${rate.steady ? 'steady state' : 'whole run'})`);
+    await verifyScenario(ctx, scenario, couponIds, requests.map((r) => r.eventId), since);
     return {
       records,
       coupons: plan.coupons,
@@ -108,7 +119,7 @@ async function drain(ctx: BenchContext, mode: Mode, records: number): Promise<Dr
       transactions,
       meanBatchSize: batchCount > 0 ? round(sumOf(metrics, 'coupon_processor_batch_size_records_sum') / batchCount) : 0,
       produceMsgsPerS,
-      cpuMicrosPerRecord: microsPerUnit(ctx.cpuPhases[`processor ${mode}`], records),
+      cpuMicrosPerRecord: ctx.perUnit(spec.phase, 'record', records),
     };
   } finally {
     if (!stopped) await processor.service.stop('SIGKILL');
@@ -117,8 +128,9 @@ async function drain(ctx: BenchContext, mode: Mode, records: number): Promise<Dr
 
 /** Both modes; pct_of_limit is filled in by the caller, which knows the limits. */
 export async function measureProcessor(ctx: BenchContext, records: number, singleRecords: number): Promise<Omit<ProcessorResult, 'pct_of_limit'>> {
-  const batch = await drain(ctx, 'batch', records);
-  const single = await drain(ctx, 'single', singleRecords);
+  const spec = (mode: Mode, n: number): DrainSpec => ({ scenario: 'processor', phase: `processor ${mode}`, mode, records: n, plan: planInput(n) });
+  const batch = await drain(ctx, spec('batch', records));
+  const single = await drain(ctx, spec('single', singleRecords));
   return {
     records,
     batch_eps: round(batch.perSecond),

@@ -35,9 +35,16 @@ export async function freshGroup(ctx: BenchContext, label: string): Promise<stri
   return groupId;
 }
 
-export async function startBenchProcessor(ctx: BenchContext, groupId: string, mode: 'batch' | 'single'): Promise<Processor> {
-  const service = await startProcessor({ instanceId: groupId, mode, env: { ...SERVICE_ENV, PROCESSOR_GROUP_ID: groupId } });
-  ctx.cpu.track(service.child.pid, 'processor');
+/** One of several processors of a group: its own instance id, CPU role and environment (other brokers, topics). */
+export interface ProcessorPlacement {
+  instanceId: string;
+  role: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function startBenchProcessor(ctx: BenchContext, groupId: string, mode: 'batch' | 'single', placement?: ProcessorPlacement): Promise<Processor> {
+  const service = await startProcessor({ instanceId: placement?.instanceId ?? groupId, mode, env: { ...SERVICE_ENV, PROCESSOR_GROUP_ID: groupId, ...placement?.env } });
+  ctx.cpu.track(service.child.pid, placement?.role ?? 'processor');
   await readyOrKill(service);
   return { service, groupId };
 }

@@ -1,16 +1,16 @@
 import { KafkaJS } from '@confluentinc/kafka-javascript';
-import { topicSpecs } from '../../schemas/topics.ts';
+import { TOPICS, topicSpecs, type Topics } from '../../schemas/topics.ts';
 
 /**
  * Creates the four topics if missing (partitions, retention, lz4 compression). Existing topics
  * are left as they are: partition counts only grow by an operator's decision, never implicitly.
  */
-export async function provisionTopics(brokers: string, requestPartitions: number): Promise<string[]> {
+export async function provisionTopics(brokers: string, requestPartitions: number, topics: Topics = TOPICS): Promise<string[]> {
   const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = topicSpecs(requestPartitions).filter((t) => !existing.has(t.name));
+    const missing = topicSpecs(requestPartitions, topics).filter((t) => !existing.has(t.name));
     if (missing.length > 0) {
       await admin.createTopics({
         timeout: 30_000,

@@ -25,6 +25,10 @@ const TINY = [
   ['--gateway-concurrency', '10'],
   ['--e2e-rate', '100'],
   ['--e2e-seconds', '2'],
+  ['--hot-records', '2000'],
+  ['--hot-connections', '10'],
+  ['--hot-seconds', '2'],
+  ['--scale-records', '3000'],
 ].flat();
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -36,10 +40,11 @@ const positive = (n: number | null | undefined): void => {
 };
 
 describe('npm run bench (tiny sizes)', () => {
-  it('runs every scenario and writes a complete, plausible JSON result', { timeout: 170_000 }, async () => {
+  // The scale scenario starts the 3-broker cluster when it is not running (about half a minute).
+  it('runs every scenario and writes a complete, plausible JSON result', { timeout: 330_000 }, async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'ops/bench/main.ts', '--out', out, ...TINY], {
       cwd: ROOT,
-      timeout: 165_000,
+      timeout: 325_000,
       maxBuffer: 16 * 1024 * 1024,
     }).catch((err: Error & { code?: number; stdout?: string }) => {
       // Exit 2: the bench ran but an invariant was violated; the assertions below say which.
@@ -86,7 +91,27 @@ describe('npm run bench (tiny sizes)', () => {
     expect(e.sent_p50_ms).toBeLessThanOrEqual(e.sent_p99_ms);
     expect(e.accept_p50_ms).toBeLessThanOrEqual(e.accept_p99_ms);
 
-    expect(r.invariants.map((c) => c.scenario)).toEqual(['processor', 'processor', 'burst', 'gateway', 'e2e']);
+    const h = r.hot_coupon!;
+    expect(h).toMatchObject({ records: 2000, quantity: 1000, e2e_connections: 10, e2e_seconds: 2 });
+    positive(h.processor_records_per_s);
+    positive(h.e2e_accepted);
+    positive(h.e2e_records_per_s);
+    expect(h.spread_records_per_s).toBe(p.batch_eps);
+
+    const s = r.scale!;
+    expect(s).toMatchObject({ brokers: 3, partitions: 6 });
+    expect(s.steps.map((st) => [st.processors, st.records])).toEqual([[1, 3000], [2, 3000], [3, 3000]]);
+    for (const st of s.steps) positive(st.records_per_s);
+    positive(s.ratio_3_vs_1);
+
+    // CPU by the scenario's own processes, the servers found by their listening ports: the
+    // gateway's Redis and broker, each scale step's processors and the cluster's brokers.
+    expect(Object.keys(r.cpu.gateway?.us_per_unit ?? {})).toEqual(expect.arrayContaining(['gateway', 'bench', 'redis', 'kafka']));
+    expect(r.cpu.gateway?.unit).toBe('accepted request');
+    expect(Object.keys(r.cpu['scale 3']?.us_per_unit ?? {})).toEqual(expect.arrayContaining(['processor-1', 'processor-2', 'processor-3', 'kafka', 'postgres']));
+    expect(s.steps[2]!.cpu_us_per_record).toEqual(r.cpu['scale 3']?.us_per_unit);
+
+    expect(r.invariants.map((c) => c.scenario)).toEqual(['processor', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'hot-coupon', 'scale', 'scale', 'scale']);
     expect(r.invariants.filter((c) => !c.held)).toEqual([]);
     expect(r.invariants_ok).toBe(true);
   });
