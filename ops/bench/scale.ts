@@ -18,6 +18,7 @@ import { topicEnds } from '../verify/read-committed.ts';
 import { waitFor } from '../stack/process.ts';
 import { prefixedTopics, TOPIC_PREFIX_VARIABLE, TOPICS } from '../../schemas/topics.ts';
 import { ENV_NAMES } from '../../platform/endpoints.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 import { BulkProducer } from './bulk-producer.ts';
 import type { BenchContext } from './context.ts';
 import type { ServerPorts } from './cpu.ts';
@@ -63,7 +64,7 @@ async function step(ctx: BenchContext, cluster: Cluster, processors: number, rec
   await resetGroupToEnd(cluster.brokers, groupId, topics.requests);
   const couponIds = await insertCoupons(ctx, label, plan.coupons, plan.quantity);
   const requests = buildRequests(couponIds, records);
-  const input = requests.map((r) => ({ key: String(r.couponId), value: ctx.serde.encode(TOPICS.requests, r) }));
+  const input = requests.map((r) => ({ key: recordKey(r.couponId), value: ctx.serde.encode(TOPICS.requests, r) }));
 
   ctx.progress('scale', `${processors} processor(s) on group ${groupId}`);
   const env = { [ENV_NAMES.kafkaBrokers]: cluster.brokers, [TOPIC_PREFIX_VARIABLE]: SCALE_PREFIX };
