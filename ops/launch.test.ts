@@ -82,7 +82,7 @@ describe('ops/launch.sh', { timeout: 60_000 }, () => {
     expect(calls(log)).toEqual(['bootstrap', 'tsx ops/chaos/main.ts']);
   });
 
-  it.each(['demo', 'bench', 'chaos', 'stack:up', 'stack:down', 'stack:status', 'ops', 'setup'])('npm run %s -- --help prints the real usage where an install or a stack would fail', async (command) => {
+  it.each(['demo', 'bench', 'chaos', 'stack:up', 'stack:down', 'stack:status', 'ops', 'setup', 'provision'])('npm run %s -- --help prints the real usage where an install or a stack would fail', async (command) => {
     // Every install step and every stack address would fail here: the bootstrap's first tool is
     // missing, and the stack (external addresses on port 1) could not be provisioned.
     const bin = tmp();

@@ -1,11 +1,15 @@
 /**
- * docker-compose.yml cannot be run here (no Docker daemon), so this keeps it from drifting away
- * from the embedded stack it mirrors: same versions, same host ports, same roles and databases.
+ * docker-compose.yml cannot be run here (no Docker daemon), so a YAML parser reads it and these
+ * tests keep it from drifting: the components mirror the embedded stack (versions, host ports,
+ * roles and databases), the services run the Dockerfile's image with health checks, reach their
+ * dependencies by service name with the variables they need, and Prometheus scrapes addresses a
+ * service listens on.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED } from '../../platform/endpoints.ts';
+import { EMBEDDED, ENV_NAMES } from '../../platform/endpoints.ts';
 import { ROOT } from '../stack/paths.ts';
 import { KAFKA_VERSION } from '../stack/kafka.ts';
 import { APICURIO_VERSION, REGISTRY_PORT } from '../stack/registry.ts';
@@ -15,38 +19,80 @@ import { alertmanagerConfig, COMPOSE_ALERTING } from '../stack/alertmanager.ts';
 import { stackObservability } from '../stack/observability.ts';
 import { prometheusConfig } from '../stack/prometheus.ts';
 
-const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
-const compose = read('docker-compose.yml');
-
-/** The text of one top-level service block (indented two spaces under `services:`). */
-function service(name: string): string {
-  const match = new RegExp(`^  ${name}:\\n((?:    .*\\n|\\s*\\n)+)`, 'm').exec(compose);
-  if (!match?.[1]) throw new Error(`docker-compose.yml has no service "${name}"`);
-  return match[1];
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string; target?: string };
+  command?: string[];
+  ports?: string[];
+  environment?: Record<string, string | number>;
+  volumes?: string[];
+  secrets?: string[];
+  healthcheck?: { test?: string[]; disable?: boolean };
+  depends_on?: string[] | Record<string, { condition: string }>;
+  profiles?: string[];
+}
+interface Compose {
+  services: Record<string, Service>;
+  secrets: Record<string, { environment?: string }>;
+}
+interface ScrapeConfig {
+  job_name: string;
+  metrics_path?: string;
+  static_configs: Array<{ targets: string[] }>;
 }
 
-const port = (address: string): string => address.split(':').at(-1)!;
+const read = (file: string): string => fs.readFileSync(path.join(ROOT, file), 'utf8');
+const compose = load(read('docker-compose.yml')) as Compose;
+const prometheus = load(read('ops/prometheus/prometheus.yml')) as { rule_files: string[]; alerting: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> }; scrape_configs: ScrapeConfig[] };
 
-describe('docker-compose.yml', () => {
+function service(name: string): Service {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return found;
+}
+const env = (name: string): Record<string, string> => Object.fromEntries(Object.entries(service(name).environment ?? {}).map(([k, v]) => [k, String(v)]));
+const port = (address: string): string => address.split(':').at(-1)!;
+const dependencies = (name: string): Record<string, string> => {
+  const deps = service(name).depends_on ?? {};
+  return Array.isArray(deps) ? Object.fromEntries(deps.map((d) => [d, 'service_started'])) : Object.fromEntries(Object.entries(deps).map(([d, c]) => [d, c.condition]));
+};
+
+/** Our services: built from the Dockerfile. */
+const OWN = ['provision', 'gateway', 'processor'];
+/** Where each of our services listens (the variables it reads), and the path compose checks its health on. */
+const LISTENS = { gateway: { portVar: 'GATEWAY_PORT', hostVar: 'GATEWAY_HOST', health: '/readyz' }, processor: { portVar: 'PROCESSOR_METRICS_PORT', hostVar: 'PROCESSOR_METRICS_HOST', health: '/healthz' } } as const;
+
+/** The container ports a service listens on: our services' configured ports, an image's published container ports. */
+function listeningPorts(name: string): string[] {
+  const own = LISTENS[name as keyof typeof LISTENS];
+  if (own) return [env(name)[own.portVar]!];
+  return (service(name).ports ?? []).map((p) => port(p));
+}
+
+/** The source a `node dist/<x>.js` command runs. */
+const sourceOf = (distFile: string): string => path.join(ROOT, distFile.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+
+describe('docker-compose.yml: the components of the embedded stack', () => {
   it('runs the versions the embedded stack runs', () => {
-    expect(service('kafka')).toContain(`image: apache/kafka:${KAFKA_VERSION}\n`);
-    expect(service('registry')).toContain(`image: apicurio/apicurio-registry:${APICURIO_VERSION}\n`);
-    expect(service('postgres')).toMatch(/image: postgres:15\n/);
-    expect(service('redis')).toMatch(/image: redis:7\n/);
+    expect(service('kafka').image).toBe(`apache/kafka:${KAFKA_VERSION}`);
+    expect(service('registry').image).toBe(`apicurio/apicurio-registry:${APICURIO_VERSION}`);
+    expect(service('postgres').image).toBe('postgres:15');
+    expect(service('redis').image).toBe('redis:7');
   });
 
   it('publishes every component on the host port of the embedded stack, loopback only', () => {
-    expect(service('kafka')).toContain(`"127.0.0.1:${port(EMBEDDED.kafkaBrokers)}:${port(EMBEDDED.kafkaBrokers)}"`);
-    expect(service('kafka')).toMatch(new RegExp(`KAFKA_ADVERTISED_LISTENERS: PLAINTEXT://${EMBEDDED.kafkaBrokers}[,\\n]`));
-    expect(service('registry')).toContain(`"127.0.0.1:${REGISTRY_PORT}:8080"`);
-    expect(service('postgres')).toContain(`"127.0.0.1:${POSTGRES_PORT}:5432"`);
-    expect(service('redis')).toContain(`"127.0.0.1:${REDIS_PORT}:6379"`);
-    expect(service('prometheus')).toContain('"127.0.0.1:9090:9090"');
+    const kafkaPort = port(EMBEDDED.kafkaBrokers);
+    expect(service('kafka').ports).toEqual([`127.0.0.1:${kafkaPort}:${kafkaPort}`]);
+    expect(String(env('kafka').KAFKA_ADVERTISED_LISTENERS).split(',')).toContain(`PLAINTEXT://${EMBEDDED.kafkaBrokers}`);
+    expect(service('registry').ports).toEqual([`127.0.0.1:${REGISTRY_PORT}:8080`]);
+    expect(service('postgres').ports).toEqual([`127.0.0.1:${POSTGRES_PORT}:5432`]);
+    expect(service('redis').ports).toEqual([`127.0.0.1:${REDIS_PORT}:6379`]);
+    for (const s of Object.values(compose.services)) for (const p of s.ports ?? []) expect(p).toMatch(/^127\.0\.0\.1:/);
   });
 
   it('gives a single broker replication factor 1 for transactions and offsets', () => {
     for (const setting of ['OFFSETS_TOPIC_REPLICATION_FACTOR', 'TRANSACTION_STATE_LOG_REPLICATION_FACTOR', 'TRANSACTION_STATE_LOG_MIN_ISR']) {
-      expect(service('kafka')).toContain(`KAFKA_${setting}: 1\n`);
+      expect(env('kafka')[`KAFKA_${setting}`]).toBe('1');
     }
   });
 
@@ -56,60 +102,112 @@ describe('docker-compose.yml', () => {
       expect(init).toContain(`CREATE ROLE ${db.user} LOGIN PASSWORD '${db.password}';`);
       expect(init).toContain(`CREATE DATABASE ${db.database} OWNER ${db.user};`);
     }
-    expect(service('registry')).toContain(`APICURIO_DATASOURCE_URL: jdbc:postgresql://postgres:5432/${REGISTRY_DB.database}\n`);
-    expect(service('registry')).toContain(`APICURIO_DATASOURCE_USERNAME: ${REGISTRY_DB.user}\n`);
-    expect(service('registry')).toContain(`APICURIO_DATASOURCE_PASSWORD: ${REGISTRY_DB.password}\n`);
+    expect(env('registry')).toMatchObject({
+      APICURIO_DATASOURCE_URL: `jdbc:postgresql://postgres:5432/${REGISTRY_DB.database}`,
+      APICURIO_DATASOURCE_USERNAME: REGISTRY_DB.user,
+      APICURIO_DATASOURCE_PASSWORD: REGISTRY_DB.password,
+    });
   });
 });
 
-describe('observability in docker-compose.yml', () => {
-  const prometheus = read('ops/prometheus/prometheus.yml');
-
-  it('runs the gateway and the processor as services listening on all interfaces at their default ports', () => {
-    expect(service('gateway')).toContain('command: ["npm", "run", "gateway"]');
-    expect(service('gateway')).toMatch(/GATEWAY_HOST: 0\.0\.0\.0\n[^]*GATEWAY_PORT: 8080\n/);
-    expect(service('processor')).toContain('command: ["npm", "run", "processor"]');
-    expect(service('processor')).toMatch(/PROCESSOR_METRICS_HOST: 0\.0\.0\.0\n[^]*PROCESSOR_METRICS_PORT: 9464\n/);
-    expect(fs.existsSync(path.join(ROOT, /dockerfile: (\S+) \}/.exec(service('gateway'))![1]!))).toBe(true);
+describe('docker-compose.yml: the services', () => {
+  it('names every service the README lists', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['alertmanager', 'gateway', 'grafana', 'kafka', 'postgres', 'processor', 'prometheus', 'provision', 'redis', 'registry']);
+    const readme = read('README.md');
+    for (const name of Object.keys(compose.services)) expect(readme).toContain(`\`${name}\``);
   });
 
-  it('points the services at the other containers by name, Kafka through a listener it advertises to them', () => {
-    const env = service('gateway');
-    const brokers = /KAFKA_BROKERS: (\S+)\n/.exec(env)![1]!;
-    expect(service('kafka')).toMatch(new RegExp(`KAFKA_ADVERTISED_LISTENERS: .*CONTAINERS://${brokers}\n`));
-    expect(service('kafka')).toMatch(new RegExp(`KAFKA_LISTENERS: .*CONTAINERS://:${port(brokers)}[,\n]`));
-    expect(env).toContain(`SCHEMA_REGISTRY_URL: http://registry:8080/apis/ccompat/v7\n`);
-    expect(env).toContain(`DATABASE_URL: postgres://${APP_DB.user}:${APP_DB.password}@postgres:5432/${APP_DB.database}\n`);
-    expect(env).toContain('REDIS_URL: redis://redis:6379\n');
-    expect(service('processor')).toContain('<<: *service-environment');
-  });
-
-  it('has Prometheus scrape them by service name under the job names the rules select on, with the rules loaded', () => {
-    const stackJobs = (JSON.parse(prometheusConfig(stackObservability({}))) as { scrape_configs: Array<{ job_name: string }> }).scrape_configs.map((s) => s.job_name);
-    for (const [job, target] of [['gateway', 'gateway:8080'], ['processor', 'processor:9464']]) {
-      expect(stackJobs).toContain(job);
-      expect(prometheus).toMatch(new RegExp(`job_name: ${job}\\n(?:\\s+.*\\n)*?\\s+- targets: \\["${target}"\\]`));
+  it('builds them from the Dockerfile’s runtime stage and runs compiled entry points with node', () => {
+    const dockerfile = read('Dockerfile');
+    for (const name of OWN) {
+      const { build, command } = service(name);
+      expect(build).toEqual({ context: '.', dockerfile: 'Dockerfile', target: 'runtime' });
+      expect(dockerfile).toMatch(new RegExp(`^FROM \\S+ AS ${build!.target}$`, 'm'));
+      expect(command?.[0]).toBe('node');
+      expect(fs.existsSync(sourceOf(command![1]!)), command![1]).toBe(true);
     }
-    expect(prometheus).toContain('rule_files:\n  - /etc/prometheus/rules/*.yml\n');
-    expect(service('prometheus')).toContain('./ops/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml');
-    expect(service('prometheus')).toContain('./ops/prometheus/rules:/etc/prometheus/rules');
+    expect(service('gateway').command).toEqual(['node', 'dist/gateway/main.js']);
+    expect(service('processor').command).toEqual(['node', 'dist/processor/main.js']);
+  });
+
+  it('listens on all interfaces inside the container, the gateway published on loopback', () => {
+    for (const [name, { hostVar }] of Object.entries(LISTENS)) expect(env(name)[hostVar]).toBe('0.0.0.0');
+    expect(service('gateway').ports).toEqual([`127.0.0.1:${env('gateway').GATEWAY_PORT}:${env('gateway').GATEWAY_PORT}`]);
+  });
+
+  it('checks the gateway’s readiness and the processor’s health on the ports they listen on', () => {
+    for (const [name, { portVar, health }] of Object.entries(LISTENS)) {
+      const test = service(name).healthcheck?.test ?? [];
+      expect(test.slice(0, 2)).toEqual(['CMD', 'node']);
+      expect(fs.existsSync(sourceOf(test[2]!)), test[2]).toBe(true);
+      expect(test[3]).toBe(`http://127.0.0.1:${env(name)[portVar]}${health}`);
+    }
+  });
+
+  it('sets every endpoint variable, each naming a compose service and a port it listens on', () => {
+    const listeners = { kafka: String(env('kafka').KAFKA_LISTENERS).split(',').map((l) => port(l)) };
+    for (const name of OWN) {
+      const vars = env(name);
+      for (const variable of Object.values(ENV_NAMES)) expect(vars[variable], `${name} ${variable}`).toBeTruthy();
+      const addresses = [vars.KAFKA_BROKERS!, new URL(vars.SCHEMA_REGISTRY_URL!).host, new URL(vars.DATABASE_URL!).host, new URL(vars.REDIS_URL!).host];
+      for (const address of addresses) {
+        const [host, p] = address.split(':') as [string, string];
+        const ports = host === 'kafka' ? listeners.kafka : (service(host).ports ?? []).map((m) => port(m));
+        expect(ports, `${name} reaches ${address}`).toContain(p);
+      }
+    }
+    expect(String(env('kafka').KAFKA_ADVERTISED_LISTENERS).split(',')).toContain(`CONTAINERS://${env('gateway').KAFKA_BROKERS}`);
+    expect(env('gateway').DATABASE_URL).toBe(`postgres://${APP_DB.user}:${APP_DB.password}@postgres:5432/${APP_DB.database}`);
+  });
+
+  it('starts them after the stack’s components, and the gateway and processor after provisioning', () => {
+    for (const name of OWN) {
+      const deps = dependencies(name);
+      for (const component of ['kafka', 'registry', 'postgres']) expect(Object.keys(deps)).toContain(component);
+      for (const [dep, condition] of Object.entries(deps)) {
+        if (dep === 'provision') expect(condition).toBe('service_completed_successfully');
+        else expect(condition).toBe(service(dep).healthcheck?.test ? 'service_healthy' : 'service_started');
+      }
+    }
+    for (const name of Object.keys(LISTENS)) expect(dependencies(name)).toMatchObject({ provision: 'service_completed_successfully', redis: 'service_healthy' });
+  });
+});
+
+describe('docker-compose.yml: observability', () => {
+  it('has Prometheus scrape only addresses a compose service listens on, under the job names the rules select on', () => {
+    const stackJobs = (JSON.parse(prometheusConfig(stackObservability({}))) as { scrape_configs: Array<{ job_name: string }> }).scrape_configs.map((s) => s.job_name);
+    const scraped = new Map<string, string[]>();
+    for (const job of prometheus.scrape_configs) {
+      for (const target of job.static_configs.flatMap((c) => c.targets)) {
+        const [host, p] = target.split(':') as [string, string];
+        const name = host === 'localhost' ? 'prometheus' : host;
+        expect(listeningPorts(name), `${job.job_name} scrapes ${target}`).toContain(p);
+        scraped.set(job.job_name, [...(scraped.get(job.job_name) ?? []), name]);
+      }
+    }
+    for (const name of Object.keys(LISTENS)) {
+      expect(stackJobs).toContain(name);
+      expect(scraped.get(name)).toEqual([name]);
+    }
+    expect(prometheus.rule_files).toEqual(['/etc/prometheus/rules/*.yml']);
+    expect(service('prometheus').volumes).toEqual(expect.arrayContaining(['./ops/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro', './ops/prometheus/rules:/etc/prometheus/rules:ro']));
   });
 
   it('sends alerts to Alertmanager, configured as the stack’s with the webhook from a secret', () => {
-    expect(prometheus).toContain('- targets: ["alertmanager:9093"]');
-    expect(service('alertmanager')).toContain('"127.0.0.1:9093:9093"');
-    expect(service('alertmanager')).toContain('./ops/prometheus/alertmanager.yml:/etc/alertmanager/alertmanager.yml');
+    const [alertmanager] = prometheus.alerting.alertmanagers.flatMap((a) => a.static_configs.flatMap((c) => c.targets));
+    const [host, p] = alertmanager!.split(':') as [string, string];
+    expect(listeningPorts(host)).toContain(p);
+    expect(service('alertmanager').volumes).toContain('./ops/prometheus/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro');
     expect(read('ops/prometheus/alertmanager.yml').replace(/^#.*\n/gm, '')).toBe(alertmanagerConfig(COMPOSE_ALERTING));
     const secret = COMPOSE_ALERTING.slackWebhook.file.split('/').at(-1)!;
-    expect(service('alertmanager')).toContain(`secrets: [${secret}]`);
-    expect(compose).toMatch(new RegExp(`^secrets:\\n(?:  #.*\\n)*  ${secret}:\\n    environment: ALERT_SLACK_WEBHOOK_URL\\n`, 'm'));
+    expect(service('alertmanager').secrets).toEqual([secret]);
+    expect(compose.secrets[secret]).toEqual({ environment: 'ALERT_SLACK_WEBHOOK_URL' });
   });
 
   it('provisions Grafana with the Prometheus data source and the dashboards', () => {
-    expect(service('grafana')).toContain('"127.0.0.1:3000:3000"');
-    expect(service('grafana')).toContain('./ops/grafana/provisioning:/etc/grafana/provisioning');
-    expect(service('grafana')).toContain('./ops/grafana/dashboards:/var/lib/grafana/dashboards');
-    expect(read('ops/grafana/provisioning/datasources/prometheus.yml')).toContain('url: http://prometheus:9090\n');
+    expect(service('grafana').ports).toEqual(['127.0.0.1:3000:3000']);
+    expect(service('grafana').volumes).toEqual(expect.arrayContaining(['./ops/grafana/provisioning:/etc/grafana/provisioning:ro', './ops/grafana/dashboards:/var/lib/grafana/dashboards:ro']));
+    expect(read('ops/grafana/provisioning/datasources/prometheus.yml')).toContain(`url: http://prometheus:${port(service('prometheus').ports![0]!)}\n`);
     expect(read('ops/grafana/provisioning/dashboards/coupon-issuance.yml')).toContain('path: /var/lib/grafana/dashboards\n');
   });
 });

@@ -34,7 +34,7 @@ afterAll(async () => {
 describe('npm run build', () => {
   it('emits JavaScript entry points and the files they read, and nothing that loads tsx', () => {
     const files = distFiles();
-    for (const entry of ['gateway/main.js', 'processor/main.js', 'ops/cli/main.js']) expect(files).toContain(entry);
+    for (const entry of ['gateway/main.js', 'processor/main.js', 'ops/cli/main.js', 'ops/provision/main.js', 'ops/run/http-check.js']) expect(files).toContain(entry);
     for (const asset of ['gateway/lua/reserve.lua', 'processor/sql/merge.sql', 'schemas/avro/CouponIssued.avsc', 'ops/db/migrations/001_coupons.sql']) expect(files).toContain(asset);
     expect(files.filter((f) => f.endsWith('.ts'))).toEqual([]);
     const loadsTsx = files.filter((f) => f.endsWith('.js') && /from ['"]tsx|import\(['"]tsx/.test(fs.readFileSync(path.join(DIST, f), 'utf8')));
@@ -45,6 +45,10 @@ describe('npm run build', () => {
     const gw = (gateway = await (await startGateway('dist', gatewayTestEnv(), undefined, 'dist')).ready());
     expect(gw.child.spawnargs.slice(1)).toEqual([path.join('dist', 'gateway', 'main.js')]);
     expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
+    // The containers' health check, compiled: 0 for a ready service, 1 for one that does not answer.
+    const check = (url: string) => run(process.execPath, [path.join(DIST, 'ops/run/http-check.js'), url]).then(() => 0, (err: { code: number }) => err.code);
+    expect(await check(`${gw.url}/readyz`)).toBe(0);
+    expect(await check('http://127.0.0.1:1/readyz')).toBe(1);
     const proc = (processor = await (await ProcessorProcess.startAlone({ instanceId: 'dist-smoke', code: 'dist' })).ready());
 
     const created = await fetch(`${gw.url}/api/admin/coupons`, { method: 'POST', headers: { ...ADMIN_AUTH, ...JSON_HEADERS }, body: JSON.stringify({ name: 'dist smoke', totalQuantity: 1 }) });
