@@ -18,10 +18,10 @@ interface Accepted {
 }
 
 export async function measureBurst(ctx: BenchContext, users: number, quantity: number, connections: number): Promise<BurstResult> {
-  const since = await outputEnds();
+  const since = await outputEnds(ctx.outputs);
   const run = await withPipeline(ctx, 'burst', async ({ gateway, warm }) => {
     const couponId = await createCoupon(gateway, `bench burst ${ctx.runId}`, quantity);
-    const tail = await CommittedTail.open(ctx, await outputEnds());
+    const tail = await CommittedTail.open(ctx, await outputEnds(ctx.outputs));
     try {
       const accepted: Accepted[] = [];
       ctx.progress('burst', `${users.toLocaleString('en-US')} users at once over ${connections} connections for coupon ${couponId} (${quantity} units)`);

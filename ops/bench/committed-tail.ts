@@ -8,11 +8,15 @@ import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
 import { waitFor } from '../stack/process.ts';
 import { OUTPUT_TOPIC_NAMES, type OutputOffsets } from '../verify/outputs.ts';
+import { TOPICS } from '../../schemas/topics.ts';
 import { BenchError, type BenchContext } from './context.ts';
+
+type OutputTopic = (typeof OUTPUT_TOPIC_NAMES)[number];
 
 export interface Sighting {
   /** Epoch ms when the record was handed to this consumer. */
   at: number;
+  /** The contract topic name (TOPICS.issued...), whatever prefix the bench's topics carry. */
   topic: string;
   /** The request's requestedAt (the gateway's accept time), when the record carries it. */
   requestedAt: number | null;
@@ -34,9 +38,11 @@ export class CommittedTail {
   private constructor(
     private readonly ctx: BenchContext,
     private readonly consumer: Kafka.KafkaConsumer,
+    /** The bench's output topic → the contract it carries (the name this process decodes with). */
+    private readonly contracts: ReadonlyMap<string, OutputTopic>,
   ) {}
 
-  /** Starts following the output topics from `from` (usually outputEnds() just before the load). */
+  /** Starts following the bench's output topics from `from` (usually outputEnds(ctx.outputs) just before the load). */
   static async open(ctx: BenchContext, from: OutputOffsets): Promise<CommittedTail> {
     const consumer = new Kafka.KafkaConsumer(
       {
@@ -49,10 +55,15 @@ export class CommittedTail {
       {},
     );
     await promisify<void>((cb) => consumer.connect({}, (err) => cb(err)))();
-    consumer.assign(OUTPUT_TOPIC_NAMES.flatMap((topic) => [...from[topic]].map(([partition, offset]) => ({ topic, partition, offset }))));
+    const contracts = new Map<string, OutputTopic>([
+      [ctx.topics.issued, TOPICS.issued],
+      [ctx.topics.rejected, TOPICS.rejected],
+      [ctx.topics.dlq, TOPICS.dlq],
+    ]);
+    consumer.assign([...contracts].flatMap(([topic, contract]) => [...from[contract]].map(([partition, offset]) => ({ topic, partition, offset }))));
     consumer.setDefaultConsumeTimeout(POLL_TIMEOUT_MS);
     (consumer as unknown as ConsumerWithFirstMessageTimeout).setDefaultIsTimeoutOnlyForFirstMessage(true);
-    const tail = new CommittedTail(ctx, consumer);
+    const tail = new CommittedTail(ctx, consumer, contracts);
     tail.loop = tail.follow().catch((err: unknown) => {
       tail.failure = err as Error;
     });
@@ -65,7 +76,7 @@ export class CommittedTail {
       const messages = await consume(5000);
       const at = Date.now();
       for (const m of messages) {
-        const topic = m.topic as (typeof OUTPUT_TOPIC_NAMES)[number];
+        const topic = this.contracts.get(m.topic)!;
         const record = await this.ctx.serde.decode(topic, m.value);
         if (!record.eventId) continue;
         this.seen.set(record.eventId, { at, topic, requestedAt: 'requestedAt' in record ? record.requestedAt : null });

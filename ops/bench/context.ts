@@ -3,10 +3,14 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { endpointsFromEnv, type Endpoints } from '../../platform/endpoints.ts';
 import { Serde } from '../../schemas/serde.ts';
-import { TOPICS } from '../../schemas/topics.ts';
+import { prefixedTopics, TOPICS, type Topics } from '../../schemas/topics.ts';
+import type { OutputSource } from '../verify/outputs.ts';
 import { CpuSampler, microsPerUnit, type CpuUsage, type ServerPorts } from './cpu.ts';
 import { portOfUrl, portsOfHostList } from './listeners.ts';
 import type { InvariantCheck } from './report.ts';
+import { BENCH_TOPIC_PREFIX, provisionTopicSet } from './topic-set.ts';
+
+const BENCH_PARTITIONS = 6;
 
 /** A scenario could not be measured (a service did not come up, a drain never finished...). */
 export class BenchError extends Error {
@@ -19,6 +23,8 @@ export class BenchContext {
   readonly cpu = new CpuSampler();
   readonly cpuPhases: Record<string, CpuUsage> = {};
   readonly invariants: InvariantCheck[] = [];
+  /** The topics of the services the bench starts (BENCH_TOPIC_PREFIX) on the stack's broker. */
+  readonly topics: Topics = prefixedTopics(BENCH_TOPIC_PREFIX);
 
   private constructor(
     readonly endpoints: Endpoints,
@@ -30,6 +36,7 @@ export class BenchContext {
     const endpoints = endpointsFromEnv();
     const serde = new Serde(endpoints.schemaRegistryUrl);
     await serde.register(TOPICS.requests);
+    await provisionTopicSet(endpoints.kafkaBrokers, BENCH_PARTITIONS, prefixedTopics(BENCH_TOPIC_PREFIX));
     return new BenchContext(endpoints, new pg.Pool({ connectionString: endpoints.databaseUrl, max: 4 }), serde);
   }
 
@@ -37,6 +44,11 @@ export class BenchContext {
   progress(scenario: string, message: string): void {
     const clock = new Date().toISOString().slice(11, 19);
     process.stderr.write(`[bench ${clock}] ${scenario}: ${message}\n`);
+  }
+
+  /** Where the outputs of the bench's processors are read. */
+  get outputs(): OutputSource {
+    return { brokers: this.endpoints.kafkaBrokers, topics: this.topics };
   }
 
   /** The servers of the stack the scenarios run on (a scenario on other brokers names its own). */

@@ -19,10 +19,10 @@ import { verifyScenario } from './verify.ts';
 const RAMP_S = 3;
 
 export async function measureE2e(ctx: BenchContext, rate: number, seconds: number): Promise<E2eResult> {
-  const since = await outputEnds();
+  const since = await outputEnds(ctx.outputs);
   const run = await withPipeline(ctx, 'e2e', async ({ gateway, processor, warm }) => {
     const couponId = await createCoupon(gateway, `bench e2e ${ctx.runId}`, UNLIMITED);
-    const tail = await CommittedTail.open(ctx, await outputEnds());
+    const tail = await CommittedTail.open(ctx, await outputEnds(ctx.outputs));
     try {
       ctx.progress('e2e', `${rate} req/s for ${seconds} s on coupon ${couponId}`);
       const before = await Promise.all([scrape(gateway.service), scrape(processor.service)]);

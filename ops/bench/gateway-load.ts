@@ -17,7 +17,7 @@ import { verifyScenario } from './verify.ts';
 const WARM_UP_S = 2;
 
 export async function measureGateway(ctx: BenchContext, concurrency: number, seconds: number): Promise<GatewayResult> {
-  const since = await outputEnds();
+  const since = await outputEnds(ctx.outputs);
   const groupId = await freshGroup(ctx, 'gateway');
   const started: ServiceProcess[] = [];
   try {

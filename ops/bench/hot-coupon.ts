@@ -24,10 +24,10 @@ export interface HotCouponOptions {
 }
 
 async function endToEnd(ctx: BenchContext, connections: number, seconds: number) {
-  const since = await outputEnds();
+  const since = await outputEnds(ctx.outputs);
   const run = await withPipeline(ctx, 'hot-coupon', async ({ gateway, processor, warm }) => {
     const couponId = await createCoupon(gateway, `bench hot coupon ${ctx.runId}`, UNLIMITED);
-    const tail = await CommittedTail.open(ctx, await outputEnds());
+    const tail = await CommittedTail.open(ctx, await outputEnds(ctx.outputs));
     try {
       ctx.progress('hot-coupon', `gateway + processor: ${connections} connections for ${seconds} s on coupon ${couponId}`);
       const ids: string[] = [];

@@ -41,8 +41,10 @@ export const DEFAULTS: Omit<BenchOptions, 'out' | 'only'> = {
 export const HELP = `Usage: npm run bench -- [--out FILE] [options]
 
 Runs the benchmarks against the running stack (npm run stack:up), prints a table and, with --out,
-writes the result as JSON. Every processor run uses a fresh consumer group set to the end of the
-requests topic before its input is produced; I1-I4 are checked after every scenario.
+writes the result as JSON. The services it starts use topics of their own (bench.*), so processors
+of other groups on the shared topics cannot touch its requests. Every processor run uses a fresh
+consumer group set to the end of the requests topic before its input is produced; I1-I4 are
+checked after every scenario.
 
 Scenarios (in this order): limits, processor, burst, gateway, e2e, hot-coupon, scale
 (scale runs on the stack's 3-broker cluster, and starts it when it is not running)

@@ -5,7 +5,6 @@
  * between 10 % and 90 % of the input, from the processor's committed-records counter polled while
  * it drains; the stage times come from its own histogram.
  */
-import { TOPICS } from '../../schemas/topics.ts';
 import { outputEnds } from '../verify/outputs.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import { parseSamples, sumOf } from './prometheus-text.ts';
@@ -82,11 +81,11 @@ export function stageSeconds(metricsText: string): StageSeconds {
 /** Pre-produces the spec's input, drains it with a fresh processor on a fresh group, checks I1-I4. */
 export async function drain(ctx: BenchContext, spec: DrainSpec): Promise<DrainRun> {
   const { scenario, mode, records, plan } = spec;
-  const since = await outputEnds();
+  const since = await outputEnds(ctx.outputs);
   const groupId = await freshGroup(ctx, `${scenario}-${mode}`);
   const couponIds = await insertCoupons(ctx, `${scenario}-${mode}`, plan.coupons, plan.quantity);
   const requests = buildRequests(couponIds, records);
-  ctx.progress(scenario, `${mode}: producing ${records.toLocaleString('en-US')} requests over ${plan.coupons} coupon(s) of ${plan.quantity} to ${TOPICS.requests}`);
+  ctx.progress(scenario, `${mode}: producing ${records.toLocaleString('en-US')} requests over ${plan.coupons} coupon(s) of ${plan.quantity} to ${ctx.topics.requests}`);
   const produceMsgsPerS = await writeRequests(ctx, requests);
 
   ctx.progress(scenario, `${mode}: starting a processor on group ${groupId}`);

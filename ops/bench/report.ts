@@ -453,8 +453,8 @@ export function renderTable(r: BenchResult): string {
       `Invariants I1-I4: ${r.invariants_ok ? 'held' : 'VIOLATED'} after ${r.invariants.length} scenario(s)`,
       ...r.invariants.filter((c) => !c.held).flatMap((c) => [`  ${c.scenario}:`, ...c.details.map((d) => `    ${d}`)]),
       ...(!r.invariants_ok && foreignProcessorsSeen(r)
-        ? ['  Note: processors not started by this bench were busy during the run. Every group on the shared requests topic',
-           '  processes the bench\'s records too and emits its own committed outputs: I3 then counts more than one record.']
+        ? ['  Note: processors not started by this bench were busy during the run. One on the bench\'s topics (another bench',
+           '  run at the same time) decides the bench\'s records too and emits its own committed outputs: I3 then counts more than one.']
         : []),
     ].join('\n'),
   ];

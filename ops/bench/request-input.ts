@@ -50,7 +50,7 @@ export async function writeRequests(ctx: BenchContext, requests: readonly Coupon
   const producer = await BulkProducer.connect(ctx.endpoints.kafkaBrokers);
   try {
     const records = requests.map((r) => ({ key: recordKey(r.couponId), value: ctx.serde.encode(TOPICS.requests, r) }));
-    const ms = await producer.produceAll(TOPICS.requests, records);
+    const ms = await producer.produceAll(ctx.topics.requests, records);
     return requests.length / (ms / 1000);
   } finally {
     await producer.disconnect();

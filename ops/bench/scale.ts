@@ -11,11 +11,8 @@
 import os from 'node:os';
 import { ensureUp } from '../stack/ensure-up.ts';
 import { kafkaComponent, THREE_BROKERS } from '../stack/kafka.ts';
-import { provisionTopics } from '../provision/topics.ts';
 import { resetGroupToEnd } from '../verify/group-offsets.ts';
 import { outputEnds, type OutputSource } from '../verify/outputs.ts';
-import { topicEnds } from '../verify/read-committed.ts';
-import { waitFor } from '../stack/process.ts';
 import { prefixedTopics, TOPIC_PREFIX_VARIABLE, TOPICS } from '../../schemas/topics.ts';
 import { ENV_NAMES } from '../../platform/endpoints.ts';
 import { recordKey } from '../../schemas/record-key.ts';
@@ -28,6 +25,7 @@ import { boundOf, type ScaleResult, type ScaleStep } from './report.ts';
 import { buildRequests, insertCoupons } from './request-input.ts';
 import { exitedReason, startBenchProcessor, stopService, waitDecided, type Processor } from './services.ts';
 import { round, steadyRate } from './stats.ts';
+import { provisionTopicSet } from './topic-set.ts';
 import { verifyScenario } from './verify.ts';
 
 export const SCALE_PREFIX = 'bench-scale.';
@@ -117,9 +115,7 @@ export async function measureScale(ctx: BenchContext, records: number): Promise<
   await ensureUp(kafka, (msg) => ctx.progress('scale', msg));
   const brokers = kafka.address;
   const topics = prefixedTopics(SCALE_PREFIX);
-  await provisionTopics(brokers, PARTITIONS, topics);
-  // A topic just created is unknown to a broker until the controller's metadata reaches it.
-  await waitFor(async () => (await Promise.all(Object.values(topics).map((t) => topicEnds(t, brokers)))).every((ends) => ends.size > 0), 60_000, 500);
+  await provisionTopicSet(brokers, PARTITIONS, topics);
   const cluster: Cluster = { brokers, source: { brokers, topics }, servers: { ...ctx.servers, kafka: THREE_BROKERS.brokerPorts } };
   const steps: ScaleStep[] = [];
   for (const n of STEPS) steps.push(await step(ctx, cluster, n, records));

@@ -7,12 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { resetGroupToEnd } from '../verify/group-offsets.ts';
 import { startGateway, startProcessor, type ServiceProcess } from '../run/service-process.ts';
 import { waitFor } from '../stack/process.ts';
-import { TOPICS } from '../../schemas/topics.ts';
+import { TOPIC_PREFIX_VARIABLE } from '../../schemas/topics.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import { pacedLoad } from './paced-load.ts';
 import { parseSamples, type Sample } from './prometheus-text.ts';
+import { BENCH_TOPIC_PREFIX } from './topic-set.ts';
 
-const SERVICE_ENV = { LOG_LEVEL: 'warn' };
+const SERVICE_ENV = { LOG_LEVEL: 'warn', [TOPIC_PREFIX_VARIABLE]: BENCH_TOPIC_PREFIX };
 
 async function readyOrKill(service: ServiceProcess): Promise<void> {
   try {
@@ -31,7 +32,7 @@ export interface Processor {
 /** Moves a fresh group to the end of the requests topic. Call before producing the scenario's input. */
 export async function freshGroup(ctx: BenchContext, label: string): Promise<string> {
   const groupId = `bench-${label}-${ctx.runId}`;
-  await resetGroupToEnd(ctx.endpoints.kafkaBrokers, groupId, TOPICS.requests);
+  await resetGroupToEnd(ctx.endpoints.kafkaBrokers, groupId, ctx.topics.requests);
   return groupId;
 }
 
