@@ -13,7 +13,7 @@ import { EMBEDDED, ENV_NAMES } from '../../platform/endpoints.ts';
 import { ROOT } from '../stack/paths.ts';
 import { KAFKA_VERSION } from '../stack/kafka.ts';
 import { APICURIO_VERSION, REGISTRY_PORT } from '../stack/registry.ts';
-import { APP_DB, POSTGRES_PORT, REGISTRY_DB } from '../stack/postgres.ts';
+import { APP_DB, POSTGRES_PORT, REGISTRY_DB, SUPERUSER } from '../stack/postgres.ts';
 import { REDIS_PORT } from '../stack/redis.ts';
 import { alertmanagerConfig, COMPOSE_ALERTING } from '../stack/alertmanager.ts';
 import { stackObservability } from '../stack/observability.ts';
@@ -94,6 +94,10 @@ describe('docker-compose.yml: the components of the embedded stack', () => {
     for (const setting of ['OFFSETS_TOPIC_REPLICATION_FACTOR', 'TRANSACTION_STATE_LOG_REPLICATION_FACTOR', 'TRANSACTION_STATE_LOG_MIN_ISR']) {
       expect(env('kafka')[`KAFKA_${setting}`]).toBe('1');
     }
+  });
+
+  it('asks every TCP connection for a password, the superuser’s being the embedded stack’s', () => {
+    expect(env('postgres')).toMatchObject({ POSTGRES_PASSWORD: SUPERUSER.password, POSTGRES_HOST_AUTH_METHOD: 'scram-sha-256', POSTGRES_INITDB_ARGS: '--auth-host=scram-sha-256' });
   });
 
   it('creates the application and registry roles and databases, and points the registry at its own', () => {
