@@ -41,8 +41,8 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
     connectRedis(config.redis, config.redisCommandTimeoutMs, log),
     RequestProducer.start(
       {
-        brokers: config.endpoints.kafkaBrokers,
-        registryUrl: config.endpoints.schemaRegistryUrl,
+        kafka: config.kafka,
+        registry: config.registry,
         lingerMs: config.kafkaLingerMs,
         messageTimeoutMs: config.kafkaMessageTimeoutMs,
       },
@@ -77,8 +77,8 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
     gate,
     store: new GateStore(redis),
     db: ledger.pool,
-    brokers: config.endpoints.kafkaBrokers,
-    serde: new Serde(config.endpoints.schemaRegistryUrl),
+    kafka: config.kafka,
+    serde: new Serde(config.registry),
     groupId: config.processorGroupId,
     settleMs: config.holdSettleMs,
     log,

@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 import { endpointsFromEnv, type Endpoints } from '../platform/endpoints.ts';
+import { connectionsFromEnv } from '../platform/connections.ts';
+import type { KafkaConnection } from '../platform/kafka-config.ts';
+import type { RegistryConnection } from '../platform/registry-config.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../platform/redis-connection.ts';
 
 
@@ -19,6 +22,10 @@ export interface GatewayConfig {
   host: string;
   port: number;
   endpoints: Endpoints;
+  /** Brokers, security and librdkafka pass-through properties (platform/kafka-config.ts). */
+  kafka: KafkaConnection;
+  /** Registry URL, credentials and CA (platform/registry-config.ts). */
+  registry: RegistryConnection;
   redis: RedisTarget;
   /** Undefined: the admin API refuses every request. */
   adminToken: string | undefined;
@@ -108,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError('invalid gateway configuration: GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS must be larger than GATEWAY_KAFKA_LINGER_MS');
   }
   const endpoints = endpointsFromEnv(env);
+  const { kafka, registry } = connectionsFromEnv(env, (message, cause) => new ConfigError(`invalid gateway configuration: ${message}`, { cause }));
   const rules: TokenRules = { issuer: e.GATEWAY_JWT_ISSUER, audience: e.GATEWAY_JWT_AUDIENCE };
   let userAuth: UserAuthConfig = { kind: 'none' };
   if (e.GATEWAY_JWT_SECRET) userAuth = { kind: 'secret', secret: e.GATEWAY_JWT_SECRET, ...rules };
@@ -117,6 +125,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     host: e.GATEWAY_HOST,
     port: e.GATEWAY_PORT,
     endpoints,
+    kafka,
+    registry,
     redis: redisTarget(e.REDIS_CLUSTER_NODES, endpoints.redisUrl),
     adminToken: e.ADMIN_TOKEN,
     userAuth,
@@ -139,3 +149,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     logRequests: e.GATEWAY_LOG_REQUESTS === 'true' || e.GATEWAY_LOG_REQUESTS === '1',
   };
 }
+

@@ -8,13 +8,14 @@ import type { Logger } from 'pino';
 import type { CouponIssueRequested } from '../schemas/contracts.ts';
 import { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import { kafkaLogger } from '../platform/kafka-logger.ts';
+import { kafkaJsClient, type KafkaConnection } from '../platform/kafka-config.ts';
+import { registryRequest, type RegistryConnection } from '../platform/registry-config.ts';
 import { classifyProduceFailure, type ProduceFailure } from './produce-failure.ts';
 import { recordKey } from '../schemas/record-key.ts';
 
 export interface RequestProducerOptions {
-  brokers: string;
-  registryUrl: string;
+  kafka: KafkaConnection;
+  registry: RegistryConnection;
   lingerMs: number;
   /**
    * Upper bound of a send, retries included. Enforced by librdkafka itself: a timer of our own
@@ -49,17 +50,14 @@ export class RequestProducer {
     private readonly producer: KafkaJS.Producer,
     private readonly admin: KafkaJS.Admin,
     private readonly serde: Serde,
-    private readonly registryUrl: string,
     private readonly schemaId: number,
   ) {}
 
   /** Registers the schema (once) and connects; throws if either the registry or Kafka is unreachable. */
   static async start(options: RequestProducerOptions, log: Logger): Promise<RequestProducer> {
-    const serde = new Serde(options.registryUrl);
+    const serde = new Serde(options.registry);
     const schemaId = await serde.register(TOPICS.requests);
-    const kafka = new KafkaJS.Kafka({
-      kafkaJS: { brokers: options.brokers.split(','), clientId: 'coupon-gateway', logger: kafkaLogger(log), logLevel: KafkaJS.logLevel.WARN },
-    });
+    const kafka = kafkaJsClient(options.kafka, { clientId: 'coupon-gateway', log, logLevel: KafkaJS.logLevel.WARN });
     const producer = kafka.producer({
       'enable.idempotence': true,
       acks: -1,
@@ -82,7 +80,7 @@ export class RequestProducer {
       await producer.disconnect();
       throw err;
     }
-    return new RequestProducer(producer, admin, serde, options.registryUrl.replace(/\/+$/, ''), schemaId);
+    return new RequestProducer(producer, admin, serde, schemaId);
   }
 
   async send(request: CouponIssueRequested): Promise<ProducedAt> {
@@ -116,9 +114,8 @@ export class RequestProducer {
    * directly: the registry client caches schemas and would answer from memory.
    */
   async checkRegistry(timeoutMs: number): Promise<void> {
-    const response = await fetch(`${this.registryUrl}/schemas/ids/${this.schemaId}`, { signal: AbortSignal.timeout(timeoutMs) });
-    await response.body?.cancel();
-    if (!response.ok) throw new Error(`the registry answered ${response.status} for schema id ${this.schemaId}`);
+    const response = await registryRequest(this.serde.connection, `/schemas/ids/${this.schemaId}`, { timeoutMs });
+    if (response.status !== 200) throw new Error(`the registry answered ${response.status} for schema id ${this.schemaId}`);
   }
 
   /** Delivers what is still queued (bounded by `timeoutMs`), then disconnects. */

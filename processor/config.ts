@@ -2,11 +2,12 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { endpointsFromEnv, type Endpoints } from '../platform/endpoints.ts';
+import { connectionsFromEnv, type Connections } from '../platform/connections.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../platform/redis-connection.ts';
 
 export type ProcessorMode = 'batch' | 'single';
 
-export interface ProcessorConfig extends Endpoints {
+export interface ProcessorConfig extends Endpoints, Connections {
   mode: ProcessorMode;
   /** Where statuses and watermarks go: REDIS_URL, or the cluster of REDIS_CLUSTER_NODES. */
   redis: RedisTarget;
@@ -78,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
   const endpoints = endpointsFromEnv(env);
   return {
     ...endpoints,
+    ...connectionsFromEnv(env, (message, cause) => new ConfigError(`invalid processor configuration: ${message}`, { cause })),
     mode: e.PROCESSOR_MODE,
     redis: redisTarget(e.REDIS_CLUSTER_NODES, endpoints.redisUrl),
     groupId: e.PROCESSOR_GROUP_ID,

@@ -1,15 +1,13 @@
 /** The processor's Kafka clients, configured for exactly-once v2 (read_committed, transactions, no auto-commit). */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
-import { kafkaLogger } from '../platform/kafka-logger.ts';
+import { kafkaJsClient } from '../platform/kafka-config.ts';
 import type { ProcessorConfig } from './config.ts';
 import { FatalProcessorError } from './errors.ts';
 import type { ModeStrategy } from './mode.ts';
 
 export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka {
-  return new KafkaJS.Kafka({
-    kafkaJS: { brokers: config.kafkaBrokers.split(','), logger: kafkaLogger(log.child({ component: 'kafka' }, { level: 'warn' })), logLevel: KafkaJS.logLevel.WARN },
-  });
+  return kafkaJsClient(config.kafka, { log: log.child({ component: 'kafka' }, { level: 'warn' }), logLevel: KafkaJS.logLevel.WARN });
 }
 
 export function createConsumer(kafka: KafkaJS.Kafka, config: ProcessorConfig, mode: ModeStrategy): KafkaJS.Consumer {

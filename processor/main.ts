@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   log.info({ mode: config.mode, groupId: config.groupId, transactionalId: config.transactionalId, unitRecords: mode.unitRecords }, 'starting');
 
   const metrics = new ProcessorMetrics();
-  const serde = new Serde(config.schemaRegistryUrl);
+  const serde = new Serde(config.registry);
   await retryUntil('registering the schemas', config.stallTimeoutMs, log, () => Promise.all([TOPICS.requests, ...OUTPUT_TOPICS].map((t) => serde.register(t))));
 
   const pool = new pg.Pool({

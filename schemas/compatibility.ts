@@ -5,6 +5,7 @@
  * fields that have defaults, and every enum carries a default for symbols its readers do not know.
  */
 import { COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
+import { registryRequest, type RegistryAnswer, type RegistryConnection } from '../platform/registry-config.ts';
 
 export const COMPATIBILITY_LEVEL = COMPATIBILITY.FULL_TRANSITIVE;
 
@@ -20,31 +21,23 @@ export class CompatibilityConfigError extends Error {
  * BACKWARD); a no-op when it is there already or the subject does not exist yet (its first
  * registration sets the level). Returns the level the subject had, if any.
  */
-export async function ensureCompatibility(registryUrl: string, subject: string): Promise<string | undefined> {
-  const url = `${registryUrl.replace(/\/+$/, '')}/config/${encodeURIComponent(subject)}`;
-  const call = async (init?: RequestInit): Promise<Response> => {
-    const abort = new AbortController();
-    // Our own timer, not AbortSignal.timeout: against a registry that accepts connections and
-    // drops them at once (a proxy in front of a dead one), that signal was seen never to fire.
-    const timer = setTimeout(() => abort.abort(new Error(`no answer within ${CALL_TIMEOUT_MS} ms`)), CALL_TIMEOUT_MS);
+export async function ensureCompatibility(registry: RegistryConnection, subject: string): Promise<string | undefined> {
+  const path = `/config/${encodeURIComponent(subject)}`;
+  const call = async (options: { method?: string; json?: unknown } = {}): Promise<RegistryAnswer> => {
     try {
-      return await fetch(url, { ...init, signal: abort.signal });
+      return await registryRequest(registry, path, { ...options, timeoutMs: CALL_TIMEOUT_MS });
     } catch (err) {
       throw new CompatibilityConfigError(`registry config of ${subject} could not be reached: ${(err as Error).message}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
   };
   const current = await call();
   if (current.status === 404) return undefined;
-  if (!current.ok) throw new CompatibilityConfigError(`registry config of ${subject}: HTTP ${current.status} ${await current.text()}`);
-  const level = ((await current.json()) as { compatibilityLevel?: string }).compatibilityLevel?.toUpperCase();
+  if (!ok(current)) throw new CompatibilityConfigError(`registry config of ${subject}: HTTP ${current.status} ${current.body}`);
+  const level = (JSON.parse(current.body) as { compatibilityLevel?: string }).compatibilityLevel?.toUpperCase();
   if (level === COMPATIBILITY_LEVEL) return level;
-  const updated = await call({
-    method: 'PUT',
-    headers: { 'Content-Type': 'application/vnd.schemaregistry.v1+json' },
-    body: JSON.stringify({ compatibility: COMPATIBILITY_LEVEL }),
-  });
-  if (!updated.ok) throw new CompatibilityConfigError(`setting ${subject} to ${COMPATIBILITY_LEVEL}: HTTP ${updated.status} ${await updated.text()}`);
+  const updated = await call({ method: 'PUT', json: { compatibility: COMPATIBILITY_LEVEL } });
+  if (!ok(updated)) throw new CompatibilityConfigError(`setting ${subject} to ${COMPATIBILITY_LEVEL}: HTTP ${updated.status} ${updated.body}`);
   return level;
 }
+
+const ok = (answer: RegistryAnswer): boolean => answer.status >= 200 && answer.status < 300;

@@ -28,7 +28,7 @@ describe('frame()', () => {
 describe('Serde checks that need no registry', () => {
   // Nothing listens on port 9 (discard): any registry call would fail as RegistryUnavailableError,
   // so these prove the header checks answer before the registry is asked.
-  const serde = new Serde('http://127.0.0.1:9');
+  const serde = new Serde({ url: 'http://127.0.0.1:9' });
 
   it.each([
     ['no value', null, 'MISSING_VALUE'],

@@ -4,8 +4,9 @@
  * readers resolve each writer schema id once and decode with Avro schema resolution into their
  * own (reader) schema, so records written by a newer schema with added fields still decode.
  */
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import { schemaRegistryClient, type RegistryConnection } from '../platform/registry-config.ts';
 import { COMPATIBILITY_LEVEL, ensureCompatibility } from './compatibility.ts';
 import { avroSchemaOf, type TopicValues } from './contracts.ts';
 import { DecodeError, RegistryUnavailableError } from './errors.ts';
@@ -26,8 +27,8 @@ export class Serde {
   /** Keyed by `${topic}/${writerSchemaId}`; settled lookups are reused for the life of the process. */
   private readonly readers = new Map<string, Promise<Reader>>();
 
-  constructor(private readonly registryUrl: string) {
-    this.registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 2, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 } });
+  constructor(readonly connection: RegistryConnection) {
+    this.registry = schemaRegistryClient(connection);
   }
 
   /** The reader type of a topic (its schema from schemas/avro). */
@@ -49,7 +50,7 @@ export class Serde {
     const known = this.writerIds.get(topic);
     if (known !== undefined) return known;
     const subject = valueSubject(topic);
-    await ensureCompatibility(this.registryUrl, subject);
+    await ensureCompatibility(this.connection, subject);
     const { id } = await this.registry.register(
       { type: SchemaType.AVRO, schema: JSON.stringify(avroSchemaOf(topic)) },
       { subject, compatibility: COMPATIBILITY_LEVEL },

@@ -6,6 +6,7 @@
  * this runs is then found in the ledger or above the offsets read first, never in neither.
  */
 import type pg from 'pg';
+import type { KafkaConnection } from '../../platform/kafka-config.ts';
 import type { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { readPendingRequests } from '../../ops/cli/pending.ts';
@@ -15,7 +16,7 @@ import type { TerminalOutcome } from '../../schemas/outcomes.ts';
 
 export interface EvidenceSources {
   db: Pick<pg.Pool, 'query'>;
-  brokers: string;
+  kafka: KafkaConnection;
   serde: Serde;
   /** The processor's consumer group. */
   groupId: string;
@@ -35,14 +36,14 @@ const groupBy = <T extends { couponId: number }>(items: T[], couponIds: readonly
 };
 
 export async function gatherEvidence(sources: EvidenceSources, couponIds: readonly number[]): Promise<Evidence> {
-  const positions = await groupPositions(sources.brokers, sources.groupId, TOPICS.requests);
+  const positions = await groupPositions(sources.kafka, sources.groupId, TOPICS.requests);
   const { rows } = await sources.db.query<{ event_id: string; coupon_id: string; user_id: string; outcome: TerminalOutcome }>(
     'SELECT event_id, coupon_id, user_id, outcome FROM issue_outcomes WHERE coupon_id = ANY($1::bigint[])',
     [couponIds],
   );
   const decided = rows.map((r) => ({ eventId: r.event_id, couponId: Number(r.coupon_id), userId: Number(r.user_id), outcome: r.outcome }));
   const keys = new Set(couponIds.map(String));
-  const records = await readPendingRequests(positions, (r) => r.key !== null && keys.has(r.key.toString()), { brokers: sources.brokers });
+  const records = await readPendingRequests(positions, (r) => r.key !== null && keys.has(r.key.toString()), { kafka: sources.kafka });
   const pending: Array<GateRequest & { couponId: number }> = [];
   for (const record of records) {
     try {

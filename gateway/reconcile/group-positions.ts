@@ -7,13 +7,14 @@
  */
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
+import { rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
 import type { PartitionPosition } from '../../ops/cli/pending.ts';
 
 const TIMEOUT_MS = 10_000;
 
-export async function groupPositions(brokers: string, groupId: string, topic: string): Promise<PartitionPosition[]> {
+export async function groupPositions(kafka: KafkaConnection, groupId: string, topic: string): Promise<PartitionPosition[]> {
   const consumer = new Kafka.KafkaConsumer(
-    { 'metadata.broker.list': brokers, 'group.id': groupId, 'enable.auto.commit': false, 'isolation.level': 'read_committed', 'socket.connection.setup.timeout.ms': TIMEOUT_MS },
+    rdkafkaConfig(kafka, { 'group.id': groupId, 'enable.auto.commit': false, 'isolation.level': 'read_committed', 'socket.connection.setup.timeout.ms': TIMEOUT_MS }),
     {},
   );
   await promisify<void>((cb) => consumer.connect({ timeout: TIMEOUT_MS }, (err) => cb(err)))();

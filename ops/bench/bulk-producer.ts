@@ -4,6 +4,7 @@
  * durability the services use: idempotent, acks=all, lz4.
  */
 import Kafka from '@confluentinc/kafka-javascript';
+import { rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { BenchError } from './context.ts';
@@ -30,9 +31,8 @@ export interface BulkProducerOptions {
 export class BulkProducer {
   private constructor(private readonly producer: Kafka.Producer) {}
 
-  static async connect(brokers: string, options: BulkProducerOptions = {}): Promise<BulkProducer> {
-    const producer = new Kafka.Producer({
-      'metadata.broker.list': brokers,
+  static async connect(kafka: KafkaConnection, options: BulkProducerOptions = {}): Promise<BulkProducer> {
+    const producer = new Kafka.Producer(rdkafkaConfig(kafka, {
       'enable.idempotence': true,
       acks: -1,
       'compression.codec': 'lz4',
@@ -42,7 +42,7 @@ export class BulkProducer {
       dr_cb: true,
       ...(options.murmur2 ? { partitioner: 'murmur2_random' } : {}),
       ...(options.transactionalId ? { 'transactional.id': options.transactionalId, 'transaction.timeout.ms': TRANSACTION_TIMEOUT_MS } : {}),
-    });
+    }));
     await promisify<void>((cb) => producer.connect({}, (err) => cb(err)))();
     producer.setPollInterval(5);
     if (options.transactionalId) await promisify<void>((cb) => producer.initTransactions(30_000, (err) => cb(err)))();

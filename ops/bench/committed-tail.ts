@@ -5,6 +5,7 @@
  * records over (consume returns as soon as the first record is there).
  */
 import Kafka from '@confluentinc/kafka-javascript';
+import { rdkafkaConfig } from '../../platform/kafka-config.ts';
 import { promisify } from 'node:util';
 import { waitFor } from '../stack/process.ts';
 import { OUTPUT_TOPIC_NAMES, type OutputOffsets } from '../verify/outputs.ts';
@@ -45,13 +46,12 @@ export class CommittedTail {
   /** Starts following the bench's output topics from `from` (usually outputEnds(ctx.outputs) just before the load). */
   static async open(ctx: BenchContext, from: OutputOffsets): Promise<CommittedTail> {
     const consumer = new Kafka.KafkaConsumer(
-      {
-        'metadata.broker.list': ctx.endpoints.kafkaBrokers,
+      rdkafkaConfig(ctx.kafka, {
         'group.id': `bench-tail-${ctx.runId}`,
         'enable.auto.commit': false,
         'isolation.level': 'read_committed',
         'fetch.wait.max.ms': 10,
-      },
+      }),
       {},
     );
     await promisify<void>((cb) => consumer.connect({}, (err) => cb(err)))();

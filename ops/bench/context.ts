@@ -2,6 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { endpointsFromEnv, type Endpoints } from '../../platform/endpoints.ts';
+import { kafkaConnectionFromEnv, type KafkaConnection } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { prefixedTopics, TOPICS, type Topics } from '../../schemas/topics.ts';
 import type { OutputSource } from '../verify/outputs.ts';
@@ -28,16 +30,18 @@ export class BenchContext {
 
   private constructor(
     readonly endpoints: Endpoints,
+    readonly kafka: KafkaConnection,
     readonly db: pg.Pool,
     readonly serde: Serde,
   ) {}
 
   static async open(): Promise<BenchContext> {
     const endpoints = endpointsFromEnv();
-    const serde = new Serde(endpoints.schemaRegistryUrl);
+    const serde = new Serde(registryConnectionFromEnv());
     await serde.register(TOPICS.requests);
-    await provisionTopicSet(endpoints.kafkaBrokers, BENCH_PARTITIONS, prefixedTopics(BENCH_TOPIC_PREFIX));
-    return new BenchContext(endpoints, new pg.Pool({ connectionString: endpoints.databaseUrl, max: 4 }), serde);
+    const kafka = kafkaConnectionFromEnv();
+    await provisionTopicSet(kafka, BENCH_PARTITIONS, prefixedTopics(BENCH_TOPIC_PREFIX));
+    return new BenchContext(endpoints, kafka, new pg.Pool({ connectionString: endpoints.databaseUrl, max: 4 }), serde);
   }
 
   /** Progress goes to stderr: stdout carries the table. */
@@ -48,7 +52,7 @@ export class BenchContext {
 
   /** Where the outputs of the bench's processors are read. */
   get outputs(): OutputSource {
-    return { brokers: this.endpoints.kafkaBrokers, topics: this.topics };
+    return { kafka: this.kafka, topics: this.topics };
   }
 
   /** The servers of the stack the scenarios run on (a scenario on other brokers names its own). */

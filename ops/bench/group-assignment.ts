@@ -4,9 +4,10 @@
  */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { waitFor } from '../stack/process.ts';
+import { kafkaJsClient, type KafkaConnection } from '../../platform/kafka-config.ts';
 
-export async function waitGroupAssigned(brokers: string, groupId: string, topic: string, members: number, timeoutMs: number, giveUp: () => string | undefined): Promise<void> {
-  const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.NOTHING } }).admin();
+export async function waitGroupAssigned(kafka: KafkaConnection, groupId: string, topic: string, members: number, timeoutMs: number, giveUp: () => string | undefined): Promise<void> {
+  const admin = kafkaJsClient(kafka, { logLevel: KafkaJS.logLevel.NOTHING }).admin();
   await admin.connect();
   try {
     const [metadata] = await admin.fetchTopicMetadata({ topics: [topic] });

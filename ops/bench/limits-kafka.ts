@@ -5,6 +5,7 @@
  * afterwards.
  */
 import Kafka from '@confluentinc/kafka-javascript';
+import { rdkafkaConfig } from '../../platform/kafka-config.ts';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { TOPICS } from '../../schemas/topics.ts';
@@ -24,7 +25,7 @@ const COUPON_IDS = Array.from({ length: 100 }, (_, i) => 1_000_000 + i);
 
 async function consumeAll(ctx: BenchContext, topic: string, partitions: number, expected: number): Promise<number> {
   const consumer = new Kafka.KafkaConsumer(
-    { 'metadata.broker.list': ctx.endpoints.kafkaBrokers, 'group.id': `bench-limit-${ctx.runId}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed' },
+    rdkafkaConfig(ctx.kafka, { 'group.id': `bench-limit-${ctx.runId}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed' }),
     {},
   );
   await promisify<void>((cb) => consumer.connect({}, (err) => cb(err)))();
@@ -49,14 +50,14 @@ async function consumeAll(ctx: BenchContext, topic: string, partitions: number, 
 
 export async function measureKafka(ctx: BenchContext, records: number): Promise<KafkaLimits> {
   const topic = `bench-scratch-${ctx.runId}`;
-  const partitions = (await topicEnds(TOPICS.requests, ctx.endpoints.kafkaBrokers)).size;
+  const partitions = (await topicEnds(TOPICS.requests, ctx.kafka)).size;
   const payload: KeyedValue[] = buildRequests(COUPON_IDS, records).map((r) => ({ key: recordKey(r.couponId), value: ctx.serde.encode(TOPICS.requests, r) }));
-  const admin = Kafka.AdminClient.create({ 'metadata.broker.list': ctx.endpoints.kafkaBrokers });
+  const admin = Kafka.AdminClient.create(rdkafkaConfig(ctx.kafka, {}));
   try {
     await promisify<void>((cb) =>
       admin.createTopic({ topic, num_partitions: partitions, replication_factor: -1, config: { 'compression.type': 'lz4' } }, 30_000, (err) => cb(err)),
     )();
-    const producer = await BulkProducer.connect(ctx.endpoints.kafkaBrokers);
+    const producer = await BulkProducer.connect(ctx.kafka);
     let produceMs: number;
     try {
       produceMs = await ctx.measureCpu('limits kafka produce', () => producer.produceAll(topic, payload));

@@ -27,6 +27,7 @@ import { exitedReason, startBenchProcessor, stopService, waitDecided, type Proce
 import { round, steadyRate } from './stats.ts';
 import { provisionTopicSet } from './topic-set.ts';
 import { verifyScenario } from './verify.ts';
+import { plaintextConnection, type KafkaConnection } from '../../platform/kafka-config.ts';
 
 export const SCALE_PREFIX = 'bench-scale.';
 const PARTITIONS = 6;
@@ -48,7 +49,7 @@ export function scaleRatio(steps: readonly ScaleStep[]): number | null {
 }
 
 interface Cluster {
-  brokers: string;
+  kafka: KafkaConnection;
   source: OutputSource;
   servers: ServerPorts;
 }
@@ -59,13 +60,13 @@ async function step(ctx: BenchContext, cluster: Cluster, processors: number, rec
   const plan = scalePlan(records);
   const since = await outputEnds(cluster.source);
   const groupId = `bench-${label}-${ctx.runId}`;
-  await resetGroupToEnd(cluster.brokers, groupId, topics.requests);
+  await resetGroupToEnd(cluster.kafka, groupId, topics.requests);
   const couponIds = await insertCoupons(ctx, label, plan.coupons, plan.quantity);
   const requests = buildRequests(couponIds, records);
   const input = requests.map((r) => ({ key: recordKey(r.couponId), value: ctx.serde.encode(TOPICS.requests, r) }));
 
   ctx.progress('scale', `${processors} processor(s) on group ${groupId}`);
-  const env = { [ENV_NAMES.kafkaBrokers]: cluster.brokers, [TOPIC_PREFIX_VARIABLE]: SCALE_PREFIX };
+  const env = { [ENV_NAMES.kafkaBrokers]: cluster.kafka.brokers, [TOPIC_PREFIX_VARIABLE]: SCALE_PREFIX };
   const started: Processor[] = [];
   try {
     const starting = await Promise.allSettled(
@@ -74,10 +75,10 @@ async function step(ctx: BenchContext, cluster: Cluster, processors: number, rec
     for (const s of starting) if (s.status === 'fulfilled') started.push(s.value);
     const failed = starting.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
-    await waitGroupAssigned(cluster.brokers, groupId, topics.requests, processors, 60_000, () => started.map((p) => exitedReason(p.service)).find(Boolean));
+    await waitGroupAssigned(cluster.kafka, groupId, topics.requests, processors, 60_000, () => started.map((p) => exitedReason(p.service)).find(Boolean));
 
     ctx.progress('scale', `${processors} processor(s): writing ${records.toLocaleString('en-US')} requests over ${plan.coupons} coupons in one transaction`);
-    const producer = await BulkProducer.connect(cluster.brokers, { transactionalId: `bench-scale-input-${ctx.runId}`, murmur2: true });
+    const producer = await BulkProducer.connect(cluster.kafka, { transactionalId: `bench-scale-input-${ctx.runId}`, murmur2: true });
     let startedAt: number;
     try {
       await producer.produceAllAtOnce(topics.requests, input);
@@ -113,10 +114,11 @@ async function step(ctx: BenchContext, cluster: Cluster, processors: number, rec
 export async function measureScale(ctx: BenchContext, records: number): Promise<ScaleResult> {
   const kafka = kafkaComponent(THREE_BROKERS);
   await ensureUp(kafka, (msg) => ctx.progress('scale', msg));
-  const brokers = kafka.address;
+  // The bench's own embedded cluster: plaintext, whatever this process's KAFKA_SECURITY_* say.
+  const connection = plaintextConnection(kafka.address);
   const topics = prefixedTopics(SCALE_PREFIX);
-  await provisionTopicSet(brokers, PARTITIONS, topics);
-  const cluster: Cluster = { brokers, source: { brokers, topics }, servers: { ...ctx.servers, kafka: THREE_BROKERS.brokerPorts } };
+  await provisionTopicSet(connection, PARTITIONS, topics);
+  const cluster: Cluster = { kafka: connection, source: { kafka: connection, topics }, servers: { ...ctx.servers, kafka: THREE_BROKERS.brokerPorts } };
   const steps: ScaleStep[] = [];
   for (const n of STEPS) steps.push(await step(ctx, cluster, n, records));
   return {

@@ -32,7 +32,7 @@ export interface Processor {
 /** Moves a fresh group to the end of the requests topic. Call before producing the scenario's input. */
 export async function freshGroup(ctx: BenchContext, label: string): Promise<string> {
   const groupId = `bench-${label}-${ctx.runId}`;
-  await resetGroupToEnd(ctx.endpoints.kafkaBrokers, groupId, ctx.topics.requests);
+  await resetGroupToEnd(ctx.kafka, groupId, ctx.topics.requests);
   return groupId;
 }
 

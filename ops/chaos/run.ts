@@ -5,6 +5,8 @@
  * I6 on the gate.
  */
 import { randomBytes } from 'node:crypto';
+import { kafkaConnectionFromEnv, kafkaJsClient } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -55,7 +57,8 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
   const groupId = `chaos-${runId}`;
   // The processors' group; the gateway's reconciler and the operator CLI find committed offsets by it.
   process.env.PROCESSOR_GROUP_ID = groupId;
-  await resetGroupToEnd(infra.endpoints.kafkaBrokers, groupId, TOPICS.requests);
+  const kafka = kafkaConnectionFromEnv();
+  await resetGroupToEnd(kafka, groupId, TOPICS.requests);
   const outputsFrom = await outputEnds();
 
   const adminToken = randomBytes(24).toString('hex');
@@ -71,7 +74,7 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
   );
   const db = new pg.Pool({ connectionString: infra.endpoints.databaseUrl, max: 4 });
   db.on('error', () => undefined); // Postgres restarts are part of the run
-  const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: infra.endpoints.kafkaBrokers.split(','), logLevel: KafkaJS.logLevel.NOTHING } }).admin();
+  const admin = kafkaJsClient(kafka, { logLevel: KafkaJS.logLevel.NOTHING }).admin();
   const services = [gateway, ...processors];
   try {
     await admin.connect();
@@ -198,11 +201,11 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
     for (const s of services) await s.stop();
 
     const ledger = await ledgerRows(db, couponIds);
-    const serde = new Serde(infra.endpoints.schemaRegistryUrl);
+    const serde = new Serde(registryConnectionFromEnv());
     const outputs = await readOutputs(serde, outputsFrom);
     // I6 after the gateway's reconciler has settled the holds (the settle phase above waited for it).
     const redis = new Redis(infra.endpoints.redisUrl, { maxRetriesPerRequest: 3 });
-    const i6 = await i6Result({ db, brokers: infra.endpoints.kafkaBrokers, serde, groupId, redis }, couponIds).finally(() => redis.disconnect());
+    const i6 = await i6Result({ db, kafka, serde, groupId, redis }, couponIds).finally(() => redis.disconnect());
     const invariants: InvariantResult[] = [
       ...(await checkInvariants(db, couponIds, acceptedIds, outputs)),
       i5Result(tracker.total, [...stuck, ...stuckProbes]),

@@ -4,7 +4,22 @@ import { ConfigError, loadOpsConfig } from './config.ts';
 
 describe('loadOpsConfig', () => {
   it('defaults to the embedded stack and the processor group coupon-processor', () => {
-    expect(loadOpsConfig({})).toEqual({ ...EMBEDDED, redis: { kind: 'single', url: EMBEDDED.redisUrl }, processorGroupId: 'coupon-processor' });
+    expect(loadOpsConfig({})).toEqual({
+      ...EMBEDDED,
+      kafka: { brokers: EMBEDDED.kafkaBrokers, properties: {} },
+      registry: { url: EMBEDDED.schemaRegistryUrl },
+      redis: { kind: 'single', url: EMBEDDED.redisUrl },
+      processorGroupId: 'coupon-processor',
+    });
+  });
+
+  it('takes the Kafka security and registry credentials of the services, and names a bad one', () => {
+    const config = loadOpsConfig({ KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'ops', KAFKA_SASL_PASSWORD: 'pw', SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO: 'k:s' });
+    expect(config.kafka.properties).toMatchObject({ 'security.protocol': 'sasl_ssl', 'sasl.username': 'ops' });
+    expect(config.registry.auth).toEqual({ username: 'k', password: 's' });
+    const load = () => loadOpsConfig({ KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/KAFKA_SASL_MECHANISM: required/);
   });
 
   it('reads the services\' variables', () => {

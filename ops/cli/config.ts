@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { endpointsFromEnv, ENV_NAMES, type Endpoints } from '../../platform/endpoints.ts';
+import { connectionsFromEnv, type Connections } from '../../platform/connections.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../../platform/redis-connection.ts';
 
-export interface OpsConfig extends Endpoints {
+export interface OpsConfig extends Endpoints, Connections {
   redis: RedisTarget;
   /** The processor's consumer group: whose committed offsets define "pending" and lag. */
   processorGroupId: string;
@@ -49,6 +50,7 @@ export function loadOpsConfig(env: NodeJS.ProcessEnv = process.env): OpsConfig {
   if (problems.length > 0 || !parsed.success) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return {
     ...endpoints,
+    ...connectionsFromEnv(env, (message, cause) => new ConfigError(message, { cause })),
     redis: redisTarget(parsed.data.REDIS_CLUSTER_NODES, endpoints.redisUrl),
     processorGroupId: parsed.data.PROCESSOR_GROUP_ID,
   };
@@ -60,4 +62,8 @@ export const CONFIG_HELP = `Configuration (environment, as for the services; uns
   DATABASE_URL           postgres://...                             (the stack's database)
   REDIS_URL              redis://...                                (redis://127.0.0.1:16379)
   REDIS_CLUSTER_NODES    host:port,... of a Redis Cluster; wins over REDIS_URL
-  PROCESSOR_GROUP_ID     the processor's consumer group             (coupon-processor)`;
+  PROCESSOR_GROUP_ID     the processor's consumer group             (coupon-processor)
+  KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*, KAFKA_RDKAFKA_<property>
+                         a secured cluster (README, "Connecting to a secured cluster")
+  SCHEMA_REGISTRY_USERNAME/_PASSWORD, SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, SCHEMA_REGISTRY_CA_LOCATION
+                         registry credentials and CA`;

@@ -81,8 +81,8 @@ export class OpsContext {
 
   kafka(): Promise<KafkaJS.Kafka> {
     return this.once('kafka', async () => {
-      const [{ KafkaJS: K }, { kafkaLogger }] = await Promise.all([import('@confluentinc/kafka-javascript'), import('../../platform/kafka-logger.ts')]);
-      return new K.Kafka({ kafkaJS: { brokers: this.config().kafkaBrokers.split(','), clientId: 'coupon-ops', logger: kafkaLogger(await this.log()), logLevel: K.logLevel.WARN } });
+      const [{ KafkaJS: K }, { kafkaJsClient }] = await Promise.all([import('@confluentinc/kafka-javascript'), import('../../platform/kafka-config.ts')]);
+      return kafkaJsClient(this.config().kafka, { clientId: 'coupon-ops', log: await this.log(), logLevel: K.logLevel.WARN });
     });
   }
 
@@ -116,7 +116,7 @@ export class OpsContext {
   serde(): Promise<Serde> {
     return this.once('serde', async () => {
       const { Serde: SerdeClass } = await import('../../schemas/serde.ts');
-      return new SerdeClass(this.config().schemaRegistryUrl);
+      return new SerdeClass(this.config().registry);
     });
   }
 

@@ -79,7 +79,7 @@ export async function offsetsSince(admin: KafkaJS.Admin, since: number): Promise
 }
 
 /** The committed dead letters from `from` (default: the start) to `until` (default: the end), decoded. */
-export async function readDeadLetters(serde: Serde, from: Offsets, options: Omit<ReadOptions, 'perPartition'> & { brokers: string }): Promise<DeadLetterEntry[]> {
+export async function readDeadLetters(serde: Serde, from: Offsets, options: Omit<ReadOptions, 'perPartition'> & Required<Pick<ReadOptions, 'kafka'>>): Promise<DeadLetterEntry[]> {
   const records = await readCommittedRange(TOPICS.dlq, from, () => true, options);
   const entries: DeadLetterEntry[] = [];
   for (const r of records) entries.push(await toEntry(serde, r));

@@ -191,12 +191,12 @@ const filterable = (e: DeadLetterEntry) => ({ failedAt: e.letter?.failedAt ?? e.
 /** Reads and decodes the dead letters in [from, until), with progress. */
 async function read(ctx: OpsContext, from: Map<number, number>, until?: Map<number, number>): Promise<DeadLetterEntry[]> {
   const { readDeadLetters } = await import('./dead-letters.ts');
-  const { kafkaBrokers, schemaRegistryUrl } = ctx.config();
+  const { kafkaBrokers, schemaRegistryUrl, kafka } = ctx.config();
   const serde = await ctx.serde();
   const tracker = ctx.track(`reading ${DLQ_TOPIC}`);
   try {
     return await ctx.step(`reading ${DLQ_TOPIC} from Kafka (${kafkaBrokers}) and decoding it through the registry (${schemaRegistryUrl})`, () =>
-      readDeadLetters(serde, from, { brokers: kafkaBrokers, until, onProgress: (n, total) => tracker.update(n, total) }),
+      readDeadLetters(serde, from, { kafka, until, onProgress: (n, total) => tracker.update(n, total) }),
     );
   } finally {
     tracker.finish();

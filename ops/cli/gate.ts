@@ -119,7 +119,7 @@ async function reconcileWith(ctx: OpsContext, couponId: number | undefined, opti
     gate: new Gate(redis),
     store: new GateStore(redis),
     db,
-    brokers: config.kafkaBrokers,
+    kafka: config.kafka,
     serde: await ctx.serde(),
     groupId: config.processorGroupId,
     settleMs: settle,

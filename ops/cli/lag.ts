@@ -49,11 +49,11 @@ export function renderLag(report: LagReport): string {
 
 async function run(ctx: OpsContext): Promise<CommandResult> {
   const [{ processorPositions, readPendingRequests, lagOf }, { TOPICS }] = await Promise.all([import('./pending.ts'), import('../../schemas/topics.ts')]);
-  const { processorGroupId: group, kafkaBrokers } = ctx.config();
+  const { processorGroupId: group, kafkaBrokers, kafka } = ctx.config();
   const positions = await ctx.step(`reading the offsets of group ${group} from Kafka (${kafkaBrokers})`, async () => processorPositions(await ctx.admin(), group));
   const behind = positions.filter((p) => lagOf(p) > 0);
   // Only the first record above each position is needed (markers and aborted records skipped).
-  const firsts = await ctx.step('reading the oldest pending requests', () => readPendingRequests(behind, () => true, { perPartition: 1, brokers: kafkaBrokers }));
+  const firsts = await ctx.step('reading the oldest pending requests', () => readPendingRequests(behind, () => true, { perPartition: 1, kafka }));
   const first = new Map(firsts.map((r) => [r.partition, r]));
   const partitions = positions.map((p): PartitionLag => {
     const r = first.get(p.partition);

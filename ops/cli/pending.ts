@@ -40,7 +40,7 @@ export async function processorPositions(admin: KafkaJS.Admin, groupId: string):
 export function readPendingRequests(
   positions: PartitionPosition[],
   filter: (r: ConsumedRecord) => boolean,
-  options: Omit<ReadOptions, 'until'> & { brokers: string },
+  options: Omit<ReadOptions, 'until'> & Required<Pick<ReadOptions, 'kafka'>>,
 ): Promise<ConsumedRecord[]> {
   const from: Offsets = new Map(positions.map((p) => [p.partition, pendingStart(p)]));
   const until: Offsets = new Map(positions.map((p) => [p.partition, p.logEnd]));

@@ -9,6 +9,7 @@
  * (offsets.retention.minutes).
  */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { kafkaJsClient, type KafkaConnection } from '../../platform/kafka-config.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { waitFor } from '../stack/process.ts';
 import { resetGroupToEnd } from '../verify/group-offsets.ts';
@@ -20,9 +21,9 @@ export class DemoGroup {
   ) {}
 
   /** Creates the group at the end of the requests topic; call before its processor starts. */
-  static async create(brokers: string, groupId: string): Promise<DemoGroup> {
-    await resetGroupToEnd(brokers, groupId, TOPICS.requests);
-    const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.NOTHING } }).admin();
+  static async create(kafka: KafkaConnection, groupId: string): Promise<DemoGroup> {
+    await resetGroupToEnd(kafka, groupId, TOPICS.requests);
+    const admin = kafkaJsClient(kafka, { logLevel: KafkaJS.logLevel.NOTHING }).admin();
     await admin.connect();
     return new DemoGroup(groupId, admin);
   }

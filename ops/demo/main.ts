@@ -11,6 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { endpointsFromEnv, type Endpoints } from '../../platform/endpoints.ts';
+import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { startGateway, startProcessor, type ServiceProcess } from '../run/service-process.ts';
 import { waitFor } from '../stack/process.ts';
@@ -55,7 +57,7 @@ class Demo {
   readonly endpoints: Endpoints = endpointsFromEnv();
   readonly adminToken = crypto.randomBytes(18).toString('base64url');
   readonly db = new pg.Pool({ connectionString: this.endpoints.databaseUrl, max: 2 });
-  readonly serde = new Serde(this.endpoints.schemaRegistryUrl);
+  readonly serde = new Serde(registryConnectionFromEnv());
   gateway?: ServiceProcess;
   processor?: ServiceProcess;
   group?: DemoGroup;
@@ -105,7 +107,7 @@ class Demo {
   /** Returns where the output topics ended before the sale: the demo reads only what follows. */
   private async startServices(): Promise<OutputOffsets> {
     const groupId = `coupon-demo-${Date.now()}`;
-    this.group = await DemoGroup.create(this.endpoints.kafkaBrokers, groupId);
+    this.group = await DemoGroup.create(kafkaConnectionFromEnv(), groupId);
     if (this.stopping) throw new Error('stopping');
     const since = await outputEnds();
     const [gateway, processor] = await Promise.all([

@@ -1,4 +1,6 @@
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
+import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import { COMPATIBILITY_LEVEL } from '../../schemas/compatibility.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS, valueSubject } from '../../schemas/topics.ts';
@@ -11,10 +13,10 @@ export async function provisionAll(say: (msg: string) => void): Promise<void> {
   const partitions = Number(process.env.REQUEST_PARTITIONS ?? 6);
   if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`REQUEST_PARTITIONS must be a positive integer, got "${process.env.REQUEST_PARTITIONS}"`);
 
-  const created = await provisionTopics(endpoints.kafkaBrokers, partitions);
+  const created = await provisionTopics(kafkaConnectionFromEnv(), partitions);
   say(`topics: ${created.length ? `created ${created.join(', ')}` : 'all present'}`);
 
-  const serde = new Serde(endpoints.schemaRegistryUrl);
+  const serde = new Serde(registryConnectionFromEnv());
   const ids = [];
   for (const topic of Object.values(TOPICS)) ids.push(`${valueSubject(topic)}=${await serde.register(topic)}`);
   say(`subjects (${COMPATIBILITY_LEVEL}): ${ids.join(', ')}`);

@@ -1,12 +1,13 @@
 import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { kafkaJsClient, type KafkaConnection } from '../../platform/kafka-config.ts';
 import { TOPICS, topicSpecs, type Topics } from '../../schemas/topics.ts';
 
 /**
  * Creates the four topics if missing (partitions, retention, lz4 compression). Existing topics
  * are left as they are: partition counts only grow by an operator's decision, never implicitly.
  */
-export async function provisionTopics(brokers: string, requestPartitions: number, topics: Topics = TOPICS): Promise<string[]> {
-  const admin = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+export async function provisionTopics(kafka: KafkaConnection, requestPartitions: number, topics: Topics = TOPICS): Promise<string[]> {
+  const admin = kafkaJsClient(kafka, { logLevel: KafkaJS.logLevel.ERROR }).admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());

@@ -2,6 +2,7 @@
  * `broker stop|kill|start <n>`: one broker of a multi-broker layout, for fault tests. The other
  * brokers keep running untouched; pid files always say what runs.
  */
+import { plaintextConnection } from '../../platform/kafka-config.ts';
 import { brokerProcessName, checkKafka, startBroker, stopBroker, type KafkaLayout } from './kafka.ts';
 import { isAlive, lastLines, logFile, readPid, waitFor } from './process.ts';
 
@@ -28,7 +29,7 @@ export function parseBrokerRequest(layout: KafkaLayout, args: readonly string[])
 export async function startOneBroker(layout: KafkaLayout, index: number, timeoutMs = 90_000): Promise<void> {
   const name = brokerProcessName(layout, index);
   if (!isAlive(readPid(name))) startBroker(layout, index);
-  await waitFor(() => checkKafka(`127.0.0.1:${layout.brokerPorts[index]}`).then(() => true), timeoutMs, 250, () =>
+  await waitFor(() => checkKafka(plaintextConnection(`127.0.0.1:${layout.brokerPorts[index]}`)).then(() => true), timeoutMs, 250, () =>
     isAlive(readPid(name)) ? undefined : `${name} exited:\n${lastLines(logFile(name))}`,
   );
 }

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { kafkaJsClient, plaintextConnection, type KafkaConnection } from '../../platform/kafka-config.ts';
 import type { Component } from './component.ts';
 import { checkTcp } from './tcp.ts';
 import { findJava, provideJava } from './java.ts';
@@ -162,7 +163,7 @@ export function kafkaComponent(layout: KafkaLayout): Component {
     },
 
     async checkHealth() {
-      await checkKafka(address);
+      await checkKafka(plaintextConnection(address));
     },
 
     async stop() {
@@ -172,12 +173,9 @@ export function kafkaComponent(layout: KafkaLayout): Component {
 }
 
 /** Every broker port accepts connections and the cluster answers a metadata request. */
-export async function checkKafka(brokers: string): Promise<void> {
-  const addresses = brokers.split(',');
-  await Promise.all(addresses.map((a) => checkTcp(a)));
-  const admin = new KafkaJS.Kafka({
-    kafkaJS: { brokers: addresses, logLevel: KafkaJS.logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000 },
-  }).admin();
+export async function checkKafka(kafka: KafkaConnection): Promise<void> {
+  await Promise.all(kafka.brokers.split(',').map((a) => checkTcp(a)));
+  const admin = kafkaJsClient(kafka, { logLevel: KafkaJS.logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000 }).admin();
   await admin.connect();
   try {
     await admin.listTopics({ timeout: 5000 });

@@ -1,5 +1,6 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
+import { rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
 import { topicEnds, type Offsets } from './read-committed.ts';
 
 /**
@@ -7,8 +8,8 @@ import { topicEnds, type Offsets } from './read-committed.ts';
  * `kafka-consumer-groups --reset-offsets`: the group then starts there. The group must have no
  * active members.
  */
-export async function resetGroupOffsets(brokers: string, groupId: string, topic: string, offsets: Offsets): Promise<void> {
-  const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': groupId, 'enable.auto.commit': false }, {});
+export async function resetGroupOffsets(kafka: KafkaConnection, groupId: string, topic: string, offsets: Offsets): Promise<void> {
+  const consumer = new Kafka.KafkaConsumer(rdkafkaConfig(kafka, { 'group.id': groupId, 'enable.auto.commit': false }), {});
   await promisify<void>((cb) => consumer.connect({}, (err) => cb(err)))();
   try {
     consumer.commitSync([...offsets].map(([partition, offset]) => ({ topic, partition, offset })));
@@ -18,18 +19,18 @@ export async function resetGroupOffsets(brokers: string, groupId: string, topic:
 }
 
 /** Resets the group to the current end of `topic` (`--to-latest`): it sees only what comes next. */
-export async function resetGroupToEnd(brokers: string, groupId: string, topic: string): Promise<Offsets> {
-  const ends = await topicEnds(topic, brokers);
-  await resetGroupOffsets(brokers, groupId, topic, ends);
+export async function resetGroupToEnd(kafka: KafkaConnection, groupId: string, topic: string): Promise<Offsets> {
+  const ends = await topicEnds(topic, kafka);
+  await resetGroupOffsets(kafka, groupId, topic, ends);
   return ends;
 }
 
 /** The group's committed position per partition of `topic` (partitions it never committed are absent). */
-export async function committedOffsets(brokers: string, groupId: string, topic: string): Promise<Offsets> {
-  const consumer = new Kafka.KafkaConsumer({ 'metadata.broker.list': brokers, 'group.id': groupId, 'enable.auto.commit': false }, {});
+export async function committedOffsets(kafka: KafkaConnection, groupId: string, topic: string): Promise<Offsets> {
+  const consumer = new Kafka.KafkaConsumer(rdkafkaConfig(kafka, { 'group.id': groupId, 'enable.auto.commit': false }), {});
   await promisify<void>((cb) => consumer.connect({}, (err) => cb(err)))();
   try {
-    const ends = await topicEnds(topic, brokers);
+    const ends = await topicEnds(topic, kafka);
     const asked = [...ends.keys()].map((partition) => ({ topic, partition }));
     const committed = await promisify<Kafka.TopicPartitionOffset[]>((cb) => consumer.committed(asked, 10_000, cb))();
     return new Map(committed.filter((c) => c.offset >= 0).map((c) => [c.partition, c.offset]));

@@ -1,6 +1,6 @@
 import type { CouponIssued, CouponIssueDeadLetter, CouponIssueRejected } from '../../schemas/contracts.ts';
 import type { Serde } from '../../schemas/serde.ts';
-import { endpointsFromEnv } from '../../platform/endpoints.ts';
+import { kafkaConnectionFromEnv, type KafkaConnection } from '../../platform/kafka-config.ts';
 import { TOPICS, type Topics } from '../../schemas/topics.ts';
 import type { CommittedOutputs } from './invariants.ts';
 import { readCommittedSince, topicEnds, type Offsets } from './read-committed.ts';
@@ -10,16 +10,16 @@ export type OutputOffsets = Record<(typeof OUTPUT_TOPIC_NAMES)[number], Offsets>
 
 /** Where outputs are read: this process's brokers and topics unless a caller watches another set (the bench's scale scenario). */
 export interface OutputSource {
-  brokers: string;
+  kafka: KafkaConnection;
   topics: Topics;
 }
 
-const ownSource = (): OutputSource => ({ brokers: endpointsFromEnv().kafkaBrokers, topics: TOPICS });
+const ownSource = (): OutputSource => ({ kafka: kafkaConnectionFromEnv(), topics: TOPICS });
 
 /** Where the output topics end now: pass it to readOutputs to read only what comes later. */
 export async function outputEnds(source: OutputSource = ownSource()): Promise<OutputOffsets> {
-  const { topics, brokers } = source;
-  const [issued, rejected, dlq] = await Promise.all([topics.issued, topics.rejected, topics.dlq].map((t) => topicEnds(t, brokers)));
+  const { topics, kafka } = source;
+  const [issued, rejected, dlq] = await Promise.all([topics.issued, topics.rejected, topics.dlq].map((t) => topicEnds(t, kafka)));
   return { [TOPICS.issued]: issued!, [TOPICS.rejected]: rejected!, [TOPICS.dlq]: dlq! };
 }
 
@@ -28,12 +28,12 @@ export async function outputEnds(source: OutputSource = ownSource()): Promise<Ou
  * with this process's reader schemas (a prefixed topic set carries the same contracts).
  */
 export async function readOutputs(serde: Serde, since?: OutputOffsets, source: OutputSource = ownSource()): Promise<CommittedOutputs> {
-  const { topics, brokers } = source;
+  const { topics, kafka } = source;
   const from = (topic: (typeof OUTPUT_TOPIC_NAMES)[number]): Offsets => since?.[topic] ?? new Map();
   const [issued, rejected, deadLetters] = await Promise.all([
-    readCommittedSince(topics.issued, from(TOPICS.issued), undefined, brokers).then((rs) => Promise.all(rs.map((r) => serde.decode(TOPICS.issued, r.value)))),
-    readCommittedSince(topics.rejected, from(TOPICS.rejected), undefined, brokers).then((rs) => Promise.all(rs.map((r) => serde.decode(TOPICS.rejected, r.value)))),
-    readCommittedSince(topics.dlq, from(TOPICS.dlq), undefined, brokers).then((rs) => Promise.all(rs.map((r) => serde.decode(TOPICS.dlq, r.value)))),
+    readCommittedSince(topics.issued, from(TOPICS.issued), undefined, kafka).then((rs) => Promise.all(rs.map((r) => serde.decode(TOPICS.issued, r.value)))),
+    readCommittedSince(topics.rejected, from(TOPICS.rejected), undefined, kafka).then((rs) => Promise.all(rs.map((r) => serde.decode(TOPICS.rejected, r.value)))),
+    readCommittedSince(topics.dlq, from(TOPICS.dlq), undefined, kafka).then((rs) => Promise.all(rs.map((r) => serde.decode(TOPICS.dlq, r.value)))),
   ]);
   return { issued: issued as CouponIssued[], rejected: rejected as CouponIssueRejected[], deadLetters: deadLetters as CouponIssueDeadLetter[] };
 }

@@ -6,7 +6,7 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { endpointsFromEnv } from '../../platform/endpoints.ts';
+import { kafkaConnectionFromEnv, rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
 
 export interface ConsumedRecord {
   topic: string;
@@ -24,9 +24,9 @@ export type Offsets = Map<number, number>;
 
 type Consumer = InstanceType<typeof Kafka.KafkaConsumer>;
 
-async function withConsumer<T>(brokers: string, fn: (consumer: Consumer) => Promise<T>): Promise<T> {
+async function withConsumer<T>(kafka: KafkaConnection, fn: (consumer: Consumer) => Promise<T>): Promise<T> {
   const consumer = new Kafka.KafkaConsumer(
-    { 'metadata.broker.list': brokers, 'group.id': `committed-reader-${randomUUID()}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed', 'fetch.wait.max.ms': 50 },
+    rdkafkaConfig(kafka, { 'group.id': `committed-reader-${randomUUID()}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed', 'fetch.wait.max.ms': 50 }),
     { 'auto.offset.reset': 'earliest' },
   );
   await promisify<void>((cb) => consumer.connect({}, (err) => cb(err)))();
@@ -50,8 +50,8 @@ async function stableEnds(consumer: Consumer, topic: string): Promise<Map<number
 }
 
 /** Where each partition of `topic` ends now: records produced later have offsets at or past these. */
-export function topicEnds(topic: string, brokers = endpointsFromEnv().kafkaBrokers): Promise<Offsets> {
-  return withConsumer(brokers, (consumer) => stableEnds(consumer, topic));
+export function topicEnds(topic: string, kafka = kafkaConnectionFromEnv()): Promise<Offsets> {
+  return withConsumer(kafka, (consumer) => stableEnds(consumer, topic));
 }
 
 export interface ReadOptions {
@@ -61,7 +61,8 @@ export interface ReadOptions {
   perPartition?: number;
   /** Called after each fetch with the records read so far and the records the range spans at most. */
   onProgress?: (read: number, total: number) => void;
-  brokers?: string;
+  /** Default: the connection of this process's environment. */
+  kafka?: KafkaConnection;
 }
 
 /**
@@ -69,7 +70,7 @@ export interface ReadOptions {
  * ends at the time of the call (or `until`), filtered.
  */
 export function readCommittedRange(topic: string, from: Offsets, filter: (r: ConsumedRecord) => boolean = () => true, options: ReadOptions = {}): Promise<ConsumedRecord[]> {
-  return withConsumer(options.brokers ?? endpointsFromEnv().kafkaBrokers, async (consumer) => {
+  return withConsumer(options.kafka ?? kafkaConnectionFromEnv(), async (consumer) => {
     const ends = await stableEnds(consumer, topic);
     for (const [partition, end] of ends) {
       const until = Math.min(end, options.until ? (options.until.get(partition) ?? 0) : end);
@@ -120,9 +121,9 @@ export function readCommittedSince(
   topic: string,
   since: Offsets,
   filter: (r: ConsumedRecord) => boolean = () => true,
-  brokers = endpointsFromEnv().kafkaBrokers,
+  kafka = kafkaConnectionFromEnv(),
 ): Promise<ConsumedRecord[]> {
-  return readCommittedRange(topic, since, filter, { brokers });
+  return readCommittedRange(topic, since, filter, { kafka });
 }
 
 /** Every committed record of `topic` from its start, filtered. */

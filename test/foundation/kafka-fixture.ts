@@ -4,8 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
-import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { eventually } from '../support/eventually.ts';
+import { kafkaConnectionFromEnv, kafkaJsClient } from '../../platform/kafka-config.ts';
 
 export interface KafkaFixture {
   kafka: KafkaJS.Kafka;
@@ -22,7 +22,7 @@ export interface KafkaFixture {
 }
 
 export async function kafkaFixture(): Promise<KafkaFixture> {
-  const kafka = new KafkaJS.Kafka({ kafkaJS: { brokers: endpointsFromEnv().kafkaBrokers.split(','), logLevel: KafkaJS.logLevel.ERROR } });
+  const kafka = kafkaJsClient(kafkaConnectionFromEnv());
   const admin = kafka.admin();
   await admin.connect();
   const topics: string[] = [];

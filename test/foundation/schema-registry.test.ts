@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import { COMPATIBILITY_LEVEL, ensureCompatibility } from '../../schemas/compatibility.ts';
 import { REJECTION_REASONS, avroSchemaOf, type CouponIssueRejected, type CouponIssueRequested } from '../../schemas/contracts.ts';
-import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { DecodeError, type DecodeErrorType } from '../../schemas/errors.ts';
 import { Serde, frame } from '../../schemas/serde.ts';
 import { TOPICS, valueSubject, type TopicName } from '../../schemas/topics.ts';
@@ -19,9 +18,10 @@ import { sampleValues } from './contract-samples.ts';
 import { kafkaFixture, type KafkaFixture } from './kafka-fixture.ts';
 import { registryApi } from './registry-api.ts';
 import { ADDED_FIELD, NEW_REASON, nextRejectedSchema, withFields, withReasons } from './schema-evolution.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 
 const ALL_TOPICS = Object.values(TOPICS);
-const serde = new Serde(endpointsFromEnv().schemaRegistryUrl);
+const serde = new Serde(registryConnectionFromEnv());
 const testSubjects: string[] = [];
 let fx: KafkaFixture;
 
@@ -106,7 +106,7 @@ describe('compatibility', () => {
   it('a subject left at BACKWARD (an older provisioning) is moved to FULL_TRANSITIVE, once; a missing subject is left alone', async () => {
     const subject = await subjectAt('moved', 'BACKWARD');
     expect((await registryApi.register(subject, requestedV1())).status).toBe(200);
-    const url = endpointsFromEnv().schemaRegistryUrl;
+    const url = registryConnectionFromEnv();
     expect(await ensureCompatibility(url, subject)).toBe('BACKWARD');
     expect(await registryApi.compatibilityOf(subject)).toBe('FULL_TRANSITIVE');
     expect(await ensureCompatibility(url, subject)).toBe('FULL_TRANSITIVE');

@@ -12,6 +12,7 @@ import { holdMember, redisKeys } from '../../schemas/redis-keys.ts';
 import { eventually } from '../support/eventually.ts';
 import { startBroker as startOwnBroker } from '../support/own-broker.ts';
 import { createCoupon, gateState, inspectRedis, JSON_HEADERS, RequestLog, startGateway, type TestGateway } from '../support/gateway-harness.ts';
+import { plaintextConnection } from '../../platform/kafka-config.ts';
 
 const BROKER = '127.0.0.1:19192';
 // Below Linux's ephemeral port range (32768-60999): a client reconnecting to a port in that range
@@ -27,8 +28,8 @@ const startBroker = (): Promise<void> => startOwnBroker(broker);
 beforeAll(async () => {
   await broker.prepare();
   await startBroker();
-  await provisionTopics(BROKER, 6);
-  requests = await RequestLog.open(BROKER);
+  await provisionTopics(plaintextConnection(BROKER), 6);
+  requests = await RequestLog.open(plaintextConnection(BROKER));
   // A short delivery timeout so an outage turns into a 503 within about a second and a half;
   // librdkafka logs every failed reconnect as an error, which is the point of this test.
   gw = await startGateway({

@@ -17,6 +17,7 @@ import { eventually } from '../support/eventually.ts';
 import { startBroker as startOwnBroker } from '../support/own-broker.ts';
 import { createCoupon, gateState, JSON_HEADERS, RequestLog, startGateway, type TestGateway } from '../support/gateway-harness.ts';
 import { OwnRedis } from '../support/own-redis.ts';
+import { plaintextConnection } from '../../platform/kafka-config.ts';
 
 const BROKER = '127.0.0.1:19210';
 const broker = kafkaComponent({ name: 'kafka-unknown-outcome', brokerPorts: [19210] });
@@ -33,8 +34,8 @@ const brokerPid = (): number => readPid(broker.processNames[0]!)!;
 beforeAll(async () => {
   await Promise.all([ownRedis.start(), broker.prepare()]);
   await startBroker();
-  await provisionTopics(BROKER, 6);
-  requests = await RequestLog.open(BROKER);
+  await provisionTopics(plaintextConnection(BROKER), 6);
+  requests = await RequestLog.open(plaintextConnection(BROKER));
   gw = await startGateway({
     KAFKA_BROKERS: BROKER,
     REDIS_URL: ownRedis.url,

@@ -23,6 +23,7 @@ import { prometheusComponent } from '../../ops/stack/prometheus.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { eventually } from '../support/eventually.ts';
 import { OwnRedis } from '../support/own-redis.ts';
+import { kafkaJsClient, plaintextConnection } from '../../platform/kafka-config.ts';
 
 /** This test's ports (19280-19299). */
 const PORTS = { gateway: 19280, processor: 19281, redis: 19282, kafka: 19286, prometheus: 19290, alertmanager: 19291, webhook: 19293 };
@@ -110,14 +111,14 @@ let producer: KafkaJS.Producer;
 beforeAll(async () => {
   // Alerts of an earlier run of this test must not be in this run's Prometheus.
   for (const c of [prometheus, alertmanager]) fs.rmSync(stackPath(c.name), { recursive: true, force: true });
-  await Promise.all([webhook.listen(PORTS.webhook), redis.start(), startComponent(kafka).then(() => provisionTopics(BROKER, 6))]);
+  await Promise.all([webhook.listen(PORTS.webhook), redis.start(), startComponent(kafka).then(() => provisionTopics(plaintextConnection(BROKER), 6))]);
   await Promise.all([startComponent(prometheus), startComponent(alertmanager)]);
   const env = { KAFKA_BROKERS: BROKER, REDIS_URL: redis.url };
   [gateway, processor] = await Promise.all([
     startGateway('alerting-test', { ...env, ADMIN_TOKEN, GATEWAY_READY_TIMEOUT_MS: '500' }, PORTS.gateway).then((s) => s.ready()),
     startProcessor({ instanceId: 'alerting-test', port: PORTS.processor, env: { ...env, PROCESSOR_LAG_INTERVAL_MS: '1000' } }).then((s) => s.ready()),
   ]);
-  producer = new KafkaJS.Kafka({ kafkaJS: { brokers: [BROKER], logLevel: KafkaJS.logLevel.ERROR } }).producer({ kafkaJS: { idempotent: true } });
+  producer = kafkaJsClient(plaintextConnection(BROKER)).producer({ kafkaJS: { idempotent: true } });
   await producer.connect();
 });
 

@@ -10,6 +10,7 @@ import { redisKeys } from '../../schemas/redis-keys.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { opsJson, runOps } from '../support/ops-cli.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
 
 describe('coupon-ops coupons', () => {
   let db: pg.Pool;
@@ -34,7 +35,7 @@ describe('coupon-ops coupons', () => {
     const sent = await producer.send([1, 2, 3].map((u) => request(coupon, u)));
     const position = await topicEnds(TOPICS.requests);
     position.set(sent[0]!.partition, sent[0]!.offset);
-    await resetGroupOffsets(endpointsFromEnv().kafkaBrokers, group, TOPICS.requests, position);
+    await resetGroupOffsets(kafkaConnectionFromEnv(), group, TOPICS.requests, position);
   });
 
   afterAll(async () => {

@@ -3,13 +3,13 @@ import type pg from 'pg';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { readCommittedSince, topicEnds } from '../../ops/verify/read-committed.ts';
-import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { eventually } from '../support/eventually.ts';
 import { ledgerRows } from '../support/ledger.ts';
 import { opsJson } from '../support/ops-cli.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+import { kafkaConnectionFromEnv, kafkaJsClient } from '../../platform/kafka-config.ts';
 
 interface ReplayJson {
   replayed: number;
@@ -37,7 +37,7 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
   beforeAll(async () => {
     db = pool();
     producer = await new RequestProducer().connect();
-    admin = new KafkaJS.Kafka({ kafkaJS: { brokers: endpointsFromEnv().kafkaBrokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+    admin = kafkaJsClient(kafkaConnectionFromEnv()).admin();
     await admin.connect();
     processor = await (await ProcessorProcess.startAlone({ instanceId: 'ops-dlq-replay' })).ready();
     since = await outputEnds();

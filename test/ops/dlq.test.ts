@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { CouponIssueDeadLetter, DeadLetterHeader } from '../../schemas/contracts.ts';
-import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { frame } from '../../schemas/serde.ts';
 import { HEADERS } from '../../schemas/headers.ts';
 import { TOPICS } from '../../schemas/topics.ts';
@@ -10,6 +9,7 @@ import { readCommittedSince, topicEnds } from '../../ops/verify/read-committed.t
 import { opsJson, runOps } from '../support/ops-cli.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
 import { recordKey } from '../../schemas/record-key.ts';
+import { kafkaConnectionFromEnv, kafkaJsClient } from '../../platform/kafka-config.ts';
 
 interface ListedLetter {
   position: string;
@@ -70,7 +70,7 @@ describe('coupon-ops dlq', () => {
   beforeAll(async () => {
     db = pool();
     producer = await new RequestProducer().connect();
-    dlqWriter = new KafkaJS.Kafka({ kafkaJS: { brokers: endpointsFromEnv().kafkaBrokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).producer({ kafkaJS: { idempotent: true } });
+    dlqWriter = kafkaJsClient(kafkaConnectionFromEnv()).producer({ kafkaJS: { idempotent: true } });
     await dlqWriter.connect();
 
     coupon = await createCoupon(db, 10);

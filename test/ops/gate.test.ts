@@ -15,7 +15,6 @@ import type { GateReport } from '../../ops/cli/gate.ts';
 import { startProcessor, type ServiceProcess } from '../../ops/run/service-process.ts';
 import { i6Result } from '../../ops/verify/gate-accounting.ts';
 import { resetGroupToEnd } from '../../ops/verify/group-offsets.ts';
-import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { holdMember, redisKeys } from '../../schemas/redis-keys.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
@@ -25,10 +24,12 @@ import { allDecided } from '../support/ledger.ts';
 import { opsJson, runOps } from '../support/ops-cli.ts';
 import { OwnRedis } from '../support/own-redis.ts';
 import { pool } from '../support/requests.ts';
+import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 
 const ownRedis = new OwnRedis(19204);
 const group = `gate-ops-test-${randomUUID()}`;
-const brokers = endpointsFromEnv().kafkaBrokers;
+const kafka = kafkaConnectionFromEnv();
 const env = { REDIS_URL: ownRedis.url, PROCESSOR_GROUP_ID: group };
 
 let gw: TestGateway;
@@ -40,13 +41,13 @@ const startOwnProcessor = async (): Promise<void> => {
   processor = await (await startProcessor({ instanceId: 'gate-ops-test', env })).ready();
 };
 
-const i6 = (couponIds: number[]) => i6Result({ redis, db, brokers, serde: new Serde(endpointsFromEnv().schemaRegistryUrl), groupId: group }, couponIds);
+const i6 = (couponIds: number[]) => i6Result({ redis, db, kafka, serde: new Serde(registryConnectionFromEnv()), groupId: group }, couponIds);
 
 beforeAll(async () => {
   await ownRedis.start();
   db = pool();
   // The group starts at the end: only this test's era of the shared topic is pending for it.
-  await resetGroupToEnd(brokers, group, TOPICS.requests);
+  await resetGroupToEnd(kafka, group, TOPICS.requests);
   await startOwnProcessor();
   gw = await startGateway(env);
   redis = ownRedis.client();

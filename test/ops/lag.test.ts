@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LagReport } from '../../ops/cli/lag.ts';
 import { resetGroupOffsets } from '../../ops/verify/group-offsets.ts';
 import { topicEnds } from '../../ops/verify/read-committed.ts';
-import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { opsJson, runOps } from '../support/ops-cli.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
 
 describe('coupon-ops lag', () => {
   let db: pg.Pool;
@@ -32,7 +32,7 @@ describe('coupon-ops lag', () => {
     const group = `ops-lag-${randomUUID()}`;
     const position = await topicEnds(TOPICS.requests);
     position.set(partition, first);
-    await resetGroupOffsets(endpointsFromEnv().kafkaBrokers, group, TOPICS.requests, position);
+    await resetGroupOffsets(kafkaConnectionFromEnv(), group, TOPICS.requests, position);
 
     const report = await opsJson<LagReport>(['lag'], { PROCESSOR_GROUP_ID: group });
     expect(report.group).toBe(group);

@@ -24,6 +24,7 @@ import { sample } from '../support/metrics.ts';
 import { closeProcessorTestKit, openProcessorTestKit } from '../support/processor-kit.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { createCoupon, request, RequestProducer } from '../support/requests.ts';
+import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
 
 /** A schema whose search_path hides the application's tables until `provide()` adds views of them. */
 async function emptySchema(db: pg.Pool): Promise<{ url: string; provide(): Promise<void>; drop(): Promise<void> }> {
@@ -41,7 +42,7 @@ async function emptySchema(db: pg.Pool): Promise<{ url: string; provide(): Promi
   };
 }
 
-const brokers = endpointsFromEnv().kafkaBrokers;
+const kafka = kafkaConnectionFromEnv();
 
 const outcomesOf = async (metrics: Promise<string>) => {
   const text = await metrics;
@@ -183,7 +184,7 @@ describe('processor failing closed', () => {
       for (const dlqOffset of [0, 1]) {
         const at = await producer.sendRaw(String(coupon), original, { [HEADERS.replayedFrom]: `0:${dlqOffset}` });
         // Consumed and committed: the group's position is past the replayed record.
-        await eventually(async () => ((await committedOffsets(brokers, processor.groupId, TOPICS.requests)).get(at.partition) ?? -1) > at.offset, 60_000, 200);
+        await eventually(async () => ((await committedOffsets(kafka, processor.groupId, TOPICS.requests)).get(at.partition) ?? -1) > at.offset, 60_000, 200);
       }
       expect((await ledgerRows(db, [ids[1]!])).get(ids[1]!)!.outcome).toBe('ISSUED');
       const { rows: held } = await db.query('SELECT count(*)::int AS n FROM user_coupons WHERE coupon_id = $1 AND user_id = $2', [coupon, refusedUser]);

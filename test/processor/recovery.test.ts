@@ -20,6 +20,7 @@ import { sample } from '../support/metrics.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
+import { kafkaConnectionFromEnv, kafkaJsClient } from '../../platform/kafka-config.ts';
 
 const endpoints = endpointsFromEnv();
 
@@ -52,7 +53,7 @@ describe('processor recovering in-process', () => {
 
       // Another producer initialises the same transactional.id once and goes away: the epoch is
       // bumped under the processor, as the coordinator does after a transaction timeout.
-      const intruder = new KafkaJS.Kafka({ kafkaJS: { brokers: endpoints.kafkaBrokers.split(','), logLevel: KafkaJS.logLevel.NOTHING } }).producer({
+      const intruder = kafkaJsClient(kafkaConnectionFromEnv(), { logLevel: KafkaJS.logLevel.NOTHING }).producer({
         kafkaJS: { transactionalId, idempotent: true },
       });
       await intruder.connect();

@@ -5,12 +5,12 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { resetGroupOffsets } from '../../ops/verify/group-offsets.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { topicEnds } from '../../ops/verify/read-committed.ts';
-import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, ledgerRows } from '../support/ledger.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
+import { kafkaConnectionFromEnv, kafkaJsClient } from '../../platform/kafka-config.ts';
 
 /** True once the group has committed up to the end of every partition of the requests topic. */
 async function caughtUp(admin: KafkaJS.Admin, groupId: string): Promise<boolean> {
@@ -34,7 +34,7 @@ describe('replaying the requests topic', () => {
     db = pool();
     producer = await new RequestProducer().connect();
     since = await outputEnds();
-    admin = new KafkaJS.Kafka({ kafkaJS: { brokers: endpointsFromEnv().kafkaBrokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).admin();
+    admin = kafkaJsClient(kafkaConnectionFromEnv()).admin();
     await admin.connect();
   });
 
@@ -57,7 +57,7 @@ describe('replaying the requests topic', () => {
     // A group reset to where this test's records begin (the topic holds other tests' history
     // too, which a reset to the earliest offset would replay as well, only slower).
     const groupId = `replay-${randomUUID()}`;
-    await resetGroupOffsets(endpointsFromEnv().kafkaBrokers, groupId, TOPICS.requests, start);
+    await resetGroupOffsets(kafkaConnectionFromEnv(), groupId, TOPICS.requests, start);
     const replayer = await (await ProcessorProcess.start({ instanceId: 'replayer', env: { PROCESSOR_GROUP_ID: groupId } })).ready();
     await eventually(() => caughtUp(admin, groupId), 180_000, 500);
     expect(await replayer.stop('SIGTERM')).toBe(0);

@@ -11,6 +11,7 @@ import { brokerProcessName, kafkaComponent, THREE_BROKERS } from '../../ops/stac
 import { isAlive, readPid, waitFor } from '../../ops/stack/process.ts';
 import { runStackCli } from '../foundation/stack-cli.ts';
 import { eventually } from '../support/eventually.ts';
+import { kafkaJsClient, plaintextConnection } from '../../platform/kafka-config.ts';
 
 const cluster = kafkaComponent(THREE_BROKERS);
 const names = THREE_BROKERS.brokerPorts.map((_, i) => brokerProcessName(THREE_BROKERS, i));
@@ -39,7 +40,7 @@ async function allBrokersUp(): Promise<void> {
 beforeAll(async () => {
   await cluster.prepare();
   await allBrokersUp();
-  kafka = new KafkaJS.Kafka({ kafkaJS: { brokers: cluster.address.split(','), logLevel: KafkaJS.logLevel.NOTHING } });
+  kafka = kafkaJsClient(plaintextConnection(cluster.address), { logLevel: KafkaJS.logLevel.NOTHING });
   admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ timeout: 30_000, topics: [{ topic, numPartitions: 3, replicationFactor: 3 }] });

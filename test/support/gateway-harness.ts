@@ -23,6 +23,8 @@ import type { GatewayApp } from '../../gateway/deps.ts';
 import { loadConfig, type GatewayConfig } from '../../gateway/config.ts';
 import { readCommittedSince, topicEnds } from '../../ops/verify/read-committed.ts';
 import { recordKey } from '../../schemas/record-key.ts';
+import { kafkaConnectionFromEnv, type KafkaConnection } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 
 export const GATEWAY_TEST_REDIS_DB = 9;
 export const TEST_ADMIN_TOKEN = 'gateway-test-admin-token';
@@ -110,20 +112,20 @@ export class RequestLog {
   private readonly serde: Serde;
 
   private constructor(
-    private readonly brokers: string,
+    private readonly kafka: KafkaConnection,
     private readonly since: Map<number, number>,
   ) {
-    this.serde = new Serde(endpointsFromEnv().schemaRegistryUrl);
+    this.serde = new Serde(registryConnectionFromEnv());
   }
 
-  static async open(brokers = endpointsFromEnv().kafkaBrokers): Promise<RequestLog> {
-    return new RequestLog(brokers, await topicEnds(TOPICS.requests, brokers));
+  static async open(kafka = kafkaConnectionFromEnv()): Promise<RequestLog> {
+    return new RequestLog(kafka, await topicEnds(TOPICS.requests, kafka));
   }
 
   /** The committed CouponIssueRequested records keyed by the coupon's id, decoded. */
   async recordsOf(couponId: number): Promise<RequestRecord[]> {
     const key = recordKey(couponId);
-    const records = await readCommittedSince(TOPICS.requests, this.since, (r) => r.key?.toString() === key, this.brokers);
+    const records = await readCommittedSince(TOPICS.requests, this.since, (r) => r.key?.toString() === key, this.kafka);
     return Promise.all(records.map(async (r) => ({ key: r.key!.toString(), partition: r.partition, offset: r.offset, ...(await this.serde.decode(TOPICS.requests, r.value)) })));
   }
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { resetGroupToEnd } from '../../ops/verify/group-offsets.ts';
 import { startProcessor, type ProcessorOptions, type ServiceProcess } from '../../ops/run/service-process.ts';
-import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { TOPICS } from '../../schemas/topics.ts';
+import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
 
 export type ProcessorProcess = ServiceProcess;
 
@@ -17,7 +17,7 @@ export const ProcessorProcess = {
    */
   async startAlone(opts: ProcessorOptions): Promise<ServiceProcess & { groupId: string }> {
     const groupId = `test-${opts.instanceId}-${randomUUID().slice(0, 8)}`;
-    await resetGroupToEnd(endpointsFromEnv().kafkaBrokers, groupId, TOPICS.requests);
+    await resetGroupToEnd(kafkaConnectionFromEnv(), groupId, TOPICS.requests);
     const processor = await startProcessor({ ...opts, env: { PROCESSOR_GROUP_ID: groupId, ...opts.env } });
     return Object.assign(processor, { groupId });
   },

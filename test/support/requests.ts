@@ -7,6 +7,8 @@ import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { recordKey } from '../../schemas/record-key.ts';
+import { kafkaConnectionFromEnv, kafkaJsClient } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 
 export interface ProducedRequest extends CouponIssueRequested {
   partition: number;
@@ -18,8 +20,8 @@ export function request(couponId: number, userId: number, requestedAt = Date.now
 }
 
 export class RequestProducer {
-  readonly serde = new Serde(endpointsFromEnv().schemaRegistryUrl);
-  private readonly producer = new KafkaJS.Kafka({ kafkaJS: { brokers: endpointsFromEnv().kafkaBrokers.split(','), logLevel: KafkaJS.logLevel.ERROR } }).producer({
+  readonly serde = new Serde(registryConnectionFromEnv());
+  private readonly producer = kafkaJsClient(kafkaConnectionFromEnv()).producer({
     kafkaJS: { idempotent: true, acks: -1 },
     'linger.ms': 5,
   });
