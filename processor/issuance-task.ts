@@ -8,7 +8,7 @@
  */
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Serde } from '../schemas/serde.ts';
-import { TOPICS, type TopicName } from '../schemas/topics.ts';
+import type { TopicName } from '../schemas/topics.ts';
 import { decodeRecord, type SourceRecord } from './decode.ts';
 import { collectOutputs, type CollectedBatch, type OutputRecord } from './emit.ts';
 import type { ProcessorMetrics } from './metrics.ts';
@@ -34,9 +34,6 @@ export interface PreparedUnit {
   records: SourceRecord[];
   collected: CollectedBatch;
 }
-
-/** The output topics whose schemas the task encodes with. */
-export const OUTPUT_TOPICS: TopicName[] = [TOPICS.issued, TOPICS.rejected, TOPICS.dlq];
 
 export class IssuanceTask {
   constructor(private readonly deps: TaskDeps) {}

@@ -23,6 +23,11 @@ export const TOPICS = prefixedTopics(process.env[TOPIC_PREFIX_VARIABLE] ?? '');
 
 export type TopicName = Topics[keyof Topics];
 
+/** What the processor writes, in one transaction per unit, for the requests it consumes. */
+export const outputTopics = (topics: Topics) => [topics.issued, topics.rejected, topics.dlq] as const;
+export const OUTPUT_TOPICS = outputTopics(TOPICS);
+export type OutputTopic = (typeof OUTPUT_TOPICS)[number];
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface TopicSpec {

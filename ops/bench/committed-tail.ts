@@ -8,11 +8,9 @@ import Kafka from '@confluentinc/kafka-javascript';
 import { rdkafkaConfig } from '../../platform/kafka-config.ts';
 import { promisify } from 'node:util';
 import { waitFor } from '../stack/process.ts';
-import { OUTPUT_TOPIC_NAMES, type OutputOffsets } from '../verify/outputs.ts';
-import { TOPICS } from '../../schemas/topics.ts';
+import type { OutputOffsets } from '../verify/outputs.ts';
+import { TOPICS, type OutputTopic } from '../../schemas/topics.ts';
 import { BenchError, type BenchContext } from './context.ts';
-
-type OutputTopic = (typeof OUTPUT_TOPIC_NAMES)[number];
 
 export interface Sighting {
   /** Epoch ms when the record was handed to this consumer. */

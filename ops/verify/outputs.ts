@@ -1,12 +1,11 @@
 import type { CouponIssued, CouponIssueDeadLetter, CouponIssueRejected } from '../../schemas/contracts.ts';
 import type { Serde } from '../../schemas/serde.ts';
 import { kafkaConnectionFromEnv, type KafkaConnection } from '../../platform/kafka-config.ts';
-import { TOPICS, type Topics } from '../../schemas/topics.ts';
+import { outputTopics, TOPICS, type OutputTopic, type Topics } from '../../schemas/topics.ts';
 import type { CommittedOutputs } from './invariants.ts';
 import { readCommittedSince, topicEnds, type Offsets } from './read-committed.ts';
 
-export const OUTPUT_TOPIC_NAMES = [TOPICS.issued, TOPICS.rejected, TOPICS.dlq] as const;
-export type OutputOffsets = Record<(typeof OUTPUT_TOPIC_NAMES)[number], Offsets>;
+export type OutputOffsets = Record<OutputTopic, Offsets>;
 
 /** Where outputs are read: this process's brokers and topics unless a caller watches another set (the bench's scale scenario). */
 export interface OutputSource {
@@ -19,7 +18,7 @@ const ownSource = (): OutputSource => ({ kafka: kafkaConnectionFromEnv(), topics
 /** Where the output topics end now: pass it to readOutputs to read only what comes later. */
 export async function outputEnds(source: OutputSource = ownSource()): Promise<OutputOffsets> {
   const { topics, kafka } = source;
-  const [issued, rejected, dlq] = await Promise.all([topics.issued, topics.rejected, topics.dlq].map((t) => topicEnds(t, kafka)));
+  const [issued, rejected, dlq] = await Promise.all(outputTopics(topics).map((t) => topicEnds(t, kafka)));
   return { [TOPICS.issued]: issued!, [TOPICS.rejected]: rejected!, [TOPICS.dlq]: dlq! };
 }
 
@@ -29,7 +28,7 @@ export async function outputEnds(source: OutputSource = ownSource()): Promise<Ou
  */
 export async function readOutputs(serde: Serde, since?: OutputOffsets, source: OutputSource = ownSource()): Promise<CommittedOutputs> {
   const { topics, kafka } = source;
-  const from = (topic: (typeof OUTPUT_TOPIC_NAMES)[number]): Offsets => since?.[topic] ?? new Map();
+  const from = (topic: OutputTopic): Offsets => since?.[topic] ?? new Map();
   const [issued, rejected, deadLetters] = await Promise.all([
     readCommittedSince(topics.issued, from(TOPICS.issued), undefined, kafka).then((rs) => Promise.all(rs.map((r) => serde.decode(TOPICS.issued, r.value)))),
     readCommittedSince(topics.rejected, from(TOPICS.rejected), undefined, kafka).then((rs) => Promise.all(rs.map((r) => serde.decode(TOPICS.rejected, r.value)))),
