@@ -95,12 +95,18 @@ async function i3(db: pg.Pool, accepted: string[], outputs: CommittedOutputs): P
 
 async function i4(db: pg.Pool, couponIds: number[]): Promise<InvariantResult> {
   const { rows } = await db.query<{ n: string }>(
-    `SELECT count(*) AS n
-     FROM issue_outcomes s
+    // A SOLD_OUT has an ISSUED after it exactly when it lies before its coupon's last ISSUED: one
+    // pass per coupon, not every pair (a hot coupon of 50,000 requests made that minutes long).
+    `WITH last_issued AS (
+       SELECT DISTINCT ON (coupon_id) coupon_id, source_partition, source_offset
+       FROM issue_outcomes
+       WHERE coupon_id = ANY($1) AND outcome = 'ISSUED'
+       ORDER BY coupon_id, source_partition DESC, source_offset DESC
+     )
+     SELECT count(*) AS n
+     FROM issue_outcomes s JOIN last_issued l ON l.coupon_id = s.coupon_id
      WHERE s.coupon_id = ANY($1) AND s.reason = 'SOLD_OUT'
-       AND EXISTS (SELECT 1 FROM issue_outcomes i
-                   WHERE i.coupon_id = s.coupon_id AND i.outcome = 'ISSUED'
-                     AND (i.source_partition, i.source_offset) > (s.source_partition, s.source_offset))`,
+       AND (l.source_partition, l.source_offset) > (s.source_partition, s.source_offset)`,
     [couponIds],
   );
   const late = Number(rows[0]!.n);
