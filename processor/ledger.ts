@@ -123,8 +123,9 @@ export function toOutcome(row: OutcomeRow): LedgerOutcome {
   };
 }
 
-const MARK_FAILED_SQL = `INSERT INTO issue_outcomes (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
-  VALUES ($1, $2, $3, 'FAILED', $4, $5, $6, to_timestamp($7 / 1000.0), now())
+const MARK_FAILED_SQL = `INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
+  SELECT $1::uuid, $2::bigint, $3::bigint, 'FAILED', $4::text, $5::integer, $6::bigint, to_timestamp($7::double precision / 1000.0), now()
+  WHERE NOT EXISTS (SELECT 1 FROM user_coupons WHERE event_id = $1::uuid)
   ON CONFLICT (event_id) DO NOTHING`;
 
 /**

@@ -3,14 +3,17 @@
 -- Rules, in order: COUPON_NOT_FOUND; COUPON_NOT_ACTIVE (window checked against the request's own
 -- time); ALREADY_ISSUED (the user holds one, or won earlier in this batch); then the remaining
 -- quantity goes to the earliest requests in (partition, offset) order; the rest are SOLD_OUT.
--- Replays are no-ops: events already in the ledger are skipped, and inserts are keyed by event id.
+-- The ledger is two tables (migration 003): a winner's outcome is its user_coupons row, every
+-- other outcome a row of issue_rejections; both are keyed by event id.
+-- Replays are no-ops: events already decided are skipped, and inserts are keyed by event id.
 -- The one exception: a request re-produced from the DLQ (replay) whose outcome is FAILED is
 -- decided afresh, once — its new outcome replaces FAILED, and a second replay finds it decided.
 WITH fresh AS (
   SELECT DISTINCT ON (s.event_id) s.*
   FROM staging_requests s
   WHERE s.failure IS NULL
-    AND NOT EXISTS (SELECT 1 FROM issue_outcomes o WHERE o.event_id = s.event_id AND NOT (s.replay AND o.outcome = 'FAILED'))
+    AND NOT EXISTS (SELECT 1 FROM user_coupons uc WHERE uc.event_id = s.event_id)
+    AND NOT EXISTS (SELECT 1 FROM issue_rejections r WHERE r.event_id = s.event_id AND NOT (s.replay AND r.outcome = 'FAILED'))
   ORDER BY s.event_id, s.src_partition, s.src_offset
 ),
 judged AS (
@@ -39,43 +42,46 @@ winners AS (
   WHERE slot <= remaining
 ),
 issued AS (
-  INSERT INTO user_coupons (coupon_id, user_id, event_id, requested_at, issued_at)
-  SELECT coupon_id, user_id, event_id, requested_at, now()
+  INSERT INTO user_coupons (coupon_id, user_id, event_id, requested_at, issued_at, source_partition, source_offset)
+  SELECT coupon_id, user_id, event_id, requested_at, now(), src_partition, src_offset
   FROM winners
   ORDER BY src_partition, src_offset
-  RETURNING id, event_id
 ),
 bumped AS (
   UPDATE coupons c
   SET issued_quantity = c.issued_quantity + w.n
   FROM (SELECT coupon_id, count(*)::integer AS n FROM winners GROUP BY coupon_id) w
   WHERE c.id = w.coupon_id
-  RETURNING c.id
+),
+unfailed AS (
+  -- A replayed FAILED request that wins now: its outcome moves to user_coupons.
+  DELETE FROM issue_rejections r
+  USING winners w
+  WHERE r.event_id = w.event_id AND r.outcome = 'FAILED'
 )
-INSERT INTO issue_outcomes (event_id, coupon_id, user_id, outcome, reason, user_coupon_id, source_partition, source_offset, requested_at, decided_at)
-SELECT j.event_id, j.coupon_id, j.user_id,
-       CASE WHEN i.id IS NOT NULL THEN 'ISSUED' ELSE 'REJECTED' END,
+INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
+SELECT j.event_id, j.coupon_id, j.user_id, 'REJECTED',
        CASE
-         WHEN i.id IS NOT NULL THEN NULL
          WHEN NOT j.coupon_exists THEN 'COUPON_NOT_FOUND'
          WHEN NOT j.active THEN 'COUPON_NOT_ACTIVE'
          WHEN j.already_holds THEN 'ALREADY_ISSUED'
          WHEN won.user_id IS NOT NULL THEN 'ALREADY_ISSUED'
          ELSE 'SOLD_OUT'
        END,
-       i.id, j.src_partition, j.src_offset, j.requested_at, now()
+       j.src_partition, j.src_offset, j.requested_at, now()
 FROM judged j
-LEFT JOIN issued i ON i.event_id = j.event_id
 LEFT JOIN (SELECT DISTINCT coupon_id, user_id FROM winners) won ON won.coupon_id = j.coupon_id AND won.user_id = j.user_id
+WHERE NOT EXISTS (SELECT 1 FROM winners w WHERE w.event_id = j.event_id)
 ON CONFLICT (event_id) DO UPDATE
-  SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, user_coupon_id = EXCLUDED.user_coupon_id,
+  SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason,
       source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset, decided_at = EXCLUDED.decided_at
-  WHERE issue_outcomes.outcome = 'FAILED';
+  WHERE issue_rejections.outcome = 'FAILED';
 
 -- Requests that decoded but failed validation still get their one terminal outcome.
-INSERT INTO issue_outcomes (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
+INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
 SELECT DISTINCT ON (s.event_id) s.event_id, s.coupon_id, s.user_id, 'FAILED', s.failure, s.src_partition, s.src_offset, s.requested_at, now()
 FROM staging_requests s
 WHERE s.failure IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM user_coupons uc WHERE uc.event_id = s.event_id)
 ORDER BY s.event_id, s.src_partition, s.src_offset
 ON CONFLICT (event_id) DO NOTHING;

@@ -45,9 +45,11 @@ describe('migrate()', () => {
       const before = await dumpCatalog(client, schema.name);
       const ledgerBefore = (await client.query('SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version')).rows;
       // The dump is not vacuous: it shows the tables and the constraints the design names.
-      expect(new Set(before.columns.map((c) => c.table_name))).toEqual(new Set(['coupons', 'user_coupons', 'issue_outcomes', 'coupon_grants', 'coupon_grant_users', 'schema_migrations']));
+      expect(new Set(before.columns.map((c) => c.table_name))).toEqual(
+        new Set(['coupons', 'user_coupons', 'issue_rejections', 'issue_outcomes', 'coupon_grants', 'coupon_grant_users', 'schema_migrations']),
+      );
       expect(before.constraints.map((c) => c.name)).toEqual(
-        expect.arrayContaining(['coupons_no_over_issuance', 'user_coupons_one_per_user', 'user_coupons_event_id_key', 'issue_outcomes_pkey']),
+        expect.arrayContaining(['coupons_no_over_issuance', 'user_coupons_one_per_user', 'user_coupons_event_id_key', 'issue_rejections_pkey']),
       );
 
       expect(await migrate(schema.url)).toEqual([]);
@@ -74,7 +76,7 @@ describe('data model constraints', () => {
   const insertCoupon = (c: pg.Client, total: number, issued: number) =>
     c.query<{ id: string }>('INSERT INTO coupons (name, total_quantity, issued_quantity) VALUES ($1, $2, $3) RETURNING id', ['test coupon', total, issued]);
   const insertUserCoupon = (c: pg.Client, couponId: string, userId: number, eventId: string) =>
-    c.query('INSERT INTO user_coupons (coupon_id, user_id, event_id, requested_at, issued_at) VALUES ($1, $2, $3, now(), now())', [couponId, userId, eventId]);
+    c.query('INSERT INTO user_coupons (coupon_id, user_id, event_id, requested_at, issued_at, source_partition, source_offset) VALUES ($1, $2, $3, now(), now(), 0, 0)', [couponId, userId, eventId]);
 
   it('CHECK (issued_quantity <= total_quantity) refuses over-issuance, on insert and on the bump', async () => {
     const schema = await migratedSchema();
@@ -104,18 +106,26 @@ describe('data model constraints', () => {
     });
   });
 
-  it('the outcome ledger holds one row per event_id', async () => {
+  it('the rejections hold one row per event_id; the ledger view shows issued and rejected requests as one outcome each', async () => {
     const schema = await migratedSchema();
     await withClient(schema.url, async (c) => {
-      const insertOutcome = (eventId: string) =>
+      const insertRejection = (eventId: string) =>
         c.query(
-          `INSERT INTO issue_outcomes (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at)
+          `INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at)
            VALUES ($1, 1, 7, 'REJECTED', 'SOLD_OUT', 0, 42, now())`,
           [eventId],
         );
-      const event = randomUUID();
-      await insertOutcome(event);
-      await expectViolation(insertOutcome(event), UNIQUE_VIOLATION, 'issue_outcomes_pkey');
+      const rejected = randomUUID();
+      await insertRejection(rejected);
+      await expectViolation(insertRejection(rejected), UNIQUE_VIOLATION, 'issue_rejections_pkey');
+      const coupon = (await insertCoupon(c, 10, 0)).rows[0]!.id;
+      const issued = randomUUID();
+      await insertUserCoupon(c, coupon, 8, issued);
+      const { rows } = await c.query('SELECT event_id, outcome, reason, user_coupon_id IS NOT NULL AS holds FROM issue_outcomes ORDER BY outcome');
+      expect(rows).toEqual([
+        { event_id: issued, outcome: 'ISSUED', reason: null, holds: true },
+        { event_id: rejected, outcome: 'REJECTED', reason: 'SOLD_OUT', holds: false },
+      ]);
     });
   });
 });

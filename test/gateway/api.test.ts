@@ -41,17 +41,18 @@ async function recordOutcome(couponId: number, userId: number, outcome: Terminal
     let userCouponId: number | null = null;
     if (outcome === 'ISSUED') {
       const { rows } = await client.query<{ id: string }>(
-        'INSERT INTO user_coupons (coupon_id, user_id, event_id, requested_at, issued_at) VALUES ($1, $2, $3, now(), now()) RETURNING id',
+        'INSERT INTO user_coupons (coupon_id, user_id, event_id, requested_at, issued_at, source_partition, source_offset) VALUES ($1, $2, $3, now(), now(), 0, 0) RETURNING id',
         [couponId, userId, eventId],
       );
       userCouponId = Number(rows[0]!.id);
       await client.query('UPDATE coupons SET issued_quantity = issued_quantity + 1 WHERE id = $1', [couponId]);
+    } else {
+      await client.query(
+        `INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at)
+         VALUES ($1, $2, $3, $4, $5, 0, 0, now())`,
+        [eventId, couponId, userId, outcome, reason],
+      );
     }
-    await client.query(
-      `INSERT INTO issue_outcomes (event_id, coupon_id, user_id, outcome, reason, user_coupon_id, source_partition, source_offset, requested_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 0, 0, now())`,
-      [eventId, couponId, userId, outcome, reason, userCouponId],
-    );
     await client.query('COMMIT');
     return { eventId, userCouponId };
   } catch (err) {

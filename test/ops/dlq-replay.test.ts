@@ -45,7 +45,7 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
   });
 
   afterAll(async () => {
-    await db.query(`DROP TRIGGER IF EXISTS ${refusal(coupon)} ON issue_outcomes`);
+    for (const table of ['user_coupons', 'issue_rejections']) await db.query(`DROP TRIGGER IF EXISTS ${refusal(coupon)} ON ${table}`);
     await db.query(`DROP FUNCTION IF EXISTS ${refusal(coupon)}()`);
     expect(await processor.stop('SIGTERM')).toBe(0);
     await admin.disconnect();
@@ -71,7 +71,9 @@ describe('coupon-ops dlq replay after the cause is fixed', () => {
   it('issues the replayed requests exactly once (twice replayed: still once)', async () => {
     // The cause: every outcome but FAILED of this coupon is refused.
     await refuse('true');
-    await db.query(`CREATE TRIGGER ${refusal(coupon)} BEFORE INSERT ON issue_outcomes FOR EACH ROW WHEN (NEW.coupon_id = ${coupon} AND NEW.outcome <> 'FAILED') EXECUTE FUNCTION ${refusal(coupon)}()`);
+    // The ledger's two tables: a winner's row in user_coupons, any other outcome in issue_rejections.
+    await db.query(`CREATE TRIGGER ${refusal(coupon)} BEFORE INSERT ON user_coupons FOR EACH ROW WHEN (NEW.coupon_id = ${coupon}) EXECUTE FUNCTION ${refusal(coupon)}()`);
+    await db.query(`CREATE TRIGGER ${refusal(coupon)} BEFORE INSERT ON issue_rejections FOR EACH ROW WHEN (NEW.coupon_id = ${coupon} AND NEW.outcome <> 'FAILED') EXECUTE FUNCTION ${refusal(coupon)}()`);
     const dlqStart = await topicEnds(TOPICS.dlq);
     const sent = await producer.send([request(coupon, 1), request(coupon, 2)]);
     const ids = sent.map((s) => s.eventId);

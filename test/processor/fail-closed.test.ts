@@ -36,7 +36,7 @@ async function emptySchema(db: pg.Pool): Promise<{ url: string; provide(): Promi
     url: url.toString(),
     // Plain views are updatable: through them the processor writes the real tables.
     provide: async () => {
-      for (const table of ['coupons', 'user_coupons', 'issue_outcomes']) await db.query(`CREATE VIEW ${name}.${table} AS SELECT * FROM public.${table}`);
+      for (const table of ['coupons', 'user_coupons', 'issue_rejections', 'issue_outcomes']) await db.query(`CREATE VIEW ${name}.${table} AS SELECT * FROM public.${table}`);
     },
     drop: async () => void (await db.query(`DROP SCHEMA ${name} CASCADE`)),
   };

@@ -1,5 +1,5 @@
 /**
- * Postgres refuses work for reasons that are not the data's: the ledger table is missing for a
+ * Postgres refuses work for reasons that are not the data's: a ledger table is missing for a
  * few seconds (a deploy ran ahead of its migration) or the application lost its privileges on it
  * (a permissions change). Either way every request must wait, never be dead-lettered.
  */
@@ -11,14 +11,14 @@ import { sleep, type Injector } from '../context.ts';
 
 const BREAKS = [
   {
-    name: 'issue_outcomes renamed away',
-    apply: 'ALTER TABLE issue_outcomes RENAME TO issue_outcomes_away',
-    undo: 'ALTER TABLE issue_outcomes_away RENAME TO issue_outcomes',
+    name: 'issue_rejections renamed away',
+    apply: 'ALTER TABLE issue_rejections RENAME TO issue_rejections_away',
+    undo: 'ALTER TABLE issue_rejections_away RENAME TO issue_rejections',
   },
   {
-    name: `privileges on issue_outcomes revoked from ${APP_DB.user}`,
-    apply: `REVOKE ALL ON issue_outcomes FROM ${APP_DB.user}`,
-    undo: `GRANT ALL ON issue_outcomes TO ${APP_DB.user}`,
+    name: `privileges on issue_rejections revoked from ${APP_DB.user}`,
+    apply: `REVOKE ALL ON issue_rejections FROM ${APP_DB.user}`,
+    undo: `GRANT ALL ON issue_rejections TO ${APP_DB.user}`,
   },
 ] as const;
 
