@@ -9,6 +9,7 @@ import type { CouponIssueRequested } from '../schemas/contracts.ts';
 import { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { kafkaJsClient, type KafkaConnection } from '../platform/kafka-config.ts';
+import { checkKafkaAccess } from '../platform/kafka-refusal.ts';
 import { registryRequest, type RegistryConnection } from '../platform/registry-config.ts';
 import { classifyProduceFailure, type ProduceFailure } from './produce-failure.ts';
 import { recordKey } from '../schemas/record-key.ts';
@@ -57,6 +58,7 @@ export class RequestProducer {
   static async start(options: RequestProducerOptions, log: Logger): Promise<RequestProducer> {
     const serde = new Serde(options.registry);
     const schemaId = await serde.register(TOPICS.requests);
+    await checkKafkaAccess(options.kafka);
     const kafka = kafkaJsClient(options.kafka, { clientId: 'coupon-gateway', log, logLevel: KafkaJS.logLevel.WARN });
     const producer = kafka.producer({
       'enable.idempotence': true,

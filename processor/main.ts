@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { pino } from 'pino';
+import { checkKafkaAccess } from '../platform/kafka-refusal.ts';
 import { connectRedis } from '../platform/redis-connection.ts';
 import { Serde } from '../schemas/serde.ts';
 import { OUTPUT_TOPICS, TOPICS } from '../schemas/topics.ts';
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
   // Redis is optional for processing: statuses queue up and are written once it is reachable.
   const statuses = new StatusPublisher(() => connectRedis(config.redis, 1000, log), log, metrics);
 
+  // A refused login or certificate is a configuration error: stop now with the broker's reason.
+  await checkKafkaAccess(config.kafka);
   const kafka = kafkaClient(config, log);
   const consumer = createConsumer(kafka, config, mode);
   const admin = kafka.admin();

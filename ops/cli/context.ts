@@ -28,6 +28,8 @@ export interface Tracker {
 
 /** Commands fail rather than wait when a server does not answer. */
 const REDIS_COMMAND_TIMEOUT_MS = 5000;
+/** How long a command waits for a first answer from Kafka before it lets the admin client report an unreachable cluster itself (a refusal is reported at once). */
+const PROBE_TIMEOUT_MS = 3000;
 
 export class OpsContext {
   readonly progress = new Progress(process.stderr);
@@ -88,6 +90,8 @@ export class OpsContext {
 
   admin(): Promise<KafkaJS.Admin> {
     return this.once('admin', async () => {
+      const { checkKafkaAccess } = await import('../../platform/kafka-refusal.ts');
+      await checkKafkaAccess(this.config().kafka, PROBE_TIMEOUT_MS);
       const admin = (await this.kafka()).admin();
       await admin.connect();
       this.closers.push(() => admin.disconnect());

@@ -5,12 +5,15 @@
  * A component whose address variable (KAFKA_BROKERS, SCHEMA_REGISTRY_URL, DATABASE_URL, REDIS_URL)
  * is set is external and left alone; `up` then only provisions topics, subjects and tables there.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isExternal, type Endpoints } from '../../platform/endpoints.ts';
 import type { Component } from './component.ts';
 import { alertmanagerComponent } from './alertmanager.ts';
 import { brokerCommand } from './broker-command.ts';
-import { kafkaComponent, SINGLE_BROKER, THREE_BROKERS } from './kafka.ts';
+import { kafkaComponent, SECURE_BROKER, SINGLE_BROKER, THREE_BROKERS } from './kafka.ts';
+import { SCRAM_MECHANISM, secureConnection, writeClientEnv } from './kafka-security.ts';
+import { stackPath } from './paths.ts';
 import { stackObservability } from './observability.ts';
 import { postgresComponent } from './postgres.ts';
 import { prometheusComponent } from './prometheus.ts';
@@ -19,11 +22,12 @@ import { readPid, isAlive } from './process.ts';
 import { redisClusterComponent, redisComponent } from './redis.ts';
 import { registryComponent } from './registry.ts';
 import { provisionAll } from '../provision/provision.ts';
+import { provisionTopics } from '../provision/topics.ts';
 import { chaosInfra } from '../chaos/infra.ts';
 
 const say = (msg: string): void => console.log(`[stack] ${msg}`);
 
-const USAGE = `usage: npm run stack:up -- [--kafka-cluster] [--redis-cluster] [--observability] [--no-provision]
+const USAGE = `usage: npm run stack:up -- [--kafka-cluster] [--redis-cluster] [--secure] [--observability] [--no-provision]
        npm run stack:down
        npm run stack:status
        npx tsx ops/stack/cli.ts up|down|status [options]
@@ -42,6 +46,9 @@ commands:
 options of up:
   --kafka-cluster   also the 3-broker KRaft cluster for fault tests (or STACK_KAFKA_BROKERS=3)
   --redis-cluster   also a 3-master Redis Cluster (or STACK_REDIS_CLUSTER=1)
+  --secure          also a broker with one SASL_SSL listener, SCRAM-SHA-512 and a CA of its own on
+                    127.0.0.1:19094 (or STACK_KAFKA_SECURE=1); its client settings go to
+                    .stack/kafka-secure/client.env
   --observability   also Prometheus and Alertmanager (or STACK_OBSERVABILITY=1)
   --no-provision    start only; no topics, subjects or migrations
   -h, --help        this text
@@ -56,6 +63,7 @@ interface Planned {
 interface Options {
   kafkaCluster: boolean;
   redisCluster: boolean;
+  secure: boolean;
   observability: boolean;
 }
 
@@ -68,6 +76,7 @@ function plan(flags: Options): Planned[] {
   ];
   if (flags.kafkaCluster) planned.push({ component: kafkaComponent(THREE_BROKERS) });
   if (flags.redisCluster) planned.push({ component: redisClusterComponent() });
+  if (flags.secure) planned.push({ component: kafkaComponent(SECURE_BROKER) });
   if (flags.observability) {
     const layout = stackObservability();
     planned.push({ component: prometheusComponent(layout) }, { component: alertmanagerComponent(layout) });
@@ -89,10 +98,22 @@ async function up(flags: Options & { provision: boolean }): Promise<void> {
   };
   await Promise.all([postgresThenRegistry(), ...independent.map((c) => ensureUp(c, say))]);
   if (flags.provision) await provisionAll(say);
+  if (flags.secure) await provisionSecure(flags.provision);
   say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
-const EVERYTHING: Options = { kafkaCluster: true, redisCluster: true, observability: true };
+/** The secured broker's topics, and the variables that reach it, in a file to source. */
+async function provisionSecure(provision: boolean): Promise<void> {
+  const dir = stackPath(SECURE_BROKER.name);
+  const address = kafkaComponent(SECURE_BROKER).address;
+  if (provision) {
+    const created = await provisionTopics(secureConnection(dir, address), Number(process.env.REQUEST_PARTITIONS ?? 6));
+    say(`secured broker topics: ${created.length ? `created ${created.join(', ')}` : 'all present'}`);
+  }
+  say(`secured broker (SASL_SSL, ${SCRAM_MECHANISM}) at ${address}; its client settings: set -a; . ${path.relative(process.cwd(), writeClientEnv(dir, address))}; set +a`);
+}
+
+const EVERYTHING: Options = { kafkaCluster: true, redisCluster: true, secure: true, observability: true };
 
 async function down(): Promise<void> {
   // The chaos run's private Redis, Postgres and registry too: no server outlives a CI run.
@@ -125,6 +146,7 @@ async function main(): Promise<void> {
     options: {
       'kafka-cluster': { type: 'boolean', default: process.env.STACK_KAFKA_BROKERS === '3' },
       'redis-cluster': { type: 'boolean', default: process.env.STACK_REDIS_CLUSTER === '1' },
+      secure: { type: 'boolean', default: process.env.STACK_KAFKA_SECURE === '1' },
       observability: { type: 'boolean', default: process.env.STACK_OBSERVABILITY === '1' },
       'no-provision': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -135,7 +157,7 @@ async function main(): Promise<void> {
     return;
   }
   const command = positionals[0] ?? 'status';
-  const flags = { kafkaCluster: values['kafka-cluster'], redisCluster: values['redis-cluster'], observability: values.observability, provision: !values['no-provision'] };
+  const flags = { kafkaCluster: values['kafka-cluster'], redisCluster: values['redis-cluster'], secure: values.secure, observability: values.observability, provision: !values['no-provision'] };
   if (command === 'up') await up(flags);
   else if (command === 'down') await down();
   else if (command === 'status') process.exitCode = (await status()) ? 0 : 1;

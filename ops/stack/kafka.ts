@@ -7,6 +7,7 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { kafkaJsClient, plaintextConnection, type KafkaConnection } from '../../platform/kafka-config.ts';
 import type { Component } from './component.ts';
 import { checkTcp } from './tcp.ts';
+import { prepareSecurity, scramFormatArgs, secureConnection, secureListenerLines } from './kafka-security.ts';
 import { findJava, provideJava } from './java.ts';
 import { fetchClasspath } from './maven.ts';
 import { cachePath, ROOT, stackPath } from './paths.ts';
@@ -21,10 +22,14 @@ export interface KafkaLayout {
   name: string;
   brokerPorts: number[];
   /** Each broker's controller port is its broker port + 1. */
+  /** A single node whose client listener is SASL_SSL with SCRAM-SHA-512 (kafka-security.ts) instead of PLAINTEXT. */
+  secure?: boolean;
 }
 
 export const SINGLE_BROKER: KafkaLayout = { name: 'kafka', brokerPorts: [19092] };
 export const THREE_BROKERS: KafkaLayout = { name: 'kafka-cluster', brokerPorts: [29092, 29094, 29096] };
+/** `stack up --secure`: the broker for trying the services against SASL_SSL + SCRAM (README, "Connecting to a secured cluster"). */
+export const SECURE_BROKER: KafkaLayout = { name: 'kafka-secure', brokerPorts: [19094], secure: true };
 
 const POM = path.join(ROOT, 'ops/stack/kafka-pom.xml');
 /** Keyed by the pom's content too, so a changed class path is fetched anew rather than reused. */
@@ -40,11 +45,15 @@ function brokerConfig(layout: KafkaLayout, index: number): string {
     'process.roles=broker,controller',
     `node.id=${index + 1}`,
     `controller.quorum.voters=${voters}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${port + 1}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    ...(layout.secure
+      ? secureListenerLines(stackPath(layout.name), port)
+      : [
+          `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${port + 1}`,
+          `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+          'controller.listener.names=CONTROLLER',
+          'inter.broker.listener.name=PLAINTEXT',
+          'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        ]),
     `log.dirs=${stackPath(layout.name, `broker-${index + 1}`, 'data')}`,
     'num.partitions=6',
     `default.replication.factor=${n}`,
@@ -127,6 +136,8 @@ export function kafkaComponent(layout: KafkaLayout): Component {
   const dir = stackPath(layout.name);
   const brokers = layout.brokerPorts.map((_, i) => brokerProcessName(layout, i));
   const address = layout.brokerPorts.map((p) => `127.0.0.1:${p}`).join(',');
+  if (layout.secure && layout.brokerPorts.length !== 1) throw new Error(`${layout.name}: a secure layout has one broker`);
+  const connection = (): KafkaConnection => (layout.secure ? secureConnection(dir, address) : plaintextConnection(address));
 
   return {
     name: layout.name,
@@ -145,12 +156,14 @@ export function kafkaComponent(layout: KafkaLayout): Component {
       }
       const clusterId = fs.readFileSync(clusterIdFile, 'utf8').trim();
       fs.writeFileSync(path.join(dir, 'log4j2.properties'), LOG4J);
+      if (layout.secure) await prepareSecurity(dir);
       for (let i = 0; i < brokers.length; i++) {
         fs.mkdirSync(path.dirname(configFile(layout, i)), { recursive: true });
         fs.writeFileSync(configFile(layout, i), brokerConfig(layout, i));
         const formatted = fs.existsSync(path.join(dir, `broker-${i + 1}`, 'data', 'meta.properties'));
         if (!formatted) {
-          await run(findJava(17), ['-cp', classpath(), 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', clusterId, '-c', configFile(layout, i)], {
+          const scram = layout.secure ? scramFormatArgs(dir) : [];
+          await run(findJava(17), ['-cp', classpath(), 'kafka.tools.StorageTool', 'format', '--ignore-formatted', '-t', clusterId, '-c', configFile(layout, i), ...scram], {
             env: { ...process.env, KAFKA_LOG4J_OPTS: '' },
           });
         }
@@ -163,7 +176,7 @@ export function kafkaComponent(layout: KafkaLayout): Component {
     },
 
     async checkHealth() {
-      await checkKafka(plaintextConnection(address));
+      await checkKafka(connection());
     },
 
     async stop() {
