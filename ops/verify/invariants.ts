@@ -93,7 +93,8 @@ async function i3(db: pg.Pool, accepted: string[], outputs: CommittedOutputs): P
   };
 }
 
-async function i4(db: pg.Pool, couponIds: number[]): Promise<InvariantResult> {
+/** I4 alone (exported for its test). */
+export async function i4(db: pg.Pool, couponIds: number[]): Promise<InvariantResult> {
   const { rows } = await db.query<{ n: string }>(
     // A SOLD_OUT has an ISSUED after it exactly when it lies before its coupon's last ISSUED: one
     // pass per coupon, not every pair (a hot coupon of 50,000 requests made that minutes long).
