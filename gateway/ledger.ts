@@ -3,7 +3,8 @@
  * ledger (issue_outcomes) when Redis has forgotten it, and the admin figures. Postgres is the
  * source of truth; the gateway never writes outcomes.
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { openPool } from '../platform/postgres-pool.ts';
 import type { Logger } from 'pino';
 import type { CouponDefinition } from './validation.ts';
 import type { TerminalOutcome } from '../schemas/outcomes.ts';
@@ -55,9 +56,7 @@ export class Ledger {
   readonly pool: pg.Pool;
 
   constructor(databaseUrl: string, poolSize: number, log: Logger) {
-    this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 2000, query_timeout: 5000, application_name: 'coupon-gateway' });
-    // An idle client losing its connection must not crash the process; the next query reconnects.
-    this.pool.on('error', (err) => log.warn({ err }, 'idle Postgres connection failed'));
+    this.pool = openPool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 2000, query_timeout: 5000, application_name: 'coupon-gateway' }, log);
   }
 
   /**

@@ -4,7 +4,7 @@
  * loading) are retried up to the stall timeout. SIGTERM/SIGINT finish or abort the running
  * transaction, leave the group and exit 0; a zombie or a stall past the bound exits 1.
  */
-import pg from 'pg';
+import { openPool } from '../platform/postgres-pool.ts';
 import { pino } from 'pino';
 import { checkKafkaAccess } from '../platform/kafka-refusal.ts';
 import { connectRedis } from '../platform/redis-connection.ts';
@@ -36,18 +36,20 @@ async function main(): Promise<void> {
   const serde = new Serde(config.registry);
   await retryUntil('registering the schemas', config.stallTimeoutMs, log, () => Promise.all([TOPICS.requests, ...OUTPUT_TOPICS].map((t) => serde.register(t))));
 
-  const pool = new pg.Pool({
-    connectionString: config.databaseUrl,
-    max: 2,
-    connectionTimeoutMillis: 5000,
-    // A hung statement or a lock held by a stuck session becomes an error that is retried and
-    // shows in /healthz, instead of a partition that silently stops.
-    statement_timeout: config.pgStatementTimeoutMs,
-    lock_timeout: config.pgLockTimeoutMs,
-    keepAlive: true,
-    keepAliveInitialDelayMillis: 10_000,
-  });
-  pool.on('error', (err) => log.warn({ err }, 'idle Postgres connection failed'));
+  const pool = openPool(
+    {
+      connectionString: config.databaseUrl,
+      max: 2,
+      connectionTimeoutMillis: 5000,
+      // A hung statement or a lock held by a stuck session becomes an error that is retried and
+      // shows in /healthz, instead of a partition that silently stops.
+      statement_timeout: config.pgStatementTimeoutMs,
+      lock_timeout: config.pgLockTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    },
+    log,
+  );
   // Redis is optional for processing: statuses queue up and are written once it is reachable.
   const statuses = new StatusPublisher(() => connectRedis(config.redis, 1000, log), log, metrics);
 

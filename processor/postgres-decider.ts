@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { withPoolClient } from '../platform/postgres-pool.ts';
 import { classify, poisonsConnection } from './errors.ts';
 import { markFailed, type LedgerOutcome, type StageTimer } from './ledger.ts';
 import type { ModeStrategy } from './mode.ts';
@@ -62,26 +63,8 @@ export class PostgresDecider {
     }
   }
 
-  /**
-   * Checks a connection out for one piece of work. A connection that dies while checked out emits
-   * 'error' on the client (the pool only watches idle ones); unheard, that would crash the process.
-   */
-  private async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    const onError = (err: Error): void => {
-      broken = err;
-      this.log.warn({ err }, 'Postgres connection lost during a batch');
-    };
-    client.on('error', onError);
-    try {
-      return await work(client);
-    } catch (err) {
-      if (poisonsConnection(err)) broken = err as Error;
-      throw err;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+  /** A connection checked out for one piece of work; discarded after an error that is not the data's (it may be broken). */
+  private withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withPoolClient(this.pool, this.log, work, poisonsConnection);
   }
 }
