@@ -10,7 +10,8 @@ import type { OutputSource } from '../verify/outputs.ts';
 import { CpuSampler, microsPerUnit, type CpuUsage, type ServerPorts } from './cpu.ts';
 import { portOfUrl, portsOfHostList } from './listeners.ts';
 import type { InvariantCheck } from './report.ts';
-import { BENCH_TOPIC_PREFIX, provisionTopicSet } from './topic-set.ts';
+import { provisionTopicSet } from '../provision/topic-set.ts';
+import { BENCH_TOPIC_PREFIX } from './topic-set.ts';
 
 const BENCH_PARTITIONS = 6;
 

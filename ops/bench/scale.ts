@@ -25,7 +25,7 @@ import { boundOf, type ScaleResult, type ScaleStep } from './report.ts';
 import { buildRequests, insertCoupons } from './request-input.ts';
 import { exitedReason, startBenchProcessor, stopService, waitDecided, type Processor } from './services.ts';
 import { round, steadyRate } from './stats.ts';
-import { provisionTopicSet } from './topic-set.ts';
+import { provisionTopicSet } from '../provision/topic-set.ts';
 import { verifyScenario } from './verify.ts';
 import { plaintextConnection, type KafkaConnection } from '../../platform/kafka-config.ts';
 

@@ -1,31 +1,29 @@
 /**
- * The demo processor's own consumer group. The shared requests topic may hold a large backlog of
- * earlier runs (tests, benchmarks); the default group `coupon-processor` would have to work
- * through all of it before reaching the demo's requests. A fresh group per run, with its offsets
- * committed at the topic's current end before the processor starts, reads exactly the records
- * produced from then on, with no state carried over between runs. The group cannot be deleted at
- * the end: the processor is a static member (group.instance.id), which does not leave on close, so
- * the group stays non-empty for a session timeout. The broker expires its offsets in due course
+ * The demo processor's own consumer group on the run's own requests topic (a topic set of its
+ * own, see main.ts), created at the topic's current end before the processor starts, so it reads
+ * exactly the records produced from then on. The group cannot be deleted at the end: the
+ * processor is a static member (group.instance.id), which does not leave on close, so the group
+ * stays non-empty for a session timeout. The broker expires its offsets in due course
  * (offsets.retention.minutes).
  */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { kafkaJsClient, type KafkaConnection } from '../../platform/kafka-config.ts';
-import { TOPICS } from '../../schemas/topics.ts';
 import { waitFor } from '../stack/process.ts';
 import { resetGroupToEnd } from '../verify/group-offsets.ts';
 
 export class DemoGroup {
   private constructor(
     readonly groupId: string,
+    private readonly requestsTopic: string,
     private readonly admin: KafkaJS.Admin,
   ) {}
 
-  /** Creates the group at the end of the requests topic; call before its processor starts. */
-  static async create(kafka: KafkaConnection, groupId: string): Promise<DemoGroup> {
-    await resetGroupToEnd(kafka, groupId, TOPICS.requests);
+  /** Creates the group at the end of `requestsTopic`; call before its processor starts. */
+  static async create(kafka: KafkaConnection, groupId: string, requestsTopic: string): Promise<DemoGroup> {
+    await resetGroupToEnd(kafka, groupId, requestsTopic);
     const admin = kafkaJsClient(kafka, { logLevel: KafkaJS.logLevel.NOTHING }).admin();
     await admin.connect();
-    return new DemoGroup(groupId, admin);
+    return new DemoGroup(groupId, requestsTopic, admin);
   }
 
   /**
@@ -33,14 +31,14 @@ export class DemoGroup {
    * starting the sale before that would count the group's join in the first requests' end-to-end times.
    */
   async assigned(timeoutMs: number, giveUp: () => string | undefined): Promise<void> {
-    const [topic] = await this.admin.fetchTopicMetadata({ topics: [TOPICS.requests] });
+    const [topic] = await this.admin.fetchTopicMetadata({ topics: [this.requestsTopic] });
     const partitions = topic?.partitions.length ?? 0;
     await waitFor(
       async () => {
         const { groups } = await this.admin.describeGroups([this.groupId]);
         const group = groups[0];
         if (group?.state !== KafkaJS.ConsumerGroupStates.STABLE) return false;
-        const held = group.members.reduce((n, m) => n + m.assignment.topicPartitions.filter((tp) => tp.topic === TOPICS.requests).length, 0);
+        const held = group.members.reduce((n, m) => n + m.assignment.topicPartitions.filter((tp) => tp.topic === this.requestsTopic).length, 0);
         return held === partitions;
       },
       timeoutMs,
@@ -61,7 +59,7 @@ export class DemoGroup {
     if (others.length === 0) return [];
     const described = await this.admin.describeGroups(others);
     return described.groups
-      .filter((g) => g.members.some((m) => m.assignment.topicPartitions.some((tp) => tp.topic === TOPICS.requests)))
+      .filter((g) => g.members.some((m) => m.assignment.topicPartitions.some((tp) => tp.topic === this.requestsTopic)))
       .map((g) => g.groupId)
       .sort();
   }

@@ -4,6 +4,10 @@
  * accepted request has its terminal outcome, prints the summary with the invariants I1-I4, and
  * says where everything is. `--help` lists the options.
  *
+ * Each run works on topics of its own (`demo-<run>.` through COUPON_TOPIC_PREFIX) and its own
+ * consumer group: a bench, the tests or another demo on the same broker neither decide its
+ * requests nor add records to its outputs. The topics and their subjects are removed when it stops.
+ *
  * The services log to .stack/logs/; this process prints only its own lines.
  */
 import crypto from 'node:crypto';
@@ -14,10 +18,12 @@ import { endpointsFromEnv, type Endpoints } from '../../platform/endpoints.ts';
 import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
 import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import { Serde } from '../../schemas/serde.ts';
+import { prefixedTopics, TOPIC_PREFIX_VARIABLE } from '../../schemas/topics.ts';
+import { provisionTopicSet, removeTopicSet } from '../provision/topic-set.ts';
 import { startGateway, startProcessor, type ServiceProcess } from '../run/service-process.ts';
 import { waitFor } from '../stack/process.ts';
 import { checkInvariants, type CommittedOutputs } from '../verify/invariants.ts';
-import { outputEnds, readOutputs, type OutputOffsets } from '../verify/outputs.ts';
+import { outputEnds, readOutputs, type OutputOffsets, type OutputSource } from '../verify/outputs.ts';
 import { acceptedEventIds, emptyTally, countAnswer, type GateTally } from './answers.ts';
 import { DemoGroup } from './consumer-group.ts';
 import { planSale, runFlashSale, type SaleResult } from './flash-sale.ts';
@@ -32,6 +38,8 @@ const STARTUP_TIMEOUT_MS = 90_000;
 const OUTPUTS_TIMEOUT_MS = 60_000;
 /** A service that does not stop on SIGTERM within this is killed. */
 const STOP_GRACE_MS = 20_000;
+/** Partitions of the run's requests topic, as the stack provisions the shared one. */
+const PARTITIONS = 6;
 
 class Interrupted extends Error {
   override name = 'Interrupted';
@@ -57,7 +65,13 @@ class Demo {
   readonly endpoints: Endpoints = endpointsFromEnv();
   readonly adminToken = crypto.randomBytes(18).toString('base64url');
   readonly db = new pg.Pool({ connectionString: this.endpoints.databaseUrl, max: 2 });
-  readonly serde = new Serde(registryConnectionFromEnv());
+  readonly registry = registryConnectionFromEnv();
+  readonly serde = new Serde(this.registry);
+  readonly kafka = kafkaConnectionFromEnv();
+  readonly runId = Date.now().toString(36);
+  readonly topicPrefix = `demo-${this.runId}.`;
+  readonly topics = prefixedTopics(this.topicPrefix);
+  private topicsCreated = false;
   gateway?: ServiceProcess;
   processor?: ServiceProcess;
   group?: DemoGroup;
@@ -106,13 +120,16 @@ class Demo {
 
   /** Returns where the output topics ended before the sale: the demo reads only what follows. */
   private async startServices(): Promise<OutputOffsets> {
-    const groupId = `coupon-demo-${Date.now()}`;
-    this.group = await DemoGroup.create(kafkaConnectionFromEnv(), groupId);
+    const groupId = `coupon-demo-${this.runId}`;
+    this.topicsCreated = true;
+    await provisionTopicSet(this.kafka, PARTITIONS, this.topics);
+    this.group = await DemoGroup.create(this.kafka, groupId, this.topics.requests);
     if (this.stopping) throw new Error('stopping');
-    const since = await outputEnds();
+    const since = await outputEnds(this.outputSource);
+    const env = { [TOPIC_PREFIX_VARIABLE]: this.topicPrefix };
     const [gateway, processor] = await Promise.all([
-      startGateway('demo', { ADMIN_TOKEN: this.adminToken }),
-      startProcessor({ instanceId: 'demo', env: { PROCESSOR_GROUP_ID: groupId } }),
+      startGateway('demo', { ...env, ADMIN_TOKEN: this.adminToken }),
+      startProcessor({ instanceId: 'demo', env: { ...env, PROCESSOR_GROUP_ID: groupId } }),
     ]);
     this.gateway = gateway;
     this.processor = processor;
@@ -128,8 +145,13 @@ class Demo {
     await waitFor(async () => (await fetch(`${gateway.url}/readyz`)).ok || undefined, STARTUP_TIMEOUT_MS, 200, this.giveUp);
     progress.update(`  waiting for the processor to join its consumer group ${groupId}`);
     await this.group.assigned(STARTUP_TIMEOUT_MS, this.giveUp);
-    progress.done(`  gateway ${gateway.url}, processor metrics ${processor.url}/metrics, consumer group ${groupId}`);
+    progress.done(`  gateway ${gateway.url}, processor metrics ${processor.url}/metrics, consumer group ${groupId}, topics ${this.topicPrefix}*`);
     return since;
+  }
+
+  /** The run's own output topics on the stack's broker. */
+  private get outputSource(): OutputSource {
+    return { kafka: this.kafka, topics: this.topics };
   }
 
   private async createCoupon(): Promise<number> {
@@ -195,7 +217,7 @@ class Demo {
     try {
       const outputs = await waitFor(
         async () => {
-          const read = await readOutputs(this.serde, since);
+          const read = await readOutputs(this.serde, since, this.outputSource);
           return missingOutcomes(read, accepted) === 0 ? read : undefined;
         },
         OUTPUTS_TIMEOUT_MS,
@@ -207,7 +229,7 @@ class Demo {
     } catch (err) {
       // Not fatal: the invariant check then shows exactly what is missing.
       progress.done(`  output topics: not every accepted request has a committed record (${(err as Error).message})`);
-      return readOutputs(this.serde, since);
+      return readOutputs(this.serde, since, this.outputSource);
     }
   }
 
@@ -222,11 +244,17 @@ class Demo {
     await Promise.all([stop(this.gateway), stop(this.processor)]);
   }
 
-  /** Stops the services and closes the clients; safe to call at any point, and twice. */
+  /** Stops the services, removes the run's topics and subjects, closes the clients; safe to call at any point, and twice. */
   stop(): Promise<void> {
     return (this.stopping ??= (async () => {
       await this.stopServices();
       await this.group?.close().catch(() => undefined);
+      if (this.topicsCreated) {
+        await removeTopicSet(this.kafka, this.registry, this.topics).then(
+          () => console.log(`  removed the run's topics ${this.topicPrefix}* and their subjects`),
+          (err: unknown) => console.error(`  could not remove the run's topics ${this.topicPrefix}*: ${(err as Error).message}`),
+        );
+      }
       await this.db.end().catch(() => undefined);
     })());
   }

@@ -8,7 +8,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { kafkaConnectionFromEnv, kafkaJsClient } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv, registryRequest } from '../../platform/registry-config.ts';
 import { MALFORMED } from '../../ops/demo/flash-sale.ts';
 import type { DemoSummary } from '../../ops/demo/summary.ts';
 import { ROOT } from '../../ops/stack/paths.ts';
@@ -107,6 +110,17 @@ describe('npm run demo', () => {
       expect(run.stdout).toMatch(/gateway\s+http:\/\/127\.0\.0\.1:\d+/);
       expect(run.stdout).not.toMatch(/^\{"level"/m);
       expect(run.stderr).toBe('');
+
+      // Its own topics (and subjects), gone once it stopped: nothing is left to another run.
+      const prefix = /topics (demo-[a-z0-9]+\.)\*/.exec(run.stdout)?.[1];
+      expect(prefix).toBeDefined();
+      expect(run.stdout).toContain(`removed the run's topics ${prefix}* and their subjects`);
+      const admin = kafkaJsClient(kafkaConnectionFromEnv(), { logLevel: KafkaJS.logLevel.NOTHING }).admin();
+      await admin.connect();
+      const topics = await admin.listTopics().finally(() => admin.disconnect());
+      expect(topics.filter((t) => t.startsWith(prefix!))).toEqual([]);
+      const subjects = JSON.parse((await registryRequest(registryConnectionFromEnv(), '/subjects', { timeoutMs: 10_000 })).body) as string[];
+      expect(subjects.filter((s) => s.startsWith(prefix!))).toEqual([]);
     },
     RUN_TIMEOUT_MS + 10_000,
   );
