@@ -11,7 +11,8 @@ import { CommittedTail } from './committed-tail.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import { drain } from './processor-throughput.ts';
 import type { HotCouponResult } from './report.ts';
-import { createCoupon, eventIdOf, UNLIMITED, waitAllDecided, withPipeline } from './services.ts';
+import { meanMsBetween } from './prometheus-text.ts';
+import { createCoupon, eventIdOf, scrape, UNLIMITED, waitAllDecided, withPipeline } from './services.ts';
 import { round } from './stats.ts';
 import { verifyScenario } from './verify.ts';
 
@@ -32,6 +33,7 @@ async function endToEnd(ctx: BenchContext, connections: number, seconds: number)
       ctx.progress('hot-coupon', `gateway + processor: ${connections} connections for ${seconds} s on coupon ${couponId}`);
       const ids: string[] = [];
       let user = 0;
+      const before = await scrape(gateway.service);
       const firstAt = Date.now();
       const load = await ctx.measureCpu('hot-coupon e2e', async () => {
         const load = await closedLoop({
@@ -48,10 +50,11 @@ async function endToEnd(ctx: BenchContext, connections: number, seconds: number)
         return load;
       });
       if (ids.length === 0) throw new BenchError(`no request on the hot coupon was accepted: ${JSON.stringify(load.answers)}`);
+      const gatewayStages = meanMsBetween(before, await scrape(gateway.service), 'coupon_gateway_stage_duration_seconds', 'stage');
       const lastOutcome = ids.reduce((m, id) => Math.max(m, tail.seen.get(id)!.at), 0);
       // Requests the clock abandoned in flight may still be accepted: decided before the check.
       await waitAllDecided(gateway, processor, couponId, 60_000);
-      return { couponId, warm, ids, load, seconds: (lastOutcome - firstAt) / 1000 };
+      return { couponId, warm, ids, load, gatewayStages, seconds: (lastOutcome - firstAt) / 1000 };
     } finally {
       await tail.close();
     }
@@ -79,6 +82,7 @@ export async function measureHotCoupon(ctx: BenchContext, opts: HotCouponOptions
     e2e_accepted_per_s: round(e2e.ids.length / e2e.load.seconds),
     e2e_records_per_s: round(e2e.ids.length / e2e.seconds),
     e2e_p99_ms: e2e.load.latencyMs.p99,
+    e2e_gateway_stage_mean_ms: e2e.gatewayStages,
     e2e_cpu_us_per_accepted: ctx.perUnit('hot-coupon e2e', 'accepted request', e2e.ids.length),
   };
   ctx.progress('hot-coupon', `processor ${result.processor_records_per_s} records/s; gateway + processor ${result.e2e_records_per_s} records/s`);

@@ -60,6 +60,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
       e2e_accepted_per_s: 4000,
       e2e_records_per_s: 3500,
       e2e_p99_ms: 25,
+      e2e_gateway_stage_mean_ms: { gate: 1, produce: 4, record: 0.5 },
       e2e_cpu_us_per_accepted: { gateway: 120, processor: 60 },
     },
     scale: {

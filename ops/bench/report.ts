@@ -123,6 +123,8 @@ export interface HotCouponResult {
   /** Accepted requests / (last outcome committed − first request sent): what the pair decides per second on one coupon. */
   e2e_records_per_s: number;
   e2e_p99_ms: number;
+  /** Mean ms of each step of an accepted request in the gateway (gate, produce, record) under that load. */
+  e2e_gateway_stage_mean_ms: Record<string, number>;
   e2e_cpu_us_per_accepted: Record<string, number>;
 }
 
@@ -356,6 +358,7 @@ function hotCouponSection(h: HotCouponResult): string {
       ],
     ]),
     `  processor stages (s, summed): ${stagesLine(h.stages_s)}; mean ${fmt(h.mean_batch_size)} records per transaction, merge ${fmt(100 * merge)} % of the batch time`,
+    `  mean per accepted request (gateway stages): ${msLine(h.e2e_gateway_stage_mean_ms)}`,
     `  CPU per record, processor alone: ${usLine(h.cpu_us_per_record)}`,
     `  CPU per accepted request, gateway + processor: ${usLine(h.e2e_cpu_us_per_accepted)}`,
     '  Why: one key is one partition, one partition is owned by one processor, which decides its batches one after another on one',
