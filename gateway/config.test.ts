@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError } from '../platform/service-config.ts';
+import { loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('has defaults for everything', () => {

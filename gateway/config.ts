@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { endpointsFromEnv, type Endpoints } from '../platform/endpoints.ts';
 import { connectionsFromEnv } from '../platform/connections.ts';
+import { int, logLevelVariable, parseEnv, serviceConfigError } from '../platform/service-config.ts';
 import type { KafkaConnection } from '../platform/kafka-config.ts';
 import type { RegistryConnection } from '../platform/registry-config.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../platform/redis-connection.ts';
@@ -56,7 +57,6 @@ export interface GatewayConfig {
   logRequests: boolean;
 }
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const optionalText = z
   .string()
   .trim()
@@ -88,34 +88,25 @@ const schema = z.object({
   GATEWAY_STATUS_LEDGER_AFTER_MS: int(0, 3_600_000).default(2000),
   PROCESSOR_GROUP_ID: z.string().trim().min(1).default('coupon-processor'),
   GATEWAY_LOG_REQUESTS: z.enum(['true', 'false', '1', '0']).default('false'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelVariable,
 });
 
 /** Twice the producer's delivery timeout plus a margin: by then no produce of the hold can still land. */
 export const defaultHoldSettleMs = (messageTimeoutMs: number): number => 2 * messageTimeoutMs + 10_000;
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`invalid gateway configuration: ${problems}`);
-  }
-  const e = parsed.data;
-  if (e.GATEWAY_JWT_SECRET && e.GATEWAY_JWKS_URL) throw new ConfigError('invalid gateway configuration: set GATEWAY_JWT_SECRET or GATEWAY_JWKS_URL, not both');
+  const e = parseEnv(schema, env, 'gateway');
+  if (e.GATEWAY_JWT_SECRET && e.GATEWAY_JWKS_URL) throw serviceConfigError('gateway', 'set GATEWAY_JWT_SECRET or GATEWAY_JWKS_URL, not both');
   // A hold settled while its produce could still land would be released although accepted.
   const minimumSettleMs = e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS + e.GATEWAY_REDIS_COMMAND_TIMEOUT_MS;
   if (e.GATEWAY_HOLD_SETTLE_MS !== undefined && e.GATEWAY_HOLD_SETTLE_MS <= minimumSettleMs) {
-    throw new ConfigError(`invalid gateway configuration: GATEWAY_HOLD_SETTLE_MS must be larger than GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS + GATEWAY_REDIS_COMMAND_TIMEOUT_MS (${minimumSettleMs})`);
+    throw serviceConfigError('gateway', `GATEWAY_HOLD_SETTLE_MS must be larger than GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS + GATEWAY_REDIS_COMMAND_TIMEOUT_MS (${minimumSettleMs})`);
   }
   if (e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS <= e.GATEWAY_KAFKA_LINGER_MS) {
-    throw new ConfigError('invalid gateway configuration: GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS must be larger than GATEWAY_KAFKA_LINGER_MS');
+    throw serviceConfigError('gateway', 'GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS must be larger than GATEWAY_KAFKA_LINGER_MS');
   }
   const endpoints = endpointsFromEnv(env);
-  const { kafka, registry } = connectionsFromEnv(env, (message, cause) => new ConfigError(`invalid gateway configuration: ${message}`, { cause }));
+  const { kafka, registry } = connectionsFromEnv(env, (message, cause) => serviceConfigError('gateway', message, { cause }));
   const rules: TokenRules = { issuer: e.GATEWAY_JWT_ISSUER, audience: e.GATEWAY_JWT_AUDIENCE };
   let userAuth: UserAuthConfig = { kind: 'none' };
   if (e.GATEWAY_JWT_SECRET) userAuth = { kind: 'secret', secret: e.GATEWAY_JWT_SECRET, ...rules };

@@ -5,7 +5,8 @@
  */
 import { pino } from 'pino';
 import { buildGateway } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError } from '../platform/service-config.ts';
+import { loadConfig } from './config.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();

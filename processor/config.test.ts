@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError } from '../platform/service-config.ts';
+import { loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('defaults to batch mode with a transactional id stable per instance', () => {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { endpointsFromEnv, type Endpoints } from '../platform/endpoints.ts';
 import { connectionsFromEnv, type Connections } from '../platform/connections.ts';
+import { int, logLevelVariable, parseEnv, serviceConfigError } from '../platform/service-config.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../platform/redis-connection.ts';
 
 export type ProcessorMode = 'batch' | 'single';
@@ -38,7 +39,6 @@ export interface ProcessorConfig extends Endpoints, Connections {
 }
 
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({
   PROCESSOR_MODE: z.enum(['batch', 'single']).default('batch'),
@@ -61,25 +61,16 @@ const schema = z.object({
   PROCESSOR_UNKNOWN_SCHEMA_GRACE_MS: int(0, 3_600_000).default(60_000),
   PROCESSOR_PG_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
   PROCESSOR_PG_LOCK_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelVariable,
 });
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`invalid processor configuration: ${problems}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env, 'processor');
   const instance = e.PROCESSOR_INSTANCE_ID ?? os.hostname();
   const endpoints = endpointsFromEnv(env);
   return {
     ...endpoints,
-    ...connectionsFromEnv(env, (message, cause) => new ConfigError(`invalid processor configuration: ${message}`, { cause })),
+    ...connectionsFromEnv(env, (message, cause) => serviceConfigError('processor', message, { cause })),
     mode: e.PROCESSOR_MODE,
     redis: redisTarget(e.REDIS_CLUSTER_NODES, endpoints.redisUrl),
     groupId: e.PROCESSOR_GROUP_ID,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EMBEDDED } from '../../platform/endpoints.ts';
-import { ConfigError, loadOpsConfig } from './config.ts';
+import { ConfigError } from '../../platform/service-config.ts';
+import { loadOpsConfig } from './config.ts';
 
 describe('loadOpsConfig', () => {
   it('defaults to the embedded stack and the processor group coupon-processor', () => {

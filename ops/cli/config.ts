@@ -6,17 +6,13 @@
 import { z } from 'zod';
 import { endpointsFromEnv, ENV_NAMES, type Endpoints } from '../../platform/endpoints.ts';
 import { connectionsFromEnv, type Connections } from '../../platform/connections.ts';
+import { ConfigError } from '../../platform/service-config.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../../platform/redis-connection.ts';
 
 export interface OpsConfig extends Endpoints, Connections {
   redis: RedisTarget;
   /** The processor's consumer group: whose committed offsets define "pending" and lag. */
   processorGroupId: string;
-}
-
-/** Invalid environment: named variable, what was expected. Exit code 2, like bad options. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
 }
 
 const url = (protocols: RegExp, example: string) => z.string().refine((s) => URL.canParse(s) && protocols.test(new URL(s).protocol), `expected a URL like ${example}`);

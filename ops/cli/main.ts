@@ -5,7 +5,7 @@
  * 2 bad usage or configuration.
  */
 import { EXIT, resolveCommand, UsageError, type CommandResult } from './args.ts';
-import { ConfigError } from './config.ts';
+import { ConfigError } from '../../platform/service-config.ts';
 import { OpsContext } from './context.ts';
 import { program } from './program.ts';
 
