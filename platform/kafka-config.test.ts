@@ -102,6 +102,8 @@ describe('kafkaConnectionFromEnv()', () => {
     [{ KAFKA_RDKAFKA_PARTITIONER: 'consistent_random' }, /partitioner is set by each client/],
     [{ KAFKA_RDKAFKA_SOCKET_KEEPALIVE_ENABLE: ' ' }, /KAFKA_RDKAFKA_SOCKET_KEEPALIVE_ENABLE: empty value/],
     [{ KAFKA_RDKAFKA_: 'x' }, /KAFKA_RDKAFKA_: "" is not a librdkafka property name/],
+    [{ KAFKA_RDKAFKA_SSL_ENDPOINT_IDENTIFICATION: 'none' }, /KAFKA_RDKAFKA_SSL_ENDPOINT_IDENTIFICATION: No such configuration property: "ssl.endpoint.identification"/],
+    [{ KAFKA_RDKAFKA_SOCKET_TIMEOUT_MS: 'soon' }, /KAFKA_RDKAFKA_SOCKET_TIMEOUT_MS: Invalid value for configuration property "socket.timeout.ms"/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(problems(env)).toMatch(message);
   });

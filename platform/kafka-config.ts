@@ -94,9 +94,27 @@ function passThrough(env: NodeJS.ProcessEnv, problems: string[]): Record<string,
     else if (DEDICATED[property]) problems.push(`${variable}: set ${property} with ${DEDICATED[property]}`);
     else if (OWNED_BY_CLIENTS.has(property)) problems.push(`${variable}: ${property} is set by each client for exactly-once processing and cannot be overridden`);
     else if (raw.trim() === '') problems.push(`${variable}: empty value`);
-    else properties[property] = raw.trim();
+    else {
+      const refused = librdkafkaRefusal(property, raw.trim());
+      if (refused) problems.push(`${variable}: ${refused}`);
+      else properties[property] = raw.trim();
+    }
   }
   return properties;
+}
+
+/**
+ * librdkafka's own verdict on a property (an unknown name, a value it cannot take), asked when the
+ * environment is parsed rather than when the first client is created: a configuration object
+ * is built and checked, nothing connects.
+ */
+function librdkafkaRefusal(property: string, value: string): string | undefined {
+  try {
+    new Kafka.Producer({ [property]: value } as Kafka.ProducerGlobalConfig);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 const isReadableFile = (file: string): boolean => {
