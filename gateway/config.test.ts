@@ -58,6 +58,8 @@ describe('loadConfig', () => {
     [{ REDIS_CLUSTER_NODES: '127.0.0.1' }, /REDIS_CLUSTER_NODES/],
     [{ GATEWAY_KAFKA_LINGER_MS: '100', GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS: '100' }, /larger than GATEWAY_KAFKA_LINGER_MS/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ KAFKA_SECURITY_PROTOCOL: 'SASL_SSL' }, /invalid gateway configuration: invalid Kafka configuration: KAFKA_SASL_MECHANISM: required/],
+    [{ SCHEMA_REGISTRY_USERNAME: 'key' }, /invalid gateway configuration: invalid schema registry configuration: SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

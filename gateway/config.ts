@@ -106,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw serviceConfigError('gateway', 'GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS must be larger than GATEWAY_KAFKA_LINGER_MS');
   }
   const endpoints = endpointsFromEnv(env);
-  const { kafka, registry } = connectionsFromEnv(env, (message, cause) => serviceConfigError('gateway', message, { cause }));
+  const { kafka, registry } = connectionsFromEnv(env, 'gateway');
   const rules: TokenRules = { issuer: e.GATEWAY_JWT_ISSUER, audience: e.GATEWAY_JWT_AUDIENCE };
   let userAuth: UserAuthConfig = { kind: 'none' };
   if (e.GATEWAY_JWT_SECRET) userAuth = { kind: 'secret', secret: e.GATEWAY_JWT_SECRET, ...rules };

@@ -1,18 +1,19 @@
 /** The Kafka and schema-registry connections of a process, parsed once at start-up by its configuration loader. */
 import { KafkaConfigError, kafkaConnectionFromEnv, type KafkaConnection } from './kafka-config.ts';
 import { RegistryConfigError, registryConnectionFromEnv, type RegistryConnection } from './registry-config.ts';
+import { ConfigError, serviceConfigError } from './service-config.ts';
 
 export interface Connections {
   kafka: KafkaConnection;
   registry: RegistryConnection;
 }
 
-/** Both connections; a bad setting becomes the caller's own configuration error (`wrap`), so it is reported like the caller's other settings. */
-export function connectionsFromEnv(env: NodeJS.ProcessEnv, wrap: (message: string, cause: Error) => Error): Connections {
+/** Both connections; a bad setting is a ConfigError about `service` (`invalid gateway configuration: ...`), like its other settings. */
+export function connectionsFromEnv(env: NodeJS.ProcessEnv, service?: string): Connections {
   try {
     return { kafka: kafkaConnectionFromEnv(env), registry: registryConnectionFromEnv(env) };
   } catch (err) {
-    if (err instanceof KafkaConfigError || err instanceof RegistryConfigError) throw wrap(err.message, err);
-    throw err;
+    if (!(err instanceof KafkaConfigError || err instanceof RegistryConfigError)) throw err;
+    throw service ? serviceConfigError(service, err.message, { cause: err }) : new ConfigError(err.message, { cause: err });
   }
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { endpointsFromEnv, type Endpoints } from '../platform/endpoints.ts';
 import { connectionsFromEnv, type Connections } from '../platform/connections.ts';
-import { int, logLevelVariable, parseEnv, serviceConfigError } from '../platform/service-config.ts';
+import { int, logLevelVariable, parseEnv } from '../platform/service-config.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../platform/redis-connection.ts';
 
 export type ProcessorMode = 'batch' | 'single';
@@ -70,7 +70,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
   const endpoints = endpointsFromEnv(env);
   return {
     ...endpoints,
-    ...connectionsFromEnv(env, (message, cause) => serviceConfigError('processor', message, { cause })),
+    ...connectionsFromEnv(env, 'processor'),
     mode: e.PROCESSOR_MODE,
     redis: redisTarget(e.REDIS_CLUSTER_NODES, endpoints.redisUrl),
     groupId: e.PROCESSOR_GROUP_ID,

@@ -46,7 +46,7 @@ export function loadOpsConfig(env: NodeJS.ProcessEnv = process.env): OpsConfig {
   if (problems.length > 0 || !parsed.success) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return {
     ...endpoints,
-    ...connectionsFromEnv(env, (message, cause) => new ConfigError(message, { cause })),
+    ...connectionsFromEnv(env),
     redis: redisTarget(parsed.data.REDIS_CLUSTER_NODES, endpoints.redisUrl),
     processorGroupId: parsed.data.PROCESSOR_GROUP_ID,
   };
