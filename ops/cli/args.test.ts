@@ -43,6 +43,17 @@ describe('resolveCommand', () => {
     expect(r.args.json).toBe(true);
   });
 
+  it('runs a group\'s default command when the group is followed by an option', () => {
+    const grouped: Program = { ...program, entries: [{ ...dlq, defaultCommand: 'replay' }, lag] };
+    const r = resolveCommand(grouped, ['dlq', '--since', '2h', '0:5']);
+    expect(r.kind === 'run' && r.command).toBe(replay);
+    expect(r.kind === 'run' && r.args.string('since')).toBe('2h');
+    expect(() => resolveCommand(grouped, ['dlq', 'nope'])).toThrow(UsageError);
+    expect(() => resolveCommand(program, ['dlq', '--since', '2h'])).toThrow(/unknown command "dlq --since"/);
+    const text = resolveCommand(grouped, ['dlq']);
+    expect(text.kind === 'help' && text.text).toMatch(/Usage: tool dlq \[<command>\] \[options\][\s\S]*runs `dlq replay`/);
+  });
+
   it('finds a top-level command', () => {
     const r = run(['lag']);
     expect(r.command).toBe(lag);

@@ -104,6 +104,8 @@ export interface CommandGroup<Ctx = unknown> {
   name: string;
   summary: string;
   commands: Array<CommandSpec<Ctx>>;
+  /** The command run when the group is followed by an option instead of a command name (`grant --coupon 1` = `grant run --coupon 1`). */
+  defaultCommand?: string;
 }
 
 export type CommandEntry<Ctx = unknown> = CommandSpec<Ctx> | CommandGroup<Ctx>;
@@ -158,6 +160,8 @@ export function resolveCommand<Ctx>(program: Program<Ctx>, argv: string[]): Reso
   const [sub, ...tail] = rest;
   if (sub === undefined || HELP_TOKENS.has(sub)) return { kind: 'help', text: groupHelp(program, entry) };
   const command = entry.commands.find((c) => c.name === sub);
+  const fallback = sub.startsWith('-') ? entry.commands.find((c) => c.name === entry.defaultCommand) : undefined;
+  if (!command && fallback) return parseCommand(program, [entry.name], fallback, rest);
   if (!command) throw new UsageError(`unknown command "${entry.name} ${sub}"; ${entry.name} commands: ${entry.commands.map((c) => c.name).join(', ')}`);
   return parseCommand(program, [entry.name], command, tail);
 }
@@ -216,7 +220,9 @@ export function programHelp<Ctx>(p: Program<Ctx>): string {
 
 export function groupHelp<Ctx>(program: Program<Ctx>, group: CommandGroup<Ctx>): string {
   const rows = group.commands.map((c): [string, string] => [usageOf([group.name], c).replace(' [options]', ''), c.summary]);
-  return [`Usage: ${program.name} ${group.name} <command> [options]`, '', group.summary, '', 'Commands:', columns(rows), '', `\`${program.name} ${group.name} <command> --help\` says more.`].join('\n');
+  const usage = group.defaultCommand ? `${group.name} [<command>]` : `${group.name} <command>`;
+  const fallback = group.defaultCommand ? [`Without a command, \`${program.name} ${group.name} --option ...\` runs \`${group.name} ${group.defaultCommand}\`.`, ''] : [];
+  return [`Usage: ${program.name} ${usage} [options]`, '', group.summary, '', 'Commands:', columns(rows), '', ...fallback, `\`${program.name} ${group.name} <command> --help\` says more.`].join('\n');
 }
 
 export function commandHelp<Ctx>(program: Program<Ctx>, path: string[], c: CommandInfo): string {

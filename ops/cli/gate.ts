@@ -85,7 +85,7 @@ export function renderGateReport(report: GateReport, verb: string): string {
   return `${summary}\n\n${table}`;
 }
 
-function couponArg(args: Args): number | undefined {
+export function couponArg(args: Args): number | undefined {
   const raw = args.string('coupon');
   if (raw === undefined) return undefined;
   const id = Number(raw);

@@ -10,11 +10,12 @@ import type { OpsContext } from './context.ts';
 import { couponsGroup } from './coupons.ts';
 import { dlqGroup } from './dlq.ts';
 import { gateGroup } from './gate.ts';
+import { grantGroup } from './grant.ts';
 import { lagCommand } from './lag.ts';
 
 export const program: Program<OpsContext> = {
   name: 'coupon-ops',
   description: 'Operator commands for coupon issuance (also: npm run ops -- <command>). Tables for people by default,\n--json for scripts; progress of long work goes to stderr.',
-  entries: [couponsGroup, dlqGroup, gateGroup, lagCommand],
+  entries: [couponsGroup, dlqGroup, gateGroup, grantGroup, lagCommand],
   epilogue: `${CONFIG_HELP}\n\n${EXIT_CODES}`,
 };

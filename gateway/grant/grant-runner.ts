@@ -1,0 +1,268 @@
+/**
+ * Runs a bulk grant: the users of a stream of lines, batch by batch, through the flash sale's
+ * path. Per batch (distinct users, their deterministic event ids):
+ *   1. the ledger: users whose request of this grant is already decided need nothing more;
+ *   2. the gate (reserve-many.lua, in chunks so Redis is never blocked long): reserved, held by
+ *      this same request (a resumed run), or refused (sold out, requested by another request);
+ *   3. the roster: every user with the gate's refusal, before anything is produced, so a
+ *      produced request is always listed;
+ *   4. produce the reserved and held requests to coupon-issue-requests and await every delivery;
+ *   5. confirm their holds.
+ * A crash anywhere leaves holds (settled by the reconciler, or found HELD by a re-run, which
+ * produces them again: the processor decides an event id once) and nothing issued twice.
+ * Memory is bounded by the batches in flight, whatever the input's size.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Gate, GrantedRequest } from '../gate.ts';
+import type { GrantBatchStep, GrantMetrics, GrantUserStage } from './grant-metrics.ts';
+import { grantEventId } from './grant-id.ts';
+import type { GrantProducer } from './grant-producer.ts';
+import { decidedBelow, newProgress, type GrantProgress, type ProducedBatch } from './grant-progress.ts';
+import type { Grant, GrantStore, RosterEntry } from './grant-store.ts';
+import { UserLineParser } from './user-lines.ts';
+
+export interface GrantDeps {
+  gate: Gate;
+  producer: GrantProducer;
+  store: GrantStore;
+  metrics?: GrantMetrics;
+  log: Logger;
+}
+
+export interface GrantOptions {
+  couponId: number;
+  grantId: string;
+  /** Lines of the input, if known (for the ETA). */
+  totalLines?: number;
+  /** Users per batch (default 5000). */
+  batchSize?: number;
+  /** Users per gate script call (default 1000): bounds how long one call holds Redis. */
+  gateChunk?: number;
+  /** Batches in flight at once (default 3). */
+  concurrency?: number;
+  /** Invalid lines kept for the report (default 100; all are counted). */
+  keepInvalid?: number;
+}
+
+export interface InvalidLine {
+  line: number;
+  reason: string;
+}
+
+export interface GrantUpload {
+  couponId: number;
+  grantId: string;
+  progress: GrantProgress;
+  /** The first keepInvalid invalid lines. */
+  invalidLines: InvalidLine[];
+  /** Where the produced requests went, batch by batch (for decided counts from the watermarks). */
+  produced: ProducedBatch[];
+}
+
+interface Entry extends GrantedRequest {
+  line: number;
+}
+
+const DEFAULTS = { batchSize: 5000, gateChunk: 1000, concurrency: 3, keepInvalid: 100 };
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Reads every line, reserves and produces the grant's requests, and marks the grant uploaded.
+ * `upload.progress` is updated as it goes (read it for a live display). Throws on the first
+ * failure (nothing is left half-done that a re-run would not finish).
+ */
+export async function uploadGrant(lines: AsyncIterable<string>, deps: GrantDeps, options: GrantOptions, upload?: GrantUpload): Promise<GrantUpload> {
+  const o = { ...DEFAULTS, ...options };
+  const { store, metrics } = deps;
+  const state: GrantUpload = upload ?? startUpload(options);
+  const progress = state.progress;
+  await store.start(o.grantId, o.couponId);
+  metrics?.running.inc();
+  const parser = new UserLineParser();
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  // The gate sees the batches in file order, so an uninterrupted run and a resumed one admit the
+  // same users when the quantity runs out (first come, first served, by line).
+  let gateTurn: Promise<unknown> = Promise.resolve();
+  const dispatch = async (batch: Map<number, number>): Promise<void> => {
+    const previous = gateTurn;
+    let gateDone: () => void = () => undefined;
+    gateTurn = new Promise<void>((resolve) => (gateDone = resolve));
+    const work = processBatch(batch, deps, o, state, { after: previous, done: () => gateDone() }).catch((err: unknown) => {
+      gateDone();
+      failure ??= err;
+    });
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+    while (inFlight.size >= o.concurrency) await Promise.race(inFlight);
+  };
+  try {
+    let batch = new Map<number, number>();
+    for await (const text of lines) {
+      if (failure) break;
+      const line = ++progress.lines;
+      const parsed = parser.parse(text);
+      if (parsed.kind === 'skip') continue;
+      if (parsed.kind === 'invalid') {
+        progress.invalid++;
+        metrics?.users.labels('invalid').inc();
+        if (state.invalidLines.length < o.keepInvalid) state.invalidLines.push({ line, reason: parsed.reason });
+        continue;
+      }
+      progress.users++;
+      metrics?.users.labels('read').inc();
+      if (!batch.has(parsed.userId)) batch.set(parsed.userId, line);
+      if (batch.size >= o.batchSize) {
+        await dispatch(batch);
+        batch = new Map();
+        await store.recordProgress(o.grantId, progress.lines, progress.invalid);
+      }
+    }
+    if (!failure && batch.size > 0) await dispatch(batch);
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    await store.recordProgress(o.grantId, progress.lines, progress.invalid, true);
+    progress.uploadedAt = Date.now();
+    deps.log.info({ grantId: o.grantId, couponId: o.couponId, ...progress }, 'grant uploaded');
+    return state;
+  } finally {
+    metrics?.running.dec();
+  }
+}
+
+export const startUpload = (options: Pick<GrantOptions, 'couponId' | 'grantId' | 'totalLines'>): GrantUpload => ({
+  couponId: options.couponId,
+  grantId: options.grantId,
+  progress: newProgress(Date.now(), options.totalLines),
+  invalidLines: [],
+  produced: [],
+});
+
+/** A batch's turn at the gate: after the previous batch's, handing over to the next when done. */
+interface GateTurn {
+  after: Promise<unknown>;
+  done: () => void;
+}
+
+async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: GrantOptions & typeof DEFAULTS, state: GrantUpload, turn: GateTurn): Promise<void> {
+  const { gate, producer, store, metrics } = deps;
+  const { couponId, grantId } = o;
+  const progress = state.progress;
+  const timed = async <T>(step: GrantBatchStep, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      metrics?.batchStep.labels(step).observe((performance.now() - started) / 1000);
+    }
+  };
+  const entries: Entry[] = [...batch].map(([userId, line]) => ({ userId, line, eventId: grantEventId(couponId, grantId, userId) }));
+
+  const decided = await timed('ledger', () => store.decided(grantId, entries));
+  const open = entries.filter((e) => !decided.has(e.eventId));
+  await turn.after;
+  const now = Date.now();
+  const outcomes = await timed('gate', async () => {
+    try {
+      const out = [];
+      for (const chunk of chunks(open, o.gateChunk)) out.push(...(await gate.reserveMany(couponId, chunk, now)));
+      return out;
+    } finally {
+      turn.done();
+    }
+  });
+  const toProduce: Entry[] = [];
+  const roster: RosterEntry[] = [];
+  for (const e of entries) {
+    if (decided.get(e.eventId) === 'listed') continue;
+    if (decided.has(e.eventId)) roster.push({ ...e, refused: null });
+  }
+  open.forEach((e, i) => {
+    const outcome = outcomes[i]!;
+    const produce = outcome === 'RESERVED' || outcome === 'HELD';
+    if (produce) toProduce.push(e);
+    roster.push({ ...e, refused: produce ? null : outcome });
+  });
+  await timed('roster', () => store.addUsers(grantId, roster));
+
+  const delivered = await timed('produce', () => producer.sendAll(toProduce.map((e) => ({ eventId: e.eventId, couponId, userId: e.userId, requestedAt: now, grant: grantId }))));
+  await timed('confirm', async () => {
+    const confirmed = toProduce.map((e, i) => ({ ...e, ...delivered[i]! }));
+    for (const chunk of chunks(confirmed, o.gateChunk)) await gate.confirmMany(couponId, chunk);
+  });
+  for (const [partition, offsets] of groupOffsets(delivered)) state.produced.push({ partition, offset: Math.max(...offsets), count: offsets.length });
+
+  const count = (stage: GrantUserStage, n: number): void => void metrics?.users.labels(stage).inc(n);
+  const reserved = outcomes.filter((x) => x === 'RESERVED').length;
+  const held = outcomes.filter((x) => x === 'HELD').length;
+  progress.alreadyDecided += decided.size;
+  progress.decided += decided.size;
+  progress.reserved += reserved;
+  progress.held += held;
+  progress.refused += open.length - toProduce.length;
+  progress.produced += toProduce.length;
+  count('already_decided', decided.size);
+  count('reserved', reserved);
+  count('held', held);
+  count('refused', open.length - toProduce.length);
+  count('produced', toProduce.length);
+}
+
+function groupOffsets(delivered: ReadonlyArray<{ partition: number; offset: number }>): Map<number, number[]> {
+  const byPartition = new Map<number, number[]>();
+  for (const d of delivered) {
+    const offsets = byPartition.get(d.partition) ?? [];
+    offsets.push(d.offset);
+    byPartition.set(d.partition, offsets);
+  }
+  return byPartition;
+}
+
+export interface AwaitOptions {
+  /** Give up (the grant stays RUNNING) after this long. */
+  timeoutMs: number;
+  /** How often the watermarks are read (default 250 ms). */
+  pollMs?: number;
+  /** How often the ledger is asked even if the watermarks did not show everything decided (default 5 s). */
+  settleEveryMs?: number;
+  /** Called after every poll. */
+  onPoll?: () => void;
+}
+
+/**
+ * Waits until the processor has decided every produced request, tracking progress.decided from
+ * the processor's watermarks (cheap), and settles the grant from the ledger (exact) once they
+ * show everything decided, or every settleEveryMs in case they lag. Returns the settled grant
+ * (RUNNING if the timeout passed first).
+ */
+export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 'gate' | 'store' | 'metrics'>, options: AwaitOptions): Promise<Grant> {
+  const { progress, produced } = upload;
+  const partitions = [...new Set(produced.map((b) => b.partition))];
+  const deadline = Date.now() + options.timeoutMs;
+  let lastSettle = Date.now();
+  let counted = progress.decided;
+  for (;;) {
+    const watermarks = new Map<number, number>();
+    for (const p of partitions) watermarks.set(p, (await deps.gate.watermark(p)) ?? -1);
+    progress.decided = progress.alreadyDecided + decidedBelow(produced, watermarks);
+    deps.metrics?.users.labels('decided').inc(Math.max(0, progress.decided - counted));
+    counted = Math.max(counted, progress.decided);
+    options.onPoll?.();
+    const allDecided = progress.decided >= progress.alreadyDecided + progress.produced;
+    if (allDecided || Date.now() - lastSettle >= (options.settleEveryMs ?? 5000) || Date.now() >= deadline) {
+      lastSettle = Date.now();
+      const grant = await deps.store.settle(upload.grantId);
+      if (grant.status === 'DONE' || Date.now() >= deadline) {
+        progress.decided = progress.alreadyDecided + progress.produced;
+        return grant;
+      }
+    }
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * A grant's durable state in Postgres (ops/db/migrations/002_grants.sql): the grant row, its
+ * roster of distinct users (each with its deterministic event id, first line, and the gate's
+ * refusal if no request was produced), and the per-user result derived from the ledger.
+ */
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { grantCounts, grantStatus, type GrantCounts, type GrantStatus } from './grant-counts.ts';
+
+/** The grant id is taken, by a grant of another coupon. */
+export class GrantConflictError extends Error {
+  override name = 'GrantConflictError';
+}
+
+/** No grant (or coupon) of that id. */
+export class GrantNotFoundError extends Error {
+  override name = 'GrantNotFoundError';
+}
+
+export interface Grant {
+  id: string;
+  couponId: number;
+  status: GrantStatus;
+  /** Every line was read and every accepted user's request produced. */
+  uploaded: boolean;
+  linesRead: number;
+  invalidLines: number;
+  counts: GrantCounts;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface RosterEntry {
+  userId: number;
+  eventId: string;
+  line: number;
+  /** Why the gate produced no request for the user; null when one was produced (or already decided). */
+  refused: string | null;
+}
+
+interface GrantRow {
+  id: string;
+  coupon_id: string;
+  status: GrantStatus;
+  uploaded: boolean;
+  lines_read: string;
+  invalid_lines: string;
+  counts: GrantCounts;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+const FOREIGN_KEY_VIOLATION = '23503';
+
+/** A user's result: the ledger's outcome of the grant's request, else the gate's refusal, else still pending. */
+const RESULT_SQL = `CASE WHEN o.event_id IS NOT NULL THEN o.outcome || CASE WHEN o.outcome = 'REJECTED' THEN ':' || o.reason ELSE '' END
+            WHEN g.refused IS NOT NULL THEN 'REFUSED:' || g.refused ELSE 'PENDING' END`;
+
+export class GrantStore {
+  constructor(private readonly db: pg.Pool) {}
+
+  /**
+   * Starts (or restarts: a re-upload, a resumed run) the grant: RUNNING, nothing read yet.
+   * Throws GrantConflictError if the id belongs to a grant of another coupon, GrantNotFoundError if the coupon does not exist.
+   */
+  async start(grantId: string, couponId: number): Promise<void> {
+    let rows: unknown[];
+    try {
+      ({ rows } = await this.db.query(
+        `INSERT INTO coupon_grants (id, coupon_id) VALUES ($1, $2)
+         ON CONFLICT (id) DO UPDATE SET status = 'RUNNING', uploaded = false, lines_read = 0, invalid_lines = 0, completed_at = NULL, updated_at = now()
+           WHERE coupon_grants.coupon_id = EXCLUDED.coupon_id
+         RETURNING id`,
+        [grantId, couponId],
+      ));
+    } catch (err) {
+      if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw new GrantNotFoundError(`coupon ${couponId} does not exist`, { cause: err });
+      throw err;
+    }
+    if (rows.length === 0) throw new GrantConflictError(`grant ${grantId} belongs to another coupon`);
+  }
+
+  /**
+   * The requests of `entries` the ledger has already decided, each `listed` if the grant's
+   * roster has its user already (then nothing is left to do for it) or `unlisted`.
+   */
+  async decided(grantId: string, entries: ReadonlyArray<{ userId: number; eventId: string }>): Promise<Map<string, 'listed' | 'unlisted'>> {
+    if (entries.length === 0) return new Map();
+    const { rows } = await this.db.query<{ event_id: string; listed: boolean }>(
+      `SELECT t.e::text AS event_id, EXISTS (SELECT 1 FROM coupon_grant_users g WHERE g.grant_id = $1 AND g.user_id = t.u) AS listed
+       FROM unnest($2::bigint[], $3::uuid[]) AS t(u, e)
+       WHERE EXISTS (SELECT 1 FROM issue_outcomes o WHERE o.event_id = t.e)`,
+      [grantId, entries.map((e) => e.userId), entries.map((e) => e.eventId)],
+    );
+    return new Map(rows.map((r) => [r.event_id, r.listed ? 'listed' : 'unlisted']));
+  }
+
+  /**
+   * Adds users to the roster (distinct users per call). A user already there keeps its row,
+   * except that a refusal gives way to the latest verdict: a user refused by an earlier run
+   * (units came back since) and produced by this one is produced.
+   */
+  async addUsers(grantId: string, entries: readonly RosterEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.query(
+      `INSERT INTO coupon_grant_users (grant_id, user_id, event_id, line, refused)
+       SELECT $1, u, e, l, r FROM unnest($2::bigint[], $3::uuid[], $4::bigint[], $5::text[]) AS t(u, e, l, r)
+       ON CONFLICT (grant_id, user_id) DO UPDATE SET refused = EXCLUDED.refused
+         WHERE coupon_grant_users.refused IS NOT NULL AND coupon_grant_users.refused IS DISTINCT FROM EXCLUDED.refused`,
+      [grantId, entries.map((e) => e.userId), entries.map((e) => e.eventId), entries.map((e) => e.line), entries.map((e) => e.refused)],
+    );
+  }
+
+  /** Records how far the upload got (lines read, invalid lines), and whether it is complete. */
+  async recordProgress(grantId: string, linesRead: number, invalidLines: number, uploaded = false): Promise<void> {
+    await this.db.query('UPDATE coupon_grants SET lines_read = $2, invalid_lines = $3, uploaded = $4, updated_at = now() WHERE id = $1', [grantId, linesRead, invalidLines, uploaded]);
+  }
+
+  /**
+   * The grant with its counts derived from the roster and the ledger; turns it DONE (counts
+   * stored) once uploaded with nothing pending. A DONE grant answers from its stored counts.
+   */
+  async settle(grantId: string): Promise<Grant> {
+    const row = await this.row(grantId);
+    if (row.status === 'DONE') return grantOf(row, row.counts);
+    const { rows } = await this.db.query<{ result: string; count: string }>(
+      `SELECT ${RESULT_SQL} AS result, count(*) AS count
+       FROM coupon_grant_users g LEFT JOIN issue_outcomes o ON o.event_id = g.event_id
+       WHERE g.grant_id = $1 GROUP BY 1`,
+      [grantId],
+    );
+    const counts = grantCounts(rows.map((r) => ({ result: r.result, count: Number(r.count) })));
+    if (grantStatus(row.uploaded, counts) !== 'DONE') return grantOf(row, counts);
+    const done = await this.db.query<GrantRow>(
+      `UPDATE coupon_grants SET status = 'DONE', counts = $2, completed_at = now(), updated_at = now()
+       WHERE id = $1 AND uploaded AND status = 'RUNNING' RETURNING *`,
+      [grantId, counts],
+    );
+    // A restart in between (uploaded turned false) leaves it RUNNING.
+    return grantOf(done.rows[0] ?? row, counts);
+  }
+
+  /**
+   * Streams the per-user result as CSV (header: user_id, line, result, reason, user_coupon_id,
+   * event_id, decided_at) in line order, straight from Postgres (COPY), whatever the grant's size.
+   */
+  async writeResults(grantId: string, out: Writable): Promise<void> {
+    await this.row(grantId);
+    const client = await this.db.connect();
+    try {
+      const sql = `COPY (SELECT g.user_id, g.line,
+                         CASE WHEN o.event_id IS NOT NULL THEN o.outcome WHEN g.refused IS NOT NULL THEN 'REFUSED' ELSE 'PENDING' END AS result,
+                         COALESCE(o.reason, g.refused) AS reason, o.user_coupon_id, g.event_id, o.decided_at
+                       FROM coupon_grant_users g LEFT JOIN issue_outcomes o ON o.event_id = g.event_id
+                       WHERE g.grant_id = ${client.escapeLiteral(grantId)} ORDER BY g.line) TO STDOUT WITH (FORMAT csv, HEADER)`;
+      await pipeline(client.query(copyTo(sql)), out, { end: false });
+    } finally {
+      client.release();
+    }
+  }
+
+  private async row(grantId: string): Promise<GrantRow> {
+    const { rows } = await this.db.query<GrantRow>('SELECT * FROM coupon_grants WHERE id = $1', [grantId]);
+    if (!rows[0]) throw new GrantNotFoundError(`no grant ${grantId}`);
+    return rows[0];
+  }
+}
+
+function grantOf(row: GrantRow, counts: GrantCounts): Grant {
+  return {
+    id: row.id,
+    couponId: Number(row.coupon_id),
+    status: row.status,
+    uploaded: row.uploaded,
+    linesRead: Number(row.lines_read),
+    invalidLines: Number(row.invalid_lines),
+    counts,
+    createdAt: row.created_at.toISOString(),
+    completedAt: row.completed_at?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * Bulk grants through the operator CLI against the real stack (README, "Bulk grants"): a file with
+ * duplicates and malformed lines issues exactly once per valid distinct user up to the quantity,
+ * and the per-user result matches the committed output records; a re-upload produces nothing
+ * new; a grant killed (SIGKILL) half way and run again ends with the result of an uninterrupted
+ * one; a flash sale over HTTP on the same coupon during a grant keeps I1-I7.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Gate } from '../../gateway/gate.ts';
+import type { GatewayApp } from '../../gateway/deps.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
+import { redisKeys } from '../../schemas/redis-keys.ts';
+import { Serde } from '../../schemas/serde.ts';
+import { acceptedOf, type IssueAnswer } from '../../ops/verify/client-answers.ts';
+import { mapLimit } from '../../ops/verify/concurrency.ts';
+import { i6Result } from '../../ops/verify/gate-accounting.ts';
+import { checkInvariants, type CommittedOutputs } from '../../ops/verify/invariants.ts';
+import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
+import { brokenPromises, ledgerRows } from '../../ops/verify/promises.ts';
+import { eventually } from '../support/eventually.ts';
+import { allDecided } from '../support/ledger.ts';
+import { startGateway, HttpClient } from '../support/gateway-harness.ts';
+import { grantableCoupon, readResults, resultFile, runGrant, startGrant, usersFile, type UserResult } from '../support/grants.ts';
+import { ProcessorProcess } from '../support/processor-process.ts';
+import { pool } from '../support/requests.ts';
+import type { ServiceProcess } from '../../ops/run/service-process.ts';
+
+const endpoints = endpointsFromEnv();
+let db: pg.Pool;
+let redis: Redis;
+let gate: Gate;
+let serde: Serde;
+let processor: ServiceProcess & { groupId: string };
+let since: OutputOffsets;
+
+beforeAll(async () => {
+  db = pool();
+  redis = new Redis(endpoints.redisUrl);
+  gate = new Gate(redis);
+  serde = new Serde(endpoints.schemaRegistryUrl);
+  since = await outputEnds();
+  processor = await ProcessorProcess.startAlone({ instanceId: `grant-${randomUUID().slice(0, 8)}` });
+  await processor.ready();
+});
+
+afterAll(async () => {
+  await processor?.stop('SIGTERM');
+  redis?.disconnect();
+  await db?.end();
+});
+
+/** The committed output records of one coupon. */
+async function outputsOf(couponId: number): Promise<CommittedOutputs> {
+  const all = await readOutputs(serde, since);
+  return { issued: all.issued.filter((r) => r.couponId === couponId), rejected: all.rejected.filter((r) => r.couponId === couponId), deadLetters: [] };
+}
+
+const produced = (results: readonly UserResult[]): string[] => results.filter((r) => r.result !== 'REFUSED').map((r) => r.eventId);
+
+function expectInvariants(results: Awaited<ReturnType<typeof checkInvariants>>): void {
+  for (const r of results) expect(r.held, `${r.name} ${r.title}: ${r.detail}`).toBe(true);
+}
+
+describe('ops grant', () => {
+  it('issues once per valid distinct user up to the quantity, skips malformed lines by line number, and its per-user result matches the committed records', async () => {
+    const couponId = await grantableCoupon(db, gate, 50);
+    const lines = ['userId,email'];
+    for (let u = 1; u <= 80; u++) lines.push(`${u},u${u}@example.com`);
+    for (let u = 1; u <= 20; u++) lines.push(`${u},again@example.com`);
+    lines.push('abc,x@example.com', '0,zero@example.com', '12', '-4,neg@example.com', '"7.5",frac@example.com');
+    const file = usersFile(lines);
+    const out = resultFile();
+
+    const first = await runGrant(['--coupon', String(couponId), '--users', file, '--outcomes', out, '--batch-size', '30']);
+    expect(first.grant).toMatchObject({ status: 'DONE', uploaded: true, linesRead: 106, invalidLines: 5 });
+    expect(first.grant.counts).toEqual({ users: 80, issued: 50, rejected: {}, failed: 0, refused: { SOLD_OUT: 30 }, pending: 0 });
+    expect(first.invalidLines.map((i) => i.line)).toEqual([102, 103, 104, 105, 106]);
+
+    // First come, first served by line: users 1-50 issued, 51-80 refused at the gate.
+    const results = readResults(out);
+    expect(results.map((r) => r.userId)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+    expect(results.filter((r) => r.result === 'ISSUED').map((r) => r.userId)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(results.filter((r) => r.result === 'REFUSED').every((r) => r.reason === 'SOLD_OUT')).toBe(true);
+
+    // Each issued user has exactly one committed coupon-issued record, the one the result names.
+    const outputs = await eventually(async () => {
+      const o = await outputsOf(couponId);
+      return o.issued.length >= 50 && o;
+    });
+    expect(outputs.rejected).toEqual([]);
+    const records = new Map(outputs.issued.map((r) => [r.eventId, r]));
+    expect(records.size).toBe(outputs.issued.length);
+    for (const r of results.filter((x) => x.result === 'ISSUED')) expect(records.get(r.eventId), `user ${r.userId}`).toMatchObject({ userId: r.userId, userCouponId: Number(r.userCouponId) });
+    expectInvariants(await checkInvariants(db, [couponId], produced(results), outputs));
+
+    // The same file again: nothing produced, nothing new decided.
+    const again = await runGrant(['--coupon', String(couponId), '--users', file]);
+    expect(again.grant.id).toBe(first.grant.id);
+    expect(again.grant.counts).toEqual(first.grant.counts);
+    expect(again.progress).toMatchObject({ alreadyDecided: 50, reserved: 0, held: 0, produced: 0 });
+    const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE coupon_id = $1', [couponId]);
+    expect(Number(rows[0]!.n)).toBe(50);
+  });
+
+  it('a grant killed (SIGKILL) half way and run again ends with the result of an uninterrupted one', async () => {
+    const users = Array.from({ length: 3000 }, (_, i) => String(100_000 + ((i * 7919) % 3000)));
+    const file = usersFile(users);
+    const args = (couponId: number) => ['--coupon', String(couponId), '--users', file, '--batch-size', '100'];
+
+    const whole = await grantableCoupon(db, gate, 2000);
+    const wholeOut = resultFile();
+    await runGrant([...args(whole), '--outcomes', wholeOut]);
+
+    const killed = await grantableCoupon(db, gate, 2000);
+    const child = startGrant(args(killed));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // Kill it while some of its requests are reserved at the gate but not confirmed produced.
+    await eventually(async () => {
+      const [listed, holds] = await Promise.all([
+        db.query<{ n: string }>("SELECT count(*) AS n FROM coupon_grant_users WHERE grant_id LIKE $1", [`c${killed}-%`]),
+        redis.zcard(redisKeys.holds(killed)),
+      ]);
+      return Number(listed.rows[0]!.n) >= 800 && holds > 0;
+    }, 60_000, 5);
+    child.kill('SIGKILL');
+    await exited;
+    const cut = await db.query<{ status: string; uploaded: boolean }>('SELECT status, uploaded FROM coupon_grants WHERE coupon_id = $1', [killed]);
+    expect(cut.rows).toEqual([{ status: 'RUNNING', uploaded: false }]);
+
+    const resumedOut = resultFile();
+    const resumed = await runGrant([...args(killed), '--outcomes', resumedOut]);
+    expect(resumed.grant.status).toBe('DONE');
+    const strip = (rs: UserResult[]) => rs.map((r) => ({ userId: r.userId, line: r.line, result: r.result, reason: r.reason }));
+    expect(strip(readResults(resumedOut))).toEqual(strip(readResults(wholeOut)));
+    expect(resumed.grant.counts).toEqual({ users: 3000, issued: 2000, rejected: {}, failed: 0, refused: { SOLD_OUT: 1000 }, pending: 0 });
+    expect(await redis.zcard(redisKeys.holds(killed))).toBe(0);
+    const outputs = await eventually(async () => {
+      const o = await outputsOf(killed);
+      return o.issued.length >= 2000 && o;
+    });
+    expectInvariants(await checkInvariants(db, [killed], produced(readResults(resumedOut)), outputs));
+  });
+});
+
+describe('a flash sale during a grant of the same coupon', () => {
+  let app: GatewayApp;
+  let http: HttpClient;
+
+  beforeAll(async () => {
+    // The gateway on the processor's Redis, so statuses and the grant's gate are one.
+    ({ app } = await startGateway({ REDIS_URL: endpoints.redisUrl }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    http = new HttpClient(app, 50);
+  });
+
+  afterAll(async () => {
+    http?.close();
+    await app?.close();
+  });
+
+  it('keeps I1-I7: no 202 taken away, nobody twice, the gate matches Postgres + Kafka, a granted user gets 409', async () => {
+    const couponId = await grantableCoupon(db, gate, 600);
+    const file = usersFile(Array.from({ length: 1000 }, (_, i) => String(i + 1)));
+    const out = resultFile();
+    const granting = runGrant(['--coupon', String(couponId), '--users', file, '--batch-size', '50', '--outcomes', out]);
+    // The sale starts once the grant has reserved some users: users 801-1200, half of them also in the grant.
+    await eventually(async () => Number(await redis.get(redisKeys.reserved(couponId))) > 0, 60_000, 5);
+    const answers: IssueAnswer[] = await mapLimit(Array.from({ length: 400 }, (_, i) => 801 + i), 50, async (userId) => {
+      const a = await http.request('POST', `/api/coupons/${couponId}/issue`, { userId });
+      const body = a.body as { eventId?: string; error?: { code: string } };
+      return { couponId, userId, status: a.status, eventId: body.eventId, code: body.error?.code };
+    });
+    const grant = await granting;
+    expect(grant.grant.status).toBe('DONE');
+    const accepted = acceptedOf(answers);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(answers.every((a) => a.status === 202 || (a.status === 409 && (a.code === 'SOLD_OUT' || a.code === 'ALREADY_REQUESTED')))).toBe(true);
+    await eventually(() => allDecided(db, accepted.map((a) => a.eventId)), 60_000, 100);
+
+    const results = readResults(out);
+    const eventIds = [...produced(results), ...accepted.map((a) => a.eventId)];
+    const outputs = await eventually(async () => {
+      const o = await outputsOf(couponId);
+      return o.issued.length + o.rejected.length >= eventIds.length && o;
+    });
+    expectInvariants(await checkInvariants(db, [couponId], eventIds, outputs));
+    const broken = brokenPromises(answers, await ledgerRows(db, [couponId]));
+    expect(broken.acceptedSoldOut, 'I7: a 202 ended SOLD_OUT').toEqual([]);
+    expect((await i6Result({ db, brokers: endpoints.kafkaBrokers, serde, groupId: processor.groupId, redis }, [couponId])).held).toBe(true);
+    const { rows } = await db.query<{ issued_quantity: number }>('SELECT issued_quantity FROM coupons WHERE id = $1', [couponId]);
+    expect(rows[0]!.issued_quantity).toBe(600);
+
+    // Every 202 reaches a terminal status (I5), and a user the grant issued gets 409 over HTTP.
+    for (const a of accepted) await eventually(async () => ((await http.request('GET', `/api/coupons/${couponId}/issue/${a.userId}`)).body as { status: string }).status !== 'PENDING', 30_000, 100);
+    const grantedUser = results.find((r) => r.result === 'ISSUED')!.userId;
+    const asked = await http.request('POST', `/api/coupons/${couponId}/issue`, { userId: grantedUser });
+    expect(asked.status).toBe(409);
+    expect((asked.body as { error: { code: string } }).error.code).toBe('ALREADY_REQUESTED');
+  });
+});

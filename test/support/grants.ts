@@ -1,0 +1,76 @@
+/**
+ * Shared pieces of the bulk grant tests: a coupon with its gate open on the stack's Redis (the one
+ * the processor writes statuses and watermarks to), user files, the operator CLI's grant command
+ * run to completion or started to be killed, and the per-user result CSV read back.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import type { Gate } from '../../gateway/gate.ts';
+import type { Grant } from '../../gateway/grant/grant-store.ts';
+import type { GrantProgress } from '../../gateway/grant/grant-progress.ts';
+import type { InvalidLine } from '../../gateway/grant/grant-runner.ts';
+import { createCoupon } from './requests.ts';
+import { runOps } from './ops-cli.ts';
+
+const BIN = fileURLToPath(new URL('../../ops/cli/coupon-ops.mjs', import.meta.url));
+
+/** A coupon in Postgres with its gate primed, as the admin API creates it. */
+export async function grantableCoupon(db: pg.Pool, gate: Gate, totalQuantity: number): Promise<number> {
+  const startsAt = new Date(Date.now() - 60_000);
+  const couponId = await createCoupon(db, totalQuantity, { startsAt });
+  await gate.prime(couponId, { totalQuantity, startsAt: startsAt.getTime(), endsAt: null });
+  return couponId;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'grant-test-'));
+let files = 0;
+
+/** A file of these lines (each followed by a line break); its path. */
+export function usersFile(lines: readonly string[], name = `users-${++files}.csv`): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
+  return file;
+}
+
+export const resultFile = (): string => path.join(dir, `result-${++files}.csv`);
+
+export interface GrantRun {
+  grant: Grant;
+  invalidLines: InvalidLine[];
+  progress: GrantProgress;
+}
+
+/** `ops grant ...` to its end, its --json output parsed; fails with stderr unless it exits 0. */
+export async function runGrant(args: string[]): Promise<GrantRun> {
+  const run = await runOps(['grant', ...args, '--json']);
+  if (run.code !== 0) throw new Error(`grant ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as GrantRun;
+}
+
+/** `ops grant ...` started as a child process (to be killed). */
+export function startGrant(args: string[]): ChildProcess {
+  return spawn(process.execPath, [BIN, 'grant', ...args], { stdio: 'ignore' });
+}
+
+export interface UserResult {
+  userId: number;
+  line: number;
+  result: string;
+  reason: string;
+  userCouponId: string;
+  eventId: string;
+}
+
+/** The per-user result CSV of `grant show --outcomes` (its values have no commas or quotes). */
+export function readResults(file: string): UserResult[] {
+  const [header, ...rows] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+  if (header !== 'user_id,line,result,reason,user_coupon_id,event_id,decided_at') throw new Error(`unexpected header ${header}`);
+  return rows.map((row) => {
+    const [userId, line, result, reason, userCouponId, eventId] = row.split(',');
+    return { userId: Number(userId), line: Number(line), result: result!, reason: reason!, userCouponId: userCouponId!, eventId: eventId! };
+  });
+}
