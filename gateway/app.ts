@@ -4,12 +4,14 @@
  * closes, after in-flight requests have been answered.
  */
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { AdminGuard, UserAuthenticator } from './auth.ts';
 import type { GatewayApp, GatewayDeps } from './deps.ts';
 import type { GatewayConfig } from './config.ts';
 import { ApiError, sendError, toApiError } from './errors.ts';
 import { Gate } from './gate.ts';
+import { GrantService } from './grant/grant-service.ts';
 import { Ledger } from './ledger.ts';
 import { createMetrics, outcomeLabel } from './metrics.ts';
 import { connectRedis } from '../platform/redis-connection.ts';
@@ -59,6 +61,7 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
   const redis = connectedRedis.value;
   const producer = startedProducer.value;
   const gate = new Gate(redis);
+  const metrics = createMetrics();
   const watermarks = new WatermarkCache((partition) => gate.watermark(partition), log);
   const deps: GatewayDeps = {
     config,
@@ -67,8 +70,17 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
     ledger,
     watermarks,
     releases: new PendingReleases((couponId, userId, eventId) => gate.release(couponId, userId, eventId), { giveUpAfterMs: config.lostReserveReleaseMs, maxPending: 10_000 }, log),
-    metrics: createMetrics(),
+    metrics,
     adminGuard: new AdminGuard(config.adminToken),
+    grants: new GrantService({
+      gate,
+      db: new pg.Pool({ connectionString: config.endpoints.databaseUrl, max: 4, connectionTimeoutMillis: 2000, application_name: 'coupon-gateway-grants' }),
+      metrics: metrics.grants,
+      log,
+      brokers: config.endpoints.kafkaBrokers,
+      registryUrl: config.endpoints.schemaRegistryUrl,
+      maxBytes: config.grantMaxBytes,
+    }),
     userAuth: UserAuthenticator.fromConfig(config.userAuth, config.retryAfterSeconds),
   };
   const app = createApp(deps, log);
@@ -105,6 +117,7 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
     deps.releases.stop();
     await settler.stop();
     await producer.close(config.shutdownTimeoutMs).catch((err: unknown) => log.error({ err }, 'flushing the producer failed'));
+    await deps.grants.close().catch((err: unknown) => log.error({ err }, 'closing the grant producer failed'));
     await redis.quit().catch(() => redis.disconnect());
     await ledger.close();
   });

@@ -34,6 +34,8 @@ export interface GatewayConfig {
   kafkaLingerMs: number;
   kafkaMessageTimeoutMs: number;
   bodyLimitBytes: number;
+  /** The largest bulk grant upload accepted (bytes, before and after gzip inflation). */
+  grantMaxBytes: number;
   retryAfterSeconds: number;
   redisCommandTimeoutMs: number;
   readyTimeoutMs: number;
@@ -75,6 +77,7 @@ const schema = z.object({
   GATEWAY_KAFKA_LINGER_MS: int(0, 1000).default(2),
   GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS: int(100, 300_000).default(5000),
   GATEWAY_BODY_LIMIT_BYTES: int(64, 1_048_576).default(1024),
+  GATEWAY_GRANT_MAX_BYTES: int(1024, 4_294_967_296).default(268_435_456),
   GATEWAY_RETRY_AFTER_SECONDS: int(1, 3600).default(1),
   GATEWAY_REDIS_COMMAND_TIMEOUT_MS: int(50, 60_000).default(1000),
   GATEWAY_READY_TIMEOUT_MS: int(100, 60_000).default(2000),
@@ -124,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     kafkaLingerMs: e.GATEWAY_KAFKA_LINGER_MS,
     kafkaMessageTimeoutMs: e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS,
     bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,
+    grantMaxBytes: e.GATEWAY_GRANT_MAX_BYTES,
     retryAfterSeconds: e.GATEWAY_RETRY_AFTER_SECONDS,
     redisCommandTimeoutMs: e.GATEWAY_REDIS_COMMAND_TIMEOUT_MS,
     readyTimeoutMs: e.GATEWAY_READY_TIMEOUT_MS,

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AdminGuard, UserAuthenticator } from './auth.ts';
 import type { GatewayConfig } from './config.ts';
 import type { Gate } from './gate.ts';
+import type { GrantService } from './grant/grant-service.ts';
 import type { Ledger } from './ledger.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { PendingReleases } from './pending-releases.ts';
@@ -34,5 +35,7 @@ export interface GatewayDeps {
   releases: PendingReleases;
   metrics: GatewayMetrics;
   adminGuard: AdminGuard;
+  /** Bulk grants (POST /api/admin/coupons/:id/grants). */
+  grants: GrantService;
   userAuth: UserAuthenticator | undefined;
 }

@@ -20,6 +20,9 @@ export type ErrorCode =
   | 'INVALID_TOTAL_QUANTITY'
   | 'INVALID_WINDOW'
   | 'BAD_REQUEST'
+  | 'INVALID_GRANT_ID'
+  | 'INVALID_GRANT_FILE'
+  | 'GRANT_TOO_LARGE'
   // 401 / 403: who is asking.
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
@@ -29,6 +32,8 @@ export type ErrorCode =
   | 'COUPON_NOT_ACTIVE'
   | 'ALREADY_REQUESTED'
   | 'SOLD_OUT'
+  | 'GRANT_NOT_FOUND'
+  | 'GRANT_CONFLICT'
   // 503: a dependency cannot take the request right now; retrying later is the right move.
   | 'REDIS_UNAVAILABLE'
   | 'KAFKA_UNAVAILABLE'

@@ -3,6 +3,7 @@
  * process must not collide in prom-client's global registry).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createGrantMetrics, type GrantMetrics } from './grant/grant-metrics.ts';
 
 /** 1 ms to 10 s: the answer of a healthy gate is a few ms, a producer timeout several seconds. */
 const LATENCY_BUCKETS = [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -22,6 +23,8 @@ export interface GatewayMetrics {
   gatesRebuilt: Counter<'result'>;
   /** Per live coupon: the gate's reserved units minus what Postgres + Kafka account for (the CouponGateDrift alert). */
   gateDrift: Gauge<'coupon'>;
+  /** Bulk grants run by this gateway (grant/grant-metrics.ts). */
+  grants: GrantMetrics;
 }
 
 /**
@@ -80,5 +83,6 @@ export function createMetrics(): GatewayMetrics {
       labelNames: ['coupon'],
       registers: [registry],
     }),
+    grants: createGrantMetrics(registry),
   };
 }

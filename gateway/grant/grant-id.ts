@@ -8,7 +8,8 @@ import { v5 as uuidv5 } from 'uuid';
 /** The name-based (v5) UUID namespace of grant requests; fixed forever, or re-uploads would issue anew. */
 const GRANT_EVENT_NAMESPACE = '3c0f4d52-8f51-4c59-9a0e-2f8f4c4f7a1e';
 
-const GRANT_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+/** At most 64 characters: the gateway's longest path parameter (GET /api/admin/grants/:id). */
+const GRANT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
 /** A grant id the caller chose is refused unless it matches GRANT_ID. */
 export class InvalidGrantIdError extends Error {
@@ -16,7 +17,7 @@ export class InvalidGrantIdError extends Error {
 }
 
 export function checkGrantId(id: string): string {
-  if (!GRANT_ID.test(id)) throw new InvalidGrantIdError(`grant id "${id.slice(0, 120)}" must be 1-100 characters of A-Z a-z 0-9 . _ : -`);
+  if (!GRANT_ID.test(id)) throw new InvalidGrantIdError(`grant id "${id.slice(0, 120)}" must be 1-64 characters of A-Z a-z 0-9 . _ : -`);
   return id;
 }
 

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { fileDigest, fileLines, InputTooLargeError, limitBytes, MAX_LINE_CHARS, OVERLONG_LINE, plainBytes, splitLines, spool } from './grant-input.ts';
@@ -41,10 +40,13 @@ describe('plainBytes', () => {
 });
 
 describe('limitBytes', () => {
-  it('fails once more than the maximum went through', async () => {
-    await expect(pipeline(Readable.from([Buffer.alloc(6), Buffer.alloc(6)]), limitBytes(10), async function* (s: AsyncIterable<Buffer>) {
-      for await (const c of s) yield c;
-    })).rejects.toThrow(InputTooLargeError);
+  it('passes up to the maximum and fails once more went through', async () => {
+    expect(Buffer.concat(await collect(limitBytes(chunks('12345', '67890'), 10))).toString()).toBe('1234567890');
+    await expect(collect(limitBytes(chunks('123456', '789012'), 10))).rejects.toThrow(InputTooLargeError);
+  });
+
+  it('bounds what spool writes after inflation (a small gzip of a large file)', async () => {
+    await expect(spool(chunks(zlib.gzipSync('1\n'.repeat(10_000))), 1000)).rejects.toThrow(/inflated upload is larger than the maximum of 1000 bytes/);
   });
 });
 

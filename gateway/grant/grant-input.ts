@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import zlib from 'node:zlib';
@@ -48,16 +48,15 @@ export async function* plainBytes(input: AsyncIterable<Buffer | string>): AsyncG
   await piping;
 }
 
-/** Passes bytes through until more than `maxBytes` went by, then fails with InputTooLargeError. */
-export function limitBytes(maxBytes: number): Transform {
+/** Passes the bytes through until more than `maxBytes` went by, then fails with InputTooLargeError. */
+export async function* limitBytes(input: AsyncIterable<Buffer | string>, maxBytes: number, what = 'the upload'): AsyncGenerator<Buffer> {
   let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      seen += chunk.length;
-      if (seen > maxBytes) callback(new InputTooLargeError(`the upload is larger than the maximum of ${maxBytes} bytes`));
-      else callback(null, chunk);
-    },
-  });
+  for await (const chunk of input) {
+    const bytes = Buffer.from(chunk);
+    seen += bytes.length;
+    if (seen > maxBytes) throw new InputTooLargeError(`${what} is larger than the maximum of ${maxBytes} bytes`);
+    yield bytes;
+  }
 }
 
 /** The lines of UTF-8 text (without their line breaks; a final line without a break included). */
@@ -124,15 +123,15 @@ export interface Spooled extends Digest {
   remove(): Promise<void>;
 }
 
-/** Writes the inflated input to a private temporary file, digesting it on the way. */
-export async function spool(input: AsyncIterable<Buffer | string>): Promise<Spooled> {
+/** Writes the inflated input (at most `maxBytes` of it, if given) to a private temporary file, digesting it on the way. */
+export async function spool(input: AsyncIterable<Buffer | string>, maxBytes = Infinity): Promise<Spooled> {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'coupon-grant-'));
   const file = path.join(dir, 'users');
   const remove = (): Promise<void> => fs.promises.rm(dir, { recursive: true, force: true });
   const digester = new Digester();
   try {
     await pipeline(
-      plainBytes(input),
+      limitBytes(plainBytes(input), maxBytes, 'the inflated upload'),
       async function* (chunks: AsyncIterable<Buffer>) {
         for await (const chunk of chunks) {
           digester.update(chunk);

@@ -7,6 +7,7 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
 import type { CouponIssueRequested } from '../../schemas/contracts.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 
@@ -70,7 +71,7 @@ export class GrantProducer {
         if (--left === 0) settle();
       };
       try {
-        this.producer.produce(TOPICS.requests, null, this.serde.encode(TOPICS.requests, request), String(request.couponId), undefined, report);
+        this.producer.produce(TOPICS.requests, null, this.serde.encode(TOPICS.requests, request), recordKey(request.couponId), undefined, report);
         i++;
       } catch (err) {
         if ((err as Kafka.LibrdKafkaError).code !== QUEUE_FULL || Date.now() > deadline) {

@@ -179,10 +179,7 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
   });
   const toProduce: Entry[] = [];
   const roster: RosterEntry[] = [];
-  for (const e of entries) {
-    if (decided.get(e.eventId) === 'listed') continue;
-    if (decided.has(e.eventId)) roster.push({ ...e, refused: null });
-  }
+  for (const e of entries) if (decided.get(e.eventId)?.listed === false) roster.push({ ...e, refused: null });
   open.forEach((e, i) => {
     const outcome = outcomes[i]!;
     const produce = outcome === 'RESERVED' || outcome === 'HELD';
@@ -193,7 +190,11 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
 
   const delivered = await timed('produce', () => producer.sendAll(toProduce.map((e) => ({ eventId: e.eventId, couponId, userId: e.userId, requestedAt: now, grant: grantId }))));
   await timed('confirm', async () => {
-    const confirmed = toProduce.map((e, i) => ({ ...e, ...delivered[i]! }));
+    // Decided requests are confirmed too: a run killed between produce and confirm left their holds.
+    const confirmed = [...toProduce.map((e, i) => ({ ...e, ...delivered[i]! })), ...entries.flatMap((e) => {
+      const d = decided.get(e.eventId);
+      return d ? [{ ...e, partition: d.partition, offset: d.offset }] : [];
+    })];
     for (const chunk of chunks(confirmed, o.gateChunk)) await gate.confirmMany(couponId, chunk);
   });
   for (const [partition, offsets] of groupOffsets(delivered)) state.produced.push({ partition, offset: Math.max(...offsets), count: offsets.length });

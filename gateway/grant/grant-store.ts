@@ -40,6 +40,14 @@ export interface RosterEntry {
   refused: string | null;
 }
 
+export interface DecidedRequest {
+  /** The grant's roster lists the user already. */
+  listed: boolean;
+  /** Where the decided record was. */
+  partition: number;
+  offset: number;
+}
+
 interface GrantRow {
   id: string;
   coupon_id: string;
@@ -83,18 +91,18 @@ export class GrantStore {
   }
 
   /**
-   * The requests of `entries` the ledger has already decided, each `listed` if the grant's
-   * roster has its user already (then nothing is left to do for it) or `unlisted`.
+   * The requests of `entries` the ledger has already decided: where their record was, and
+   * whether the grant's roster has the user already (then nothing is left to do for it).
    */
-  async decided(grantId: string, entries: ReadonlyArray<{ userId: number; eventId: string }>): Promise<Map<string, 'listed' | 'unlisted'>> {
+  async decided(grantId: string, entries: ReadonlyArray<{ userId: number; eventId: string }>): Promise<Map<string, DecidedRequest>> {
     if (entries.length === 0) return new Map();
-    const { rows } = await this.db.query<{ event_id: string; listed: boolean }>(
-      `SELECT t.e::text AS event_id, EXISTS (SELECT 1 FROM coupon_grant_users g WHERE g.grant_id = $1 AND g.user_id = t.u) AS listed
-       FROM unnest($2::bigint[], $3::uuid[]) AS t(u, e)
-       WHERE EXISTS (SELECT 1 FROM issue_outcomes o WHERE o.event_id = t.e)`,
+    const { rows } = await this.db.query<{ event_id: string; listed: boolean; source_partition: number; source_offset: string }>(
+      `SELECT t.e::text AS event_id, o.source_partition, o.source_offset,
+              EXISTS (SELECT 1 FROM coupon_grant_users g WHERE g.grant_id = $1 AND g.user_id = t.u) AS listed
+       FROM unnest($2::bigint[], $3::uuid[]) AS t(u, e) JOIN issue_outcomes o ON o.event_id = t.e`,
       [grantId, entries.map((e) => e.userId), entries.map((e) => e.eventId)],
     );
-    return new Map(rows.map((r) => [r.event_id, r.listed ? 'listed' : 'unlisted']));
+    return new Map(rows.map((r) => [r.event_id, { listed: r.listed, partition: r.source_partition, offset: Number(r.source_offset) }]));
   }
 
   /**

@@ -1,13 +1,15 @@
 /**
  * The admin API (the bearer-token check runs before these handlers, see app.ts):
  * `POST /api/admin/coupons` creates a coupon in Postgres and, once it is committed, opens its Redis gate;
- * `GET /api/admin/coupons/:id` reports its live figures from both.
+ * `GET /api/admin/coupons/:id` reports its live figures from both;
+ * bulk grants (admin-grants.ts) in a scope of their own, for their streamed body types.
  */
 import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import { ApiError, unavailable } from '../errors.ts';
 import type { Coupon, CouponTotals } from '../ledger.ts';
 import { parseCouponDefinition, parsePathId } from '../validation.ts';
 import type { GateFigures } from '../gate.ts';
+import { grantRoutes } from './admin-grants.ts';
 
 export interface CouponResource {
   id: number;
@@ -96,4 +98,6 @@ export function adminRoutes(app: GatewayApp, deps: GatewayDeps): void {
     if (!totals) throw new ApiError(404, 'COUPON_NOT_FOUND', `coupon ${couponId} does not exist`);
     return couponFigures(totals, figures);
   });
+
+  void app.register(async (grantsApi) => grantRoutes(grantsApi, deps));
 }

@@ -84,7 +84,7 @@ const runCommand: OpsCommand = {
   options: {
     coupon: { type: 'string', value: '<id>', description: 'the coupon to grant (required)' },
     users: { type: 'string', value: '<file|->', description: 'the users: a file path, or - for stdin (required)' },
-    'grant-id': { type: 'string', value: '<id>', description: 'the grant id (1-100 of A-Z a-z 0-9 . _ : -); default: c<coupon>-<content hash>' },
+    'grant-id': { type: 'string', value: '<id>', description: 'the grant id (1-64 of A-Z a-z 0-9 . _ : -); default: c<coupon>-<content hash>' },
     'batch-size': { type: 'string', value: '<n>', description: 'users per batch (default 5000)' },
     'no-wait': { type: 'boolean', description: 'return once every request is produced, without waiting for the decisions' },
     'wait-timeout': { type: 'string', value: '<seconds>', description: 'how long to wait for the decisions (default 600)' },

@@ -12,13 +12,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gate } from '../../gateway/gate.ts';
 import type { GatewayApp } from '../../gateway/deps.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
-import { redisKeys } from '../../schemas/redis-keys.ts';
+import { parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
+import { recordKey } from '../../schemas/record-key.ts';
+import { TOPICS } from '../../schemas/topics.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { acceptedOf, type IssueAnswer } from '../../ops/verify/client-answers.ts';
 import { mapLimit } from '../../ops/verify/concurrency.ts';
 import { i6Result } from '../../ops/verify/gate-accounting.ts';
 import { checkInvariants, type CommittedOutputs } from '../../ops/verify/invariants.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
+import { readCommittedSince, topicEnds } from '../../ops/verify/read-committed.ts';
 import { brokenPromises, ledgerRows } from '../../ops/verify/promises.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided } from '../support/ledger.ts';
@@ -33,7 +36,7 @@ let db: pg.Pool;
 let redis: Redis;
 let gate: Gate;
 let serde: Serde;
-let processor: ServiceProcess & { groupId: string };
+let processor: ServiceProcess;
 let since: OutputOffsets;
 
 beforeAll(async () => {
@@ -42,7 +45,7 @@ beforeAll(async () => {
   gate = new Gate(redis);
   serde = new Serde(endpoints.schemaRegistryUrl);
   since = await outputEnds();
-  processor = await ProcessorProcess.startAlone({ instanceId: `grant-${randomUUID().slice(0, 8)}` });
+  processor = await ProcessorProcess.start({ instanceId: `grant-${randomUUID().slice(0, 8)}` });
   await processor.ready();
 });
 
@@ -106,27 +109,31 @@ describe('ops grant', () => {
   });
 
   it('a grant killed (SIGKILL) half way and run again ends with the result of an uninterrupted one', async () => {
-    const users = Array.from({ length: 3000 }, (_, i) => String(100_000 + ((i * 7919) % 3000)));
+    const users = Array.from({ length: 6000 }, (_, i) => String(100_000 + ((i * 7919) % 6000)));
     const file = usersFile(users);
-    const args = (couponId: number) => ['--coupon', String(couponId), '--users', file, '--batch-size', '100'];
+    const args = (couponId: number) => ['--coupon', String(couponId), '--users', file, '--batch-size', '500'];
 
-    const whole = await grantableCoupon(db, gate, 2000);
+    const whole = await grantableCoupon(db, gate, 4000);
     const wholeOut = resultFile();
     await runGrant([...args(whole), '--outcomes', wholeOut]);
 
-    const killed = await grantableCoupon(db, gate, 2000);
-    const child = startGrant(args(killed));
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    // Kill it while some of its requests are reserved at the gate but not confirmed produced.
-    await eventually(async () => {
-      const [listed, holds] = await Promise.all([
-        db.query<{ n: string }>("SELECT count(*) AS n FROM coupon_grant_users WHERE grant_id LIKE $1", [`c${killed}-%`]),
-        redis.zcard(redisKeys.holds(killed)),
-      ]);
-      return Number(listed.rows[0]!.n) >= 800 && holds > 0;
-    }, 60_000, 5);
-    child.kill('SIGKILL');
-    await exited;
+    // Killed until a kill lands between the gate and Kafka: users reserved (held) whose requests
+    // never reached Kafka, the case a resumed run must produce rather than refuse.
+    const killed = await grantableCoupon(db, gate, 4000);
+    const since = await topicEnds(TOPICS.requests);
+    let heldNotProduced = 0;
+    for (let attempt = 0; attempt < 10 && heldNotProduced === 0; attempt++) {
+      const child = startGrant(args(killed));
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      const holdsBefore = new Set(await redis.zrange(redisKeys.holds(killed), 0, -1));
+      await eventually(async () => (await redis.zrange(redisKeys.holds(killed), 0, -1)).some((h) => !holdsBefore.has(h)) || child.exitCode !== null, 60_000, 2);
+      child.kill('SIGKILL');
+      await exited;
+      const inKafka = new Set<string>();
+      for (const r of await readCommittedSince(TOPICS.requests, since, (r) => r.key?.toString() === recordKey(killed))) inKafka.add((await serde.decode(TOPICS.requests, r.value)).eventId);
+      heldNotProduced = (await redis.zrange(redisKeys.holds(killed), 0, -1)).filter((h) => !inKafka.has(parseHoldMember(h)!.eventId)).length;
+    }
+    expect(heldNotProduced, 'no kill landed between the gate and Kafka').toBeGreaterThan(0);
     const cut = await db.query<{ status: string; uploaded: boolean }>('SELECT status, uploaded FROM coupon_grants WHERE coupon_id = $1', [killed]);
     expect(cut.rows).toEqual([{ status: 'RUNNING', uploaded: false }]);
 
@@ -135,11 +142,11 @@ describe('ops grant', () => {
     expect(resumed.grant.status).toBe('DONE');
     const strip = (rs: UserResult[]) => rs.map((r) => ({ userId: r.userId, line: r.line, result: r.result, reason: r.reason }));
     expect(strip(readResults(resumedOut))).toEqual(strip(readResults(wholeOut)));
-    expect(resumed.grant.counts).toEqual({ users: 3000, issued: 2000, rejected: {}, failed: 0, refused: { SOLD_OUT: 1000 }, pending: 0 });
+    expect(resumed.grant.counts).toEqual({ users: 6000, issued: 4000, rejected: {}, failed: 0, refused: { SOLD_OUT: 2000 }, pending: 0 });
     expect(await redis.zcard(redisKeys.holds(killed))).toBe(0);
     const outputs = await eventually(async () => {
       const o = await outputsOf(killed);
-      return o.issued.length >= 2000 && o;
+      return o.issued.length >= 4000 && o;
     });
     expectInvariants(await checkInvariants(db, [killed], produced(readResults(resumedOut)), outputs));
   });
@@ -167,7 +174,7 @@ describe('a flash sale during a grant of the same coupon', () => {
     const out = resultFile();
     const granting = runGrant(['--coupon', String(couponId), '--users', file, '--batch-size', '50', '--outcomes', out]);
     // The sale starts once the grant has reserved some users: users 801-1200, half of them also in the grant.
-    await eventually(async () => Number(await redis.get(redisKeys.reserved(couponId))) > 0, 60_000, 5);
+    await eventually(async () => (await redis.scard(redisKeys.requesters(couponId))) > 0, 60_000, 5);
     const answers: IssueAnswer[] = await mapLimit(Array.from({ length: 400 }, (_, i) => 801 + i), 50, async (userId) => {
       const a = await http.request('POST', `/api/coupons/${couponId}/issue`, { userId });
       const body = a.body as { eventId?: string; error?: { code: string } };
@@ -189,7 +196,7 @@ describe('a flash sale during a grant of the same coupon', () => {
     expectInvariants(await checkInvariants(db, [couponId], eventIds, outputs));
     const broken = brokenPromises(answers, await ledgerRows(db, [couponId]));
     expect(broken.acceptedSoldOut, 'I7: a 202 ended SOLD_OUT').toEqual([]);
-    expect((await i6Result({ db, brokers: endpoints.kafkaBrokers, serde, groupId: processor.groupId, redis }, [couponId])).held).toBe(true);
+    expect((await i6Result({ db, brokers: endpoints.kafkaBrokers, serde, groupId: 'coupon-processor', redis }, [couponId])).held).toBe(true);
     const { rows } = await db.query<{ issued_quantity: number }>('SELECT issued_quantity FROM coupons WHERE id = $1', [couponId]);
     expect(rows[0]!.issued_quantity).toBe(600);
 

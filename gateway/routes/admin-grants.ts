@@ -1,0 +1,100 @@
+/**
+ * The admin API of bulk grants (README, "Bulk grants"; registered with the other admin routes,
+ * behind the same bearer token):
+ * `POST /api/admin/coupons/:id/grants[?grantId=<id>][&waitSeconds=<n>]` streams a user list
+ * (CSV, NDJSON or one id per line; gzip accepted) into a grant and answers 202 once every
+ * request is produced (or, with waitSeconds, once decided or when that time is up);
+ * `GET /api/admin/grants/:id` the grant's status and counts; `GET /api/admin/grants/:id/results`
+ * the per-user result as CSV, streamed from Postgres.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import type { GatewayApp, GatewayDeps } from '../deps.ts';
+import { ApiError, badRequest, unavailable } from '../errors.ts';
+import { checkGrantId, InvalidGrantIdError } from '../grant/grant-id.ts';
+import { InputTooLargeError } from '../grant/grant-input.ts';
+import { GrantConflictError, GrantNotFoundError } from '../grant/grant-store.ts';
+import { UserColumnMissingError } from '../grant/user-lines.ts';
+import { parsePathId } from '../validation.ts';
+
+/** Body types streamed to the grant as they are (never buffered, never parsed by Fastify). */
+export const GRANT_CONTENT_TYPES = ['text/csv', 'text/plain', 'application/x-ndjson', 'application/gzip', 'application/x-gzip', 'application/octet-stream'];
+
+/** The longest waitSeconds accepted. */
+const MAX_WAIT_SECONDS = 600;
+
+function grantIdOf(raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    return checkGrantId(String(raw));
+  } catch (err) {
+    if (err instanceof InvalidGrantIdError) throw badRequest('INVALID_GRANT_ID', err.message);
+    throw err;
+  }
+}
+
+function waitSecondsOf(raw: unknown): number {
+  if (raw === undefined) return 0;
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(String(raw)) || seconds > MAX_WAIT_SECONDS) throw badRequest('BAD_REQUEST', `waitSeconds must be an integer from 0 to ${MAX_WAIT_SECONDS}`);
+  return seconds;
+}
+
+/** What a grant's failure means for the client. */
+function grantError(err: unknown, retryAfterSeconds: number): ApiError {
+  if (err instanceof ApiError) return err;
+  if (err instanceof InputTooLargeError) return new ApiError(413, 'GRANT_TOO_LARGE', err.message, { cause: err });
+  if (err instanceof UserColumnMissingError) return badRequest('INVALID_GRANT_FILE', err.message);
+  if (err instanceof GrantConflictError) return new ApiError(409, 'GRANT_CONFLICT', err.message, { cause: err });
+  if (err instanceof GrantNotFoundError) return new ApiError(404, 'COUPON_NOT_FOUND', err.message, { cause: err });
+  if ((err as { code?: string }).code === 'Z_DATA_ERROR' || (err as { code?: string }).code === 'Z_BUF_ERROR') return badRequest('INVALID_GRANT_FILE', `the gzip body is corrupt: ${(err as Error).message}`);
+  return unavailable('INTERNAL_ERROR', 'the grant stopped part way (Redis, Kafka or Postgres failed); send the same upload again: it resumes, and nothing is issued twice', retryAfterSeconds, err);
+}
+
+export function grantRoutes(app: GatewayApp, deps: GatewayDeps): void {
+  const { grants, config } = deps;
+  app.addContentTypeParser(GRANT_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
+
+  app.post<{ Params: { id: string }; Querystring: { grantId?: string; waitSeconds?: string } }>('/api/admin/coupons/:id/grants', async (request, reply) => {
+    const couponId = parsePathId(request.params.id, 'INVALID_COUPON_ID', 'id');
+    const grantId = grantIdOf(request.query.grantId);
+    const waitSeconds = waitSecondsOf(request.query.waitSeconds);
+    const body = request.body as Readable | undefined;
+    if (!body || typeof (body as Partial<Readable>).pipe !== 'function') {
+      throw new ApiError(415, 'UNSUPPORTED_CONTENT_TYPE', `send the users as a body of type ${GRANT_CONTENT_TYPES.join(', ')}`);
+    }
+    let report;
+    try {
+      report = await grants.upload(couponId, grantId, body, waitSeconds * 1000);
+    } catch (err) {
+      throw grantError(err, config.retryAfterSeconds);
+    }
+    request.log.info({ couponId, grantId: report.grant.id, status: report.grant.status, users: report.progress.users }, 'grant uploaded');
+    request.outcome = 'ACCEPTED';
+    return reply.code(202).header('location', `/api/admin/grants/${report.grant.id}`).send(report);
+  });
+
+  const grantOf = async (raw: string) => {
+    const id = grantIdOf(raw)!;
+    try {
+      return await grants.store.settle(id);
+    } catch (err) {
+      if (err instanceof GrantNotFoundError) throw new ApiError(404, 'GRANT_NOT_FOUND', err.message);
+      throw unavailable('DATABASE_UNAVAILABLE', 'the database cannot be reached', config.retryAfterSeconds, err);
+    }
+  };
+
+  app.get<{ Params: { id: string } }>('/api/admin/grants/:id', (request) => grantOf(request.params.id));
+
+  app.get<{ Params: { id: string } }>('/api/admin/grants/:id/results', async (request, reply) => {
+    const grant = await grantOf(request.params.id);
+    const out = new PassThrough();
+    grants.store.writeResults(grant.id, out).then(
+      () => out.end(),
+      (err: unknown) => {
+        request.log.warn({ err, grantId: grant.id }, 'streaming the grant result failed');
+        out.destroy(err as Error);
+      },
+    );
+    return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="grant-${grant.id}.csv"`).send(out);
+  });
+}

@@ -1,0 +1,97 @@
+/**
+ * The admin API of bulk grants against the real stack: a gzipped NDJSON upload streamed into a
+ * grant (bearer token, invalid lines reported by line number), its status and counts, its
+ * per-user result as CSV matching the ledger, an idempotent re-upload, and the refusals (no token,
+ * a JSON body, an upload over GATEWAY_GRANT_MAX_BYTES, an unknown grant).
+ */
+import { randomUUID } from 'node:crypto';
+import zlib from 'node:zlib';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GatewayApp } from '../../gateway/deps.ts';
+import type { GrantReport } from '../../gateway/grant/grant-service.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
+import type { ServiceProcess } from '../../ops/run/service-process.ts';
+import { ADMIN_AUTH, createCoupon, startGateway } from '../support/gateway-harness.ts';
+import { ProcessorProcess } from '../support/processor-process.ts';
+import { pool } from '../support/requests.ts';
+
+const MAX_BYTES = 100_000;
+let app: GatewayApp;
+let db: pg.Pool;
+let processor: ServiceProcess;
+
+beforeAll(async () => {
+  db = pool();
+  processor = await ProcessorProcess.start({ instanceId: `grant-api-${randomUUID().slice(0, 8)}` });
+  await processor.ready();
+  // The processor's Redis, so the grant's gate and the decided statuses are one.
+  ({ app } = await startGateway({ REDIS_URL: endpointsFromEnv().redisUrl, GATEWAY_GRANT_MAX_BYTES: String(MAX_BYTES) }));
+});
+
+afterAll(async () => {
+  await app?.close();
+  await processor?.stop('SIGTERM');
+  await db?.end();
+});
+
+const upload = (couponId: number, body: Buffer | string, query = '', headers: Record<string, string> = {}) =>
+  app.inject({ method: 'POST', url: `/api/admin/coupons/${couponId}/grants${query}`, headers: { ...ADMIN_AUTH, 'content-type': 'application/x-ndjson', ...headers }, payload: body });
+
+describe('POST /api/admin/coupons/:id/grants', () => {
+  it('streams a gzipped NDJSON upload into a grant, reports invalid lines, and serves its status and per-user result', async () => {
+    const couponId = await createCoupon(app, { totalQuantity: 30 });
+    const lines = [...Array.from({ length: 40 }, (_, i) => JSON.stringify({ userId: 500 + i, segment: 'gold' })), '{"userId": -1}', 'not json', JSON.stringify({ userId: 500 })];
+    const body = zlib.gzipSync(lines.join('\n'));
+    const grantId = `api-${randomUUID().slice(0, 8)}`;
+
+    const answer = await upload(couponId, body, `?grantId=${grantId}&waitSeconds=60`, { 'content-type': 'application/gzip' });
+    expect(answer.statusCode, answer.body).toBe(202);
+    expect(answer.headers.location).toBe(`/api/admin/grants/${grantId}`);
+    const report = answer.json() as GrantReport;
+    expect(report.grant).toMatchObject({ id: grantId, couponId, status: 'DONE', linesRead: 43, invalidLines: 2 });
+    expect(report.grant.counts).toEqual({ users: 40, issued: 30, rejected: {}, failed: 0, refused: { SOLD_OUT: 10 }, pending: 0 });
+    expect(report.invalidLines).toEqual([
+      { line: 41, reason: 'user id -1 is not a positive integer' },
+      { line: 42, reason: 'not a JSON object' },
+    ]);
+
+    const status = await app.inject({ method: 'GET', url: `/api/admin/grants/${grantId}`, headers: ADMIN_AUTH });
+    expect(status.json()).toEqual(report.grant);
+
+    const csv = await app.inject({ method: 'GET', url: `/api/admin/grants/${grantId}/results`, headers: ADMIN_AUTH });
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const [header, ...rows] = csv.body.trimEnd().split('\n');
+    expect(header).toBe('user_id,line,result,reason,user_coupon_id,event_id,decided_at');
+    expect(rows).toHaveLength(40);
+    const { rows: ledger } = await db.query<{ user_id: string; user_coupon_id: string }>("SELECT user_id, user_coupon_id FROM issue_outcomes WHERE coupon_id = $1 AND outcome = 'ISSUED' ORDER BY user_id", [couponId]);
+    const issued = rows.map((r) => r.split(',')).filter((f) => f[2] === 'ISSUED');
+    expect(issued.map((f) => [f[0], f[4]])).toEqual(ledger.map((l) => [l.user_id, l.user_coupon_id]));
+
+    // The same upload again: nothing new.
+    const again = (await upload(couponId, body, `?grantId=${grantId}`, { 'content-type': 'application/gzip' })).json() as GrantReport;
+    expect(again.progress).toMatchObject({ alreadyDecided: 30, reserved: 0, held: 0, produced: 0 });
+    expect(again.grant.counts).toEqual(report.grant.counts);
+  });
+
+  it('names a grant without a grant id by its content, gzipped or not', async () => {
+    const couponId = await createCoupon(app, { totalQuantity: 5 });
+    const text = 'userId\n1\n2\n';
+    const plain = (await upload(couponId, text, '', { 'content-type': 'text/csv' })).json() as GrantReport;
+    const gz = (await upload(couponId, zlib.gzipSync(text), '', { 'content-type': 'application/gzip' })).json() as GrantReport;
+    expect(plain.grant.id).toMatch(new RegExp(`^c${couponId}-[0-9a-f]{32}$`));
+    expect(gz.grant.id).toBe(plain.grant.id);
+  });
+
+  it('refuses a missing token, a JSON body, an unusable file, an upload over the maximum, an unknown coupon and grant', async () => {
+    const couponId = await createCoupon(app, { totalQuantity: 5 });
+    expect((await app.inject({ method: 'POST', url: `/api/admin/coupons/${couponId}/grants`, headers: { 'content-type': 'text/csv' }, payload: '1\n' })).statusCode).toBe(401);
+    expect((await upload(couponId, '{"userId":1}', '', { 'content-type': 'application/json' })).statusCode).toBe(415);
+    expect((await upload(couponId, 'name,email\nx,y\n', '', { 'content-type': 'text/csv' })).json()).toMatchObject({ error: { code: 'INVALID_GRANT_FILE' } });
+    expect((await upload(couponId, '1\n'.repeat(MAX_BYTES), '', { 'content-type': 'text/plain' })).json()).toMatchObject({ error: { code: 'GRANT_TOO_LARGE' } });
+    expect((await upload(couponId, zlib.gzipSync('1\n'.repeat(MAX_BYTES)), `?grantId=bomb-${randomUUID().slice(0, 8)}`, { 'content-type': 'application/gzip' })).statusCode).toBe(413);
+    expect((await upload(couponId, '1\n', '?grantId=no%20spaces', { 'content-type': 'text/plain' })).json()).toMatchObject({ error: { code: 'INVALID_GRANT_ID' } });
+    expect((await upload(9_000_000_000_000, '1\n', `?grantId=nowhere-${randomUUID().slice(0, 8)}`, { 'content-type': 'text/plain' })).json()).toMatchObject({ error: { code: 'COUPON_NOT_FOUND' } });
+    expect((await app.inject({ method: 'GET', url: '/api/admin/grants/nope', headers: ADMIN_AUTH })).statusCode).toBe(404);
+  });
+});
