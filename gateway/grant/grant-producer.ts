@@ -6,6 +6,8 @@
  */
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
+import { rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
+import type { RegistryConnection } from '../../platform/registry-config.ts';
 import type { CouponIssueRequested } from '../../schemas/contracts.ts';
 import { recordKey } from '../../schemas/record-key.ts';
 import { Serde } from '../../schemas/serde.ts';
@@ -34,11 +36,10 @@ export class GrantProducer {
     producer.on('delivery-report', (err, report) => (report.opaque as Report)(err, report));
   }
 
-  static async start(brokers: string, registryUrl: string): Promise<GrantProducer> {
-    const serde = new Serde(registryUrl);
+  static async start(kafka: KafkaConnection, registry: RegistryConnection): Promise<GrantProducer> {
+    const serde = new Serde(registry);
     await serde.register(TOPICS.requests);
-    const producer = new Kafka.Producer({
-      'metadata.broker.list': brokers,
+    const producer = new Kafka.Producer(rdkafkaConfig(kafka, {
       'client.id': 'coupon-grant',
       'enable.idempotence': true,
       acks: -1,
@@ -47,7 +48,7 @@ export class GrantProducer {
       'linger.ms': 5,
       'message.timeout.ms': MESSAGE_TIMEOUT_MS,
       dr_cb: true,
-    });
+    }));
     await promisify<void>((cb) => producer.connect({}, (err) => cb(err)))();
     producer.setPollInterval(5);
     return new GrantProducer(producer, serde);

@@ -6,6 +6,8 @@
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { KafkaConnection } from '../../platform/kafka-config.ts';
+import type { RegistryConnection } from '../../platform/registry-config.ts';
 import type { Gate } from '../gate.ts';
 import { contentGrantId } from './grant-id.ts';
 import { fileLines, limitBytes, plainBytes, splitLines, spool } from './grant-input.ts';
@@ -21,8 +23,8 @@ export interface GrantServiceOptions {
   db: pg.Pool;
   metrics: GrantMetrics;
   log: Logger;
-  brokers: string;
-  registryUrl: string;
+  kafka: KafkaConnection;
+  registry: RegistryConnection;
   /** The largest upload, in bytes, before and after inflation. */
   maxBytes: number;
 }
@@ -74,7 +76,7 @@ export class GrantService {
   }
 
   private startProducer(): Promise<GrantProducer> {
-    this.producer ??= GrantProducer.start(this.options.brokers, this.options.registryUrl);
+    this.producer ??= GrantProducer.start(this.options.kafka, this.options.registry);
     // A failed start is tried again by the next upload.
     this.producer.catch(() => (this.producer = undefined));
     return this.producer;

@@ -124,7 +124,7 @@ const runCommand: OpsCommand = {
     const metrics = metricsPort === undefined ? undefined : await serveMetrics(ctx, metricsPort);
     const store = await grantStore(ctx);
     const gate = new Gate(await ctx.step('connecting to Redis', () => ctx.redis()));
-    const producer = await ctx.step(`connecting to Kafka (${config.kafkaBrokers}) and the registry`, () => GrantProducer.start(config.kafkaBrokers, config.schemaRegistryUrl));
+    const producer = await ctx.step(`connecting to Kafka (${config.kafka.brokers}) and the registry`, () => GrantProducer.start(config.kafka, config.registry));
     ctx.onClose(() => producer.close());
     const deps = { gate, producer, store, metrics, log: await ctx.log() };
     const upload = runner.startUpload({ couponId, grantId, totalLines: source.lines });

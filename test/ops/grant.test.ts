@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gate } from '../../gateway/gate.ts';
 import type { GatewayApp } from '../../gateway/deps.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
+import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import { parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
 import { recordKey } from '../../schemas/record-key.ts';
 import { TOPICS } from '../../schemas/topics.ts';
@@ -43,7 +45,7 @@ beforeAll(async () => {
   db = pool();
   redis = new Redis(endpoints.redisUrl);
   gate = new Gate(redis);
-  serde = new Serde(endpoints.schemaRegistryUrl);
+  serde = new Serde(registryConnectionFromEnv());
   since = await outputEnds();
   processor = await ProcessorProcess.start({ instanceId: `grant-${randomUUID().slice(0, 8)}` });
   await processor.ready();
@@ -196,7 +198,7 @@ describe('a flash sale during a grant of the same coupon', () => {
     expectInvariants(await checkInvariants(db, [couponId], eventIds, outputs));
     const broken = brokenPromises(answers, await ledgerRows(db, [couponId]));
     expect(broken.acceptedSoldOut, 'I7: a 202 ended SOLD_OUT').toEqual([]);
-    expect((await i6Result({ db, brokers: endpoints.kafkaBrokers, serde, groupId: 'coupon-processor', redis }, [couponId])).held).toBe(true);
+    expect((await i6Result({ db, kafka: kafkaConnectionFromEnv(), serde, groupId: 'coupon-processor', redis }, [couponId])).held).toBe(true);
     const { rows } = await db.query<{ issued_quantity: number }>('SELECT issued_quantity FROM coupons WHERE id = $1', [couponId]);
     expect(rows[0]!.issued_quantity).toBe(600);
 
