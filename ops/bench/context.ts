@@ -3,15 +3,14 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { endpointsFromEnv, type Endpoints } from '../../platform/endpoints.ts';
 import { kafkaConnectionFromEnv, type KafkaConnection } from '../../platform/kafka-config.ts';
-import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
+import { registryConnectionFromEnv, type RegistryConnection } from '../../platform/registry-config.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { prefixedTopics, TOPICS, type Topics } from '../../schemas/topics.ts';
 import type { OutputSource } from '../verify/outputs.ts';
 import { CpuSampler, microsPerUnit, type CpuUsage, type ServerPorts } from './cpu.ts';
 import { portOfUrl, portsOfHostList } from './listeners.ts';
 import type { InvariantCheck } from './report.ts';
-import { provisionTopicSet } from '../provision/topic-set.ts';
-import { BENCH_TOPIC_PREFIX } from './topic-set.ts';
+import { provisionTopicSet, removeTopicSet } from '../provision/topic-set.ts';
 
 const BENCH_PARTITIONS = 6;
 
@@ -26,23 +25,30 @@ export class BenchContext {
   readonly cpu = new CpuSampler();
   readonly cpuPhases: Record<string, CpuUsage> = {};
   readonly invariants: InvariantCheck[] = [];
-  /** The topics of the services the bench starts (BENCH_TOPIC_PREFIX) on the stack's broker. */
-  readonly topics: Topics = prefixedTopics(BENCH_TOPIC_PREFIX);
+  /**
+   * The topics of the services the bench starts on the stack's broker, this run's own (through
+   * COUPON_TOPIC_PREFIX): another bench, a demo or the tests on the same broker cannot decide its
+   * requests or add to its outputs. Deleted, with their subjects, by close().
+   */
+  readonly topicPrefix = `bench-${this.runId}.`;
+  readonly topics: Topics = prefixedTopics(this.topicPrefix);
 
   private constructor(
     readonly endpoints: Endpoints,
     readonly kafka: KafkaConnection,
+    private readonly registry: RegistryConnection,
     readonly db: pg.Pool,
     readonly serde: Serde,
   ) {}
 
   static async open(): Promise<BenchContext> {
     const endpoints = endpointsFromEnv();
-    const serde = new Serde(registryConnectionFromEnv());
+    const registry = registryConnectionFromEnv();
+    const serde = new Serde(registry);
     await serde.register(TOPICS.requests);
-    const kafka = kafkaConnectionFromEnv();
-    await provisionTopicSet(kafka, BENCH_PARTITIONS, prefixedTopics(BENCH_TOPIC_PREFIX));
-    return new BenchContext(endpoints, kafka, new pg.Pool({ connectionString: endpoints.databaseUrl, max: 4 }), serde);
+    const ctx = new BenchContext(endpoints, kafkaConnectionFromEnv(), registry, new pg.Pool({ connectionString: endpoints.databaseUrl, max: 4 }), serde);
+    await provisionTopicSet(ctx.kafka, BENCH_PARTITIONS, ctx.topics);
+    return ctx;
   }
 
   /** Progress goes to stderr: stdout carries the table. */
@@ -86,7 +92,9 @@ export class BenchContext {
     return micros;
   }
 
+  /** Call once every service the run started has stopped. */
   async close(): Promise<void> {
     await this.db.end();
+    await removeTopicSet(this.kafka, this.registry, this.topics);
   }
 }

@@ -41,8 +41,8 @@ export const DEFAULTS: Omit<BenchOptions, 'out' | 'only'> = {
 export const HELP = `Usage: npm run bench -- [--out FILE] [options]
 
 Runs the benchmarks against the running stack (npm run stack:up), prints a table and, with --out,
-writes the result as JSON. The services it starts use topics of their own (bench.*), so processors
-of other groups on the shared topics cannot touch its requests. Every processor run uses a fresh
+writes the result as JSON. The services it starts use topics of this run's own (bench-<run>.*, deleted
+at the end), so processors of other groups, other benches or a demo cannot touch its requests. Every processor run uses a fresh
 consumer group set to the end of the requests topic before its input is produced; I1-I4 are
 checked after every scenario.
 

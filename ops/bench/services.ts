@@ -11,9 +11,9 @@ import { TOPIC_PREFIX_VARIABLE } from '../../schemas/topics.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import { pacedLoad } from './paced-load.ts';
 import { parseSamples, type Sample } from './prometheus-text.ts';
-import { BENCH_TOPIC_PREFIX } from './topic-set.ts';
 
-const SERVICE_ENV = { LOG_LEVEL: 'warn', [TOPIC_PREFIX_VARIABLE]: BENCH_TOPIC_PREFIX };
+/** The services of a run work on its own topics (BenchContext.topics). */
+const serviceEnv = (ctx: BenchContext): NodeJS.ProcessEnv => ({ LOG_LEVEL: 'warn', [TOPIC_PREFIX_VARIABLE]: ctx.topicPrefix });
 
 async function readyOrKill(service: ServiceProcess): Promise<void> {
   try {
@@ -44,7 +44,7 @@ export interface ProcessorPlacement {
 }
 
 export async function startBenchProcessor(ctx: BenchContext, groupId: string, mode: 'batch' | 'single', placement?: ProcessorPlacement): Promise<Processor> {
-  const service = await startProcessor({ instanceId: placement?.instanceId ?? groupId, mode, env: { ...SERVICE_ENV, PROCESSOR_GROUP_ID: groupId, ...placement?.env } });
+  const service = await startProcessor({ instanceId: placement?.instanceId ?? groupId, mode, env: { ...serviceEnv(ctx), PROCESSOR_GROUP_ID: groupId, ...placement?.env } });
   ctx.cpu.track(service.child.pid, placement?.role ?? 'processor');
   await readyOrKill(service);
   return { service, groupId };
@@ -57,7 +57,7 @@ export interface Gateway {
 
 export async function startBenchGateway(ctx: BenchContext, label: string): Promise<Gateway> {
   const adminToken = randomBytes(24).toString('hex');
-  const service = await startGateway(`bench-${label}-${ctx.runId}`, { ...SERVICE_ENV, ADMIN_TOKEN: adminToken });
+  const service = await startGateway(`bench-${label}-${ctx.runId}`, { ...serviceEnv(ctx), ADMIN_TOKEN: adminToken });
   ctx.cpu.track(service.child.pid, 'gateway');
   await readyOrKill(service);
   return { service, adminToken };
