@@ -18,16 +18,19 @@ if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
 return 0`;
 
 /**
- * Sets many users' statuses of one coupon in one call. ISSUED is final: a later request of the
- * same user (rejected ALREADY_ISSUED) must not hide the coupon the user holds.
+ * Sets many users' statuses of one coupon in one call, one HSET per status (an ISSUED one skips the
+ * read). ISSUED is final: a later request of the same user (rejected ALREADY_ISSUED) must not hide
+ * the coupon the user holds.
  * KEYS: status hashes; ARGV: ttl, then per key: status, eventId, reason or '', userCouponId or ''.
  */
 const SET_STATUSES = `for i, key in ipairs(KEYS) do
   local b = 1 + (i - 1) * 4
-  if not (redis.call('HGET', key, 'status') == 'ISSUED' and ARGV[b + 1] ~= 'ISSUED') then
-    redis.call('HSET', key, 'status', ARGV[b + 1], 'eventId', ARGV[b + 2])
-    if ARGV[b + 3] ~= '' then redis.call('HSET', key, 'reason', ARGV[b + 3]) end
-    if ARGV[b + 4] ~= '' then redis.call('HSET', key, 'userCouponId', ARGV[b + 4]) end
+  local status = ARGV[b + 1]
+  if status == 'ISSUED' or redis.call('HGET', key, 'status') ~= 'ISSUED' then
+    local fields = { 'status', status, 'eventId', ARGV[b + 2] }
+    if ARGV[b + 3] ~= '' then table.insert(fields, 'reason'); table.insert(fields, ARGV[b + 3]) end
+    if ARGV[b + 4] ~= '' then table.insert(fields, 'userCouponId'); table.insert(fields, ARGV[b + 4]) end
+    redis.call('HSET', key, unpack(fields))
     redis.call('EXPIRE', key, ARGV[1])
   end
 end
