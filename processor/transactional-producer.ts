@@ -65,9 +65,14 @@ export class TransactionalProducer {
     const { metrics } = this;
     try {
       const transaction = await producer.transaction();
+      // The records' acknowledgements and the offsets' round trips to the coordinators overlap: the
+      // commit waits for both anyway, and it fails if any record of the transaction failed.
       await metrics.time('produce', async () => {
-        if (content.topicMessages.length > 0) await transaction.sendBatch({ topicMessages: content.topicMessages });
-        await transaction.sendOffsets({ consumer: this.consumer, topics: [content.offsets] });
+        const settled = await Promise.allSettled([
+          content.topicMessages.length > 0 ? transaction.sendBatch({ topicMessages: content.topicMessages }) : Promise.resolve(),
+          transaction.sendOffsets({ consumer: this.consumer, topics: [content.offsets] }),
+        ]);
+        for (const s of settled) if (s.status === 'rejected') throw s.reason;
       });
       await metrics.time('commit', () => this.commit(transaction));
     } catch (err) {
