@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { BenchContext } from './context.ts';
 import { measureKafka } from './limits-kafka.ts';
 import { measurePostgresCopy } from './limits-postgres.ts';
-import { UsageError } from '../cli/args.ts';
+import { EXIT, UsageError } from '../cli/args.ts';
 import { HELP, parseBenchArgs, type BenchOptions } from './options.ts';
 import { measureProcessor } from './processor-throughput.ts';
 import { renderTable, slowestLimit, type BenchResult, type LimitsResult } from './report.ts';
@@ -79,22 +79,22 @@ async function main(): Promise<number> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`${err.message}\n\n${HELP}\n`);
-    return 1;
+    return EXIT.usage;
   }
   if (opts === 'help') {
     process.stdout.write(`${HELP}\n`);
-    return 0;
+    return EXIT.ok;
   }
   const result = await run(opts);
   if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${renderTable(result)}\n${opts.out ? `\nJSON written to ${opts.out}\n` : ''}`);
-  return result.invariants_ok ? 0 : 2;
+  return result.invariants_ok ? EXIT.ok : EXIT.broken;
 }
 
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`[bench] FAILED ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
+    process.exit(EXIT.failure);
   },
 );

@@ -70,7 +70,7 @@ Sizes
   -h, --help                this text
 
 Exit status: 0 when every invariant held (missed targets are reported, not failures),
-2 when an invariant was violated, 1 when the bench itself failed.`;
+2 when an invariant was violated or for bad options, 1 when the bench itself failed.`;
 
 const SIZE_FLAGS = {
   'limit-records': 'limitRecords',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../cli/args.ts';
 import { parseChaosOptions } from './options.ts';
 
 describe('parseChaosOptions', () => {
@@ -19,6 +20,7 @@ describe('parseChaosOptions', () => {
     expect(() => parseChaosOptions(['--minutes', '0'])).toThrow(/--minutes/);
     expect(() => parseChaosOptions(['--seed', '1.5'])).toThrow(/--seed must be an integer/);
     expect(() => parseChaosOptions(['--rate', 'x'])).toThrow(/--rate/);
-    expect(() => parseChaosOptions(['--what'])).toThrow();
+    expect(() => parseChaosOptions(['--what'])).toThrow(UsageError);
+    expect(() => parseChaosOptions(['--minutes', '0'])).toThrow(UsageError);
   });
 });

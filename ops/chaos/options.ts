@@ -1,5 +1,5 @@
 /** `npm run chaos -- --minutes N [--seed S] [--json FILE] [--rate R]` */
-import { parseArgs } from 'node:util';
+import { parseOptions, UsageError } from '../cli/args.ts';
 
 export const USAGE = `Usage: npm run chaos -- [--minutes N] [--seed S] [--json FILE] [--rate R]
 
@@ -13,7 +13,7 @@ over-issued, stuck or locked out (I1-I7). Ends with a JSON report.
   --rate R      requests per second of the load, 1 to 5000           (default 40)
   -h, --help    this text
 
-Exit status: 0 when every check passed, 1 when one failed, 2 when the run itself failed.`;
+Exit status: 0 when every check passed, 2 when one failed or the options are bad, 1 when the run\nitself failed.`;
 
 export interface ChaosOptions {
   minutes: number;
@@ -23,28 +23,23 @@ export interface ChaosOptions {
   rate: number;
 }
 
-/** The options, or 'help' when help was asked for. Throws for bad input. */
+/** The options, or 'help' when help was asked for. Throws UsageError for bad input. */
 export function parseChaosOptions(argv: readonly string[], randomSeed: () => number = () => Math.floor(Math.random() * 2 ** 31)): ChaosOptions | 'help' {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      minutes: { type: 'string', default: '20' },
-      seed: { type: 'string' },
-      json: { type: 'string' },
-      rate: { type: 'string', default: '40' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) return 'help';
+  const args = parseOptions(
+    { minutes: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' }, rate: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    [...argv],
+  );
+  if (args.flag('help')) return 'help';
   const number = (name: string, text: string, min: number, max: number, integer = false): number => {
     const n = Number(text);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got "${text}"`);
+    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got "${text}"`);
     return n;
   };
+  const seed = args.string('seed');
   return {
-    minutes: number('minutes', values.minutes, 0.5, 24 * 60),
-    seed: values.seed === undefined ? randomSeed() : number('seed', values.seed, 0, 2 ** 32 - 1, true),
-    json: values.json,
-    rate: number('rate', values.rate, 1, 5000),
+    minutes: number('minutes', args.string('minutes') ?? '20', 0.5, 24 * 60),
+    seed: seed === undefined ? randomSeed() : number('seed', seed, 0, 2 ** 32 - 1, true),
+    json: args.string('json'),
+    rate: number('rate', args.string('rate') ?? '40', 1, 5000),
   };
 }

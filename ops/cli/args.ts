@@ -235,6 +235,11 @@ export function commandHelp<Ctx>(program: Program<Ctx>, path: string[], c: Comma
   return lines.join('\n');
 }
 
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * The exit codes of every ops tool (README, "Exit codes"): 0 ok; 1 the tool failed (a service
+ * unreachable, a run that could not finish); 2 bad usage, or a check the tool exists to make found
+ * the product broken (an invariant of the demo, the bench or the chaos run).
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, broken: 2 } as const;
 
 export const EXIT_CODES = 'Exit codes: 0 ok; 1 runtime failure (a service unreachable, a record not found, ...); 2 bad usage (unknown command or option, invalid value or configuration).';

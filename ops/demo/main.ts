@@ -28,6 +28,7 @@ import { acceptedEventIds, emptyTally, countAnswer, type GateTally } from './ans
 import { DemoGroup } from './consumer-group.ts';
 import { planSale, runFlashSale, type SaleResult } from './flash-sale.ts';
 import { ledgerCounts, type LedgerCounts } from './ledger-counts.ts';
+import { EXIT } from '../cli/args.ts';
 import { parseDemoArgs, USAGE, type DemoOptions } from './options.ts';
 import { Progress } from './progress.ts';
 import { buildSummary, missingOutcomes, renderSummary, renderWhere, type DemoSummary } from './summary.ts';
@@ -277,11 +278,11 @@ async function main(): Promise<number> {
   const parsed = parseDemoArgs(process.argv.slice(2));
   if (parsed.kind === 'help') {
     console.log(USAGE);
-    return 0;
+    return EXIT.ok;
   }
   if (parsed.kind === 'error') {
     console.error(`demo: ${parsed.message}\n\n${USAGE}`);
-    return 2;
+    return EXIT.usage;
   }
   const { options } = parsed;
 
@@ -312,12 +313,12 @@ async function main(): Promise<number> {
       await demo.stop();
       console.log(demo.where(false));
     }
-    return summary.allHeld ? 0 : 1;
+    return summary.allHeld ? EXIT.ok : EXIT.broken;
   } catch (err) {
     if (err instanceof Interrupted) console.log(`\n${err.signal}: stopping the gateway and the processor`);
     else console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}\n(is the stack up? \`npm run stack:up\`; service logs are in .stack/logs/)`);
     await demo.stop();
-    return err instanceof Interrupted ? 130 : 1;
+    return err instanceof Interrupted ? 130 : EXIT.failure;
   }
 }
 
@@ -325,6 +326,6 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     console.error(err);
-    process.exit(1);
+    process.exit(EXIT.failure);
   },
 );

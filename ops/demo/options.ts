@@ -42,7 +42,7 @@ Options:
   --json FILE       also write the summary as JSON to FILE
   -h, --help        show this text
 
-Exit code: 0 when every invariant held, 1 when one is broken or the demo failed, 2 for bad options.`;
+Exit code: 0 when every invariant held, 2 when one is broken or for bad options, 1 when the demo failed.`;
 
 const LIMITS = {
   users: [1, 1_000_000],

@@ -128,7 +128,7 @@ export function renderSummary(s: DemoSummary): string {
     `  last accepted request → last terminal outcome: ${s.drainSeconds === null ? 'n/a' : `${s.drainSeconds.toFixed(2)} s`}`,
     `  invariants, checked against Postgres and the committed output topics:`,
     ...s.invariants.map((i) => `    ${i.name} ${i.held ? 'held  ' : 'BROKEN'}  ${i.title}: ${i.detail}`),
-    s.allHeld ? '  result: every invariant held' : '  result: AN INVARIANT IS BROKEN (exit code 1)',
+    s.allHeld ? '  result: every invariant held' : '  result: AN INVARIANT IS BROKEN (exit code 2)',
     ...(s.otherReaders.length
       ? [
           `  note: other consumer groups were reading the requests topic meanwhile (${s.otherReaders.join(', ')}).`,

@@ -6,7 +6,6 @@
  * is set is external and left alone; `up` then only provisions topics, subjects and tables there.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { isExternal, type Endpoints } from '../../platform/endpoints.ts';
 import type { Component } from './component.ts';
 import { alertmanagerComponent } from './alertmanager.ts';
@@ -24,6 +23,7 @@ import { registryComponent } from './registry.ts';
 import { provisionAll } from '../provision/provision.ts';
 import { provisionTopics } from '../provision/topics.ts';
 import { chaosInfra } from '../chaos/infra.ts';
+import { EXIT, parseOptions, UsageError } from '../cli/args.ts';
 
 const say = (msg: string): void => console.log(`[stack] ${msg}`);
 
@@ -52,6 +52,8 @@ options of up:
   --observability   also Prometheus and Alertmanager (or STACK_OBSERVABILITY=1)
   --no-provision    start only; no topics, subjects or migrations
   -h, --help        this text
+
+exit codes: 0 ok; 1 a component failed or is down; 2 bad usage
 `;
 
 interface Planned {
@@ -140,35 +142,45 @@ async function status(): Promise<boolean> {
   return allUp;
 }
 
-async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      'kafka-cluster': { type: 'boolean', default: process.env.STACK_KAFKA_BROKERS === '3' },
-      'redis-cluster': { type: 'boolean', default: process.env.STACK_REDIS_CLUSTER === '1' },
-      secure: { type: 'boolean', default: process.env.STACK_KAFKA_SECURE === '1' },
-      observability: { type: 'boolean', default: process.env.STACK_OBSERVABILITY === '1' },
-      'no-provision': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
+async function main(): Promise<number> {
+  const args = parseOptions(
+    {
+      'kafka-cluster': { type: 'boolean' },
+      'redis-cluster': { type: 'boolean' },
+      secure: { type: 'boolean' },
+      observability: { type: 'boolean' },
+      'no-provision': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
-  });
-  if (values.help) {
+    process.argv.slice(2),
+    { positionals: ['command'] },
+  );
+  if (args.flag('help')) {
     process.stdout.write(USAGE);
-    return;
+    return EXIT.ok;
   }
-  const command = positionals[0] ?? 'status';
-  const flags = { kafkaCluster: values['kafka-cluster'], redisCluster: values['redis-cluster'], secure: values.secure, observability: values.observability, provision: !values['no-provision'] };
+  const command = args.positionals[0] ?? 'status';
+  // Each flag may also be switched on from the environment (CI sets them once for every call).
+  const flags = {
+    kafkaCluster: args.flag('kafka-cluster') || process.env.STACK_KAFKA_BROKERS === '3',
+    redisCluster: args.flag('redis-cluster') || process.env.STACK_REDIS_CLUSTER === '1',
+    secure: args.flag('secure') || process.env.STACK_KAFKA_SECURE === '1',
+    observability: args.flag('observability') || process.env.STACK_OBSERVABILITY === '1',
+    provision: !args.flag('no-provision'),
+  };
   if (command === 'up') await up(flags);
   else if (command === 'down') await down();
-  else if (command === 'status') process.exitCode = (await status()) ? 0 : 1;
-  else if (command === 'broker') say(await brokerCommand(THREE_BROKERS, positionals.slice(1)));
-  else throw new Error(`unknown command "${command}" (use up, down, status or broker)`);
+  else if (command === 'status') return (await status()) ? EXIT.ok : EXIT.failure;
+  else if (command === 'broker') say(await brokerCommand(THREE_BROKERS, args.positionals.slice(1)));
+  else throw new UsageError(`unknown command "${command}" (use up, down, status or broker)`);
+  return EXIT.ok;
 }
 
 main().then(
-  () => process.exit(process.exitCode ?? 0),
+  (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`[stack] FAILED ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    const usage = err instanceof UsageError;
+    console.error(usage ? `stack: ${err.message}\n\n${USAGE}` : `[stack] FAILED ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(usage ? EXIT.usage : EXIT.failure);
   },
 );
