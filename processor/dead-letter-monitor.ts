@@ -19,6 +19,8 @@ import type { ProcessorMetrics } from './metrics.ts';
 
 export const deadLetterGroupId = (processorGroupId: string): string => `${processorGroupId}-dlq-monitor`;
 
+const START_WAIT_ON_STOP_MS = 10_000;
+
 export class DeadLetterMonitor {
   private readonly consumer: KafkaJS.Consumer;
   private readonly startedAt = Date.now();
@@ -33,13 +35,27 @@ export class DeadLetterMonitor {
     this.consumer = kafka.consumer({ kafkaJS: { groupId: deadLetterGroupId(processorGroupId), fromBeginning: true, autoCommit: true, readUncommitted: false } });
   }
 
-  async start(): Promise<void> {
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [TOPICS.dlq] });
-    await this.consumer.run({ eachMessage: ({ message }) => this.count(message) });
+  private starting: Promise<void> | undefined;
+
+  start(): Promise<void> {
+    this.starting = (async () => {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: [TOPICS.dlq] });
+      await this.consumer.run({ eachMessage: ({ message }) => this.count(message) });
+    })();
+    return this.starting;
   }
 
+  /**
+   * Waits (briefly) for a start still under way: the client throws an uncaught error when a
+   * connect it is still making completes after a disconnect, which would turn a clean stop into
+   * exit code 1.
+   */
   async stop(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, START_WAIT_ON_STOP_MS)));
+    await Promise.race([this.starting?.catch(() => undefined), bound]);
+    clearTimeout(timer);
     await this.consumer.disconnect().catch((err: unknown) => this.log.warn({ err }, 'DLQ monitor disconnect failed'));
   }
 
