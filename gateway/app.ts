@@ -3,7 +3,7 @@
  * producer and schema registry, Postgres), wires the routes, and closes the clients when the app
  * closes, after in-flight requests have been answered.
  */
-import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest, type onResponseHookHandler } from 'fastify';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { AdminGuard, UserAuthenticator } from './auth.ts';
@@ -13,7 +13,7 @@ import { ApiError, sendError, toApiError } from './errors.ts';
 import { Gate } from './gate.ts';
 import { GrantService } from './grant/grant-service.ts';
 import { Ledger } from './ledger.ts';
-import { createMetrics, outcomeLabel } from './metrics.ts';
+import { AnswerMeter, createMetrics } from './metrics.ts';
 import { connectRedis } from '../platform/redis-connection.ts';
 import { PendingReleases } from './pending-releases.ts';
 import { RequestProducer } from './request-producer.ts';
@@ -137,6 +137,9 @@ function createApp(deps: GatewayDeps, log: Logger): GatewayApp {
     return503OnClosing: false,
     // Two log lines per request cost real CPU at 10k requests/s; errors are logged either way.
     logController: new LogController({ disableRequestLogging: !deps.config.logRequests }),
+    // A child logger per request (to bind its id) costs more than the rest of its logging, which
+    // happens only on failures; those name the request themselves (see the error handler).
+    childLoggerFactory: deps.config.logRequests ? undefined : (logger) => logger,
     bodyLimit: deps.config.bodyLimitBytes,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Routing errors (over-long or undecodable path segments) get the same error body as the rest.
@@ -151,7 +154,7 @@ function createApp(deps: GatewayDeps, log: Logger): GatewayApp {
     const apiError = toApiError(err);
     if (apiError.status >= 500) {
       const level = apiError.status === 503 || apiError.status === 504 ? 'warn' : 'error';
-      request.log[level]({ err: apiError.cause ?? err, code: apiError.code }, apiError.message);
+      request.log[level]({ err: apiError.cause ?? err, code: apiError.code, reqId: request.id, url: request.url }, apiError.message);
     }
     return sendError(request, reply, apiError);
   });
@@ -174,14 +177,7 @@ function createApp(deps: GatewayDeps, log: Logger): GatewayApp {
     done(null, payload);
   });
 
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    if (!UNMEASURED_ROUTES.has(route)) {
-      deps.metrics.requests.labels(route, outcomeLabel(request.outcome || (reply.statusCode < 400 ? 'OK' : 'ERROR')), String(reply.statusCode)).inc();
-      deps.metrics.duration.labels(route).observe(reply.elapsedTime / 1000);
-    }
-    done();
-  });
+  meterAnswers(app, new AnswerMeter(deps.metrics));
 
   healthRoutes(app, deps);
   void app.register(async (userApi) => {
@@ -199,4 +195,25 @@ function createApp(deps: GatewayDeps, log: Logger): GatewayApp {
     adminRoutes(adminApi, deps);
   });
   return app;
+}
+
+/**
+ * Counts and times every answer (coupon_gateway_requests_total, ..._request_duration_seconds).
+ * Matched routes get a hook of their own that knows its route template: reading it per request
+ * (request.routeOptions) builds an object each time. Answers without a route count as unmatched.
+ */
+function meterAnswers(app: GatewayApp, answers: AnswerMeter): void {
+  const code = (request: FastifyRequest, reply: FastifyReply): string => request.outcome || (reply.statusCode < 400 ? 'OK' : 'ERROR');
+  app.addHook('onRoute', (route) => {
+    if (UNMEASURED_ROUTES.has(route.url)) return;
+    const hook: onResponseHookHandler = (request, reply, done) => {
+      answers.record(route.url, code(request, reply), reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = [...[route.onResponse ?? []].flat(), hook];
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) answers.record('unmatched', code(request, reply), reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
 }

@@ -18,7 +18,7 @@ describe('reserveOutcome', () => {
 });
 
 describe('batchReserveOutcome', () => {
-  it('reads 2 as HELD and every other code as reserve.lua does', () => {
+  it('reads 2 as HELD and every other code as for a request', () => {
     expect(batchReserveOutcome(2)).toBe('HELD');
     expect([1, -1, -2, -3, -4].map(batchReserveOutcome)).toEqual(['RESERVED', 'COUPON_NOT_FOUND', 'COUPON_NOT_ACTIVE', 'ALREADY_REQUESTED', 'SOLD_OUT']);
     expect(() => batchReserveOutcome(3)).toThrow(/never should/);

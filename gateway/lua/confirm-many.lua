@@ -1,4 +1,7 @@
--- confirm.lua for many requests of one coupon (a grant's batch once its records are acknowledged).
+-- The requests' records reached Kafka: each hold is settled (the unit stays reserved), and where
+-- each record landed is stored so the status endpoint can compute its queue position — unless the
+-- processor has already written a terminal status for it. Many requests of one coupon: the issue
+-- requests acknowledged in one turn of the gateway's event loop, or a grant's batch.
 -- KEYS: holds, then one status hash per request   ARGV: per request: userId, eventId, partition, offset
 -- Returns how many positions were stored (holds are removed either way).
 local stored = 0

@@ -1,4 +1,4 @@
--- Undoes what reserve.lua did for one request whose record certainly did not reach Kafka.
+-- Undoes what reserve-many.lua did for one request whose record certainly did not reach Kafka.
 -- Only while the request's hold is still there: a second release, a release racing a confirm, or
 -- a reserve whose reply was lost and that never ran must not give a unit back.
 -- KEYS: reserved counter, requesters set, user status hash, holds, seq   ARGV: userId, eventId

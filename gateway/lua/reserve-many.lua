@@ -1,6 +1,7 @@
--- The gate for a bulk grant: reserve.lua's step for many users in one call, with the same keys
--- and the same effects per user (requesters, reserved, hold, PENDING status, seq), so requests of
--- a sale running at the same time see the grant's users and units exactly as if each had asked.
+-- The gate: one atomic step per request (window, duplicate user, quantity, PENDING status, hold)
+-- for many users of one coupon in one call, in order, each seeing the effect of those before it:
+-- the issue requests that arrived in one turn of the gateway's event loop, or a bulk grant's
+-- users. Checks come before any write, so a refused request changes nothing.
 -- KEYS: gate hash, reserved counter, requesters set, holds, seq, then one status hash per user
 -- ARGV: now (epoch ms), status TTL (s), then per user: userId, eventId
 -- Returns one code per user: 1 reserved; 2 already held by this same request (a resumed or

@@ -10,11 +10,11 @@
  *   504 OUTCOME_UNKNOWN; the reconciler settles the hold by evidence.
  */
 import { performance } from 'node:perf_hooks';
-import { v7 as uuidv7 } from 'uuid';
 import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import { resolveUserId } from '../auth.ts';
 import { ApiError, sendError, unavailable } from '../errors.ts';
-import type { ReserveOutcome } from '../gate.ts';
+import { EventIds } from '../event-id.ts';
+import type { Reservation, ReserveOutcome } from '../gate.ts';
 import { queuePosition } from '../position.ts';
 import { ProduceError, type ProducedAt } from '../request-producer.ts';
 import { parseIssueBody, parsePathId } from '../validation.ts';
@@ -33,6 +33,13 @@ export interface IssueAccepted {
   position: number;
 }
 
+/** Serializes the 202 answer with a compiled serializer (fast-json-stringify) instead of JSON.stringify. */
+const ACCEPTED_SCHEMA = {
+  type: 'object',
+  properties: { eventId: { type: 'string' }, status: { type: 'string' }, position: { type: 'integer' } },
+  required: ['eventId', 'status', 'position'],
+} as const;
+
 export function issueRoutes(app: GatewayApp, deps: GatewayDeps): void {
   const { gate, producer, watermarks, metrics, config, releases } = deps;
   const gateStage = metrics.stage.labels('gate');
@@ -40,23 +47,24 @@ export function issueRoutes(app: GatewayApp, deps: GatewayDeps): void {
   const recordStage = metrics.stage.labels('record');
   // The hold is settled once it is older than the settle bound, at the reconciler's next run.
   const settledWithinSeconds = Math.ceil((config.holdSettleMs + config.reconcileIntervalMs) / 1000);
+  const eventIds = new EventIds();
 
-  app.post<{ Params: { couponId: string } }>('/api/coupons/:couponId/issue', async (request, reply) => {
+  app.post<{ Params: { couponId: string } }>('/api/coupons/:couponId/issue', { schema: { response: { 202: ACCEPTED_SCHEMA } } }, async (request, reply) => {
     const couponId = parsePathId(request.params.couponId, 'INVALID_COUPON_ID', 'couponId');
     const userId = resolveUserId(request.tokenUserId, parseIssueBody(request.body));
-    const eventId = uuidv7();
-    const requestedAt = Date.now();
+    const eventId = eventIds.next();
 
     let started = performance.now();
-    let outcome: ReserveOutcome;
+    let reservation: Reservation;
     try {
-      outcome = await gate.reserve(couponId, userId, eventId, requestedAt);
+      reservation = await gate.reserve(couponId, userId, eventId);
     } catch (err) {
       // The script may still run (Redis stalled) or may have run (reply lost): undo it if it does.
       void releases.start(couponId, userId, eventId);
       throw unavailable('REDIS_UNAVAILABLE', 'the gate (Redis) cannot take requests right now', config.retryAfterSeconds, err);
     }
     gateStage.observe((performance.now() - started) / 1000);
+    const { outcome, at: requestedAt } = reservation;
     if (outcome !== 'RESERVED') return sendError(request, reply, REFUSALS[outcome]);
 
     started = performance.now();

@@ -35,7 +35,7 @@ describe('npm run build', () => {
   it('emits JavaScript entry points and the files they read, and nothing that loads tsx', () => {
     const files = distFiles();
     for (const entry of ['gateway/main.js', 'processor/main.js', 'ops/cli/main.js', 'ops/provision/main.js', 'ops/run/http-check.js']) expect(files).toContain(entry);
-    for (const asset of ['gateway/lua/reserve.lua', 'processor/sql/merge.sql', 'schemas/avro/CouponIssued.avsc', 'ops/db/migrations/001_coupons.sql']) expect(files).toContain(asset);
+    for (const asset of ['gateway/lua/reserve-many.lua', 'processor/sql/merge.sql', 'schemas/avro/CouponIssued.avsc', 'ops/db/migrations/001_coupons.sql']) expect(files).toContain(asset);
     expect(files.filter((f) => f.endsWith('.ts'))).toEqual([]);
     const loadsTsx = files.filter((f) => f.endsWith('.js') && /from ['"]tsx|import\(['"]tsx/.test(fs.readFileSync(path.join(DIST, f), 'utf8')));
     expect(loadsTsx).toEqual([]);
