@@ -8,17 +8,19 @@ import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { AdminGuard, UserAuthenticator } from './auth.ts';
 import type { GatewayApp, GatewayDeps } from './deps.ts';
-import type { GatewayConfig } from './config.ts';
+import type { GatewayConfig, TrustProxy } from './config.ts';
 import { ApiError, sendError, toApiError } from './errors.ts';
 import { Gate } from './gate.ts';
 import { GrantService } from './grant/grant-service.ts';
 import { Ledger } from './ledger.ts';
 import { AnswerMeter, createMetrics } from './metrics.ts';
 import { connectRedis } from '../platform/redis-connection.ts';
+import { Listeners } from './listeners.ts';
 import { PendingReleases } from './pending-releases.ts';
+import { ClientRateLimits } from './rate-limit.ts';
 import { RequestProducer } from './request-producer.ts';
 import { adminRoutes } from './routes/admin.ts';
-import { healthRoutes, UNMEASURED_ROUTES } from './routes/health.ts';
+import { healthRoutes, metricsRoutes, UNMEASURED_ROUTES } from './routes/health.ts';
 import { issueRoutes } from './routes/issue.ts';
 import { statusRoutes } from './routes/status.ts';
 import { WatermarkCache } from './watermarks.ts';
@@ -71,6 +73,7 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
     watermarks,
     releases: new PendingReleases((couponId, userId, eventId) => gate.release(couponId, userId, eventId), { giveUpAfterMs: config.lostReserveReleaseMs, maxPending: 10_000 }, log),
     metrics,
+    rateLimits: new ClientRateLimits(config.rateLimits, metrics),
     adminGuard: new AdminGuard(config.adminToken),
     grants: new GrantService({
       gate,
@@ -85,6 +88,7 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
   };
   const app = createApp(deps, log);
   watermarks.start(config.watermarkRefreshMs);
+  deps.rateLimits.start();
   const reconciler = new Reconciler({
     gate,
     store: new GateStore(redis),
@@ -113,7 +117,9 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
   if (config.reconcileIntervalMs > 0) settler.start(config.reconcileIntervalMs, config.driftCheckIntervalMs);
   app.addHook('onClose', async () => {
     // Runs once in-flight requests are answered: deliver what is queued, then let go of the clients.
+    await app.listeners.closeAdmin();
     watermarks.stop();
+    deps.rateLimits.stop();
     deps.releases.stop();
     await settler.stop();
     await producer.close(config.shutdownTimeoutMs).catch((err: unknown) => log.error({ err }, 'flushing the producer failed'));
@@ -135,6 +141,8 @@ function createApp(deps: GatewayDeps, log: Logger): GatewayApp {
     loggerInstance: log as FastifyBaseLogger,
     // Closing is handled below, with the API's error body.
     return503OnClosing: false,
+    // The client address of rate limits: the proxies' X-Forwarded-For only from trusted proxies.
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     // Two log lines per request cost real CPU at 10k requests/s; errors are logged either way.
     logController: new LogController({ disableRequestLogging: !deps.config.logRequests }),
     // A child logger per request (to bind its id) costs more than the rest of its logging, which
@@ -179,22 +187,53 @@ function createApp(deps: GatewayDeps, log: Logger): GatewayApp {
 
   meterAnswers(app, new AnswerMeter(deps.metrics));
 
+  const listeners = new Listeners(app);
+  app.decorate('listeners', listeners);
+  app.addHook('preClose', (done) => {
+    void listeners.closeAdmin();
+    done();
+  });
+
+  // Both listeners: load balancers and orchestrators probe whichever port they know.
   healthRoutes(app, deps);
+
+  const { rateLimits, userAuth: auth } = deps;
   void app.register(async (userApi) => {
-    const auth = deps.userAuth;
+    listeners.servedOnlyOn(userApi, 'public');
+    // Before anything else is spent on the request, the token's verification included.
+    userApi.addHook('onRequest', (request, reply, done) => {
+      const refusal = rateLimits.checkAddress(request.ip, Date.now());
+      if (refusal) sendError(request, reply, refusal);
+      else done();
+    });
     if (auth) {
       userApi.addHook('onRequest', async (request) => {
-        request.tokenUserId = await auth.userIdOf(request.headers.authorization);
+        const userId = await auth.userIdOf(request.headers.authorization);
+        const refusal = rateLimits.checkUser(userId, Date.now());
+        if (refusal) throw refusal;
+        request.tokenUserId = userId;
       });
     }
     issueRoutes(userApi, deps);
     statusRoutes(userApi, deps);
   });
-  void app.register(async (adminApi) => {
-    adminApi.addHook('onRequest', async (request) => deps.adminGuard.check(request.headers.authorization));
-    adminRoutes(adminApi, deps);
+
+  // Everything for operators, on the admin listener only: /metrics, and (behind the admin token)
+  // the admin API. Admin routes are added in adminApi below and nowhere else.
+  void app.register(async (operations) => {
+    listeners.servedOnlyOn(operations, 'admin');
+    metricsRoutes(operations, deps);
+    void operations.register(async (adminApi) => {
+      adminApi.addHook('onRequest', async (request) => deps.adminGuard.check(request.headers.authorization));
+      adminRoutes(adminApi, deps);
+    });
   });
   return app;
+}
+
+/** A hop count as the function Fastify's types take (it means: trust the nearest `hops` proxies). */
+function trustProxyOption(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
 }
 
 /**

@@ -9,6 +9,8 @@ import { int, logLevelVariable, parseEnv, serviceConfigError } from '../platform
 import type { KafkaConnection } from '../platform/kafka-config.ts';
 import type { RegistryConnection } from '../platform/registry-config.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../platform/redis-connection.ts';
+import { isLoopbackHost } from './loopback.ts';
+import type { RateLimit } from './token-buckets.ts';
 
 
 interface TokenRules {
@@ -19,9 +21,26 @@ interface TokenRules {
 /** Who the end user is: trusted from the body, or the `sub` of a verified JWT. */
 export type UserAuthConfig = { kind: 'none' } | ({ kind: 'secret'; secret: string } & TokenRules) | ({ kind: 'jwks'; url: URL } & TokenRules);
 
+/** Per-client rate limits of the public API, each undefined when off (see gateway/rate-limit.ts). */
+export interface RateLimits {
+  /** Per client address. */
+  ip: RateLimit | undefined;
+  /** Per authenticated user (end-user tokens only). */
+  user: RateLimit | undefined;
+  /** Clients remembered per limit (memory bound). */
+  maxClients: number;
+}
+
+/** Fastify's trustProxy: off, the number of proxy hops, or the proxies' addresses/CIDRs. */
+export type TrustProxy = false | number | string[];
+
 export interface GatewayConfig {
+  /** The public API's listener. */
   host: string;
   port: number;
+  /** The admin API's, /metrics' (and the probes') listener. */
+  adminHost: string;
+  adminPort: number;
   endpoints: Endpoints;
   /** Brokers, security and librdkafka pass-through properties (platform/kafka-config.ts). */
   kafka: KafkaConnection;
@@ -31,6 +50,8 @@ export interface GatewayConfig {
   /** Undefined: the admin API refuses every request. */
   adminToken: string | undefined;
   userAuth: UserAuthConfig;
+  rateLimits: RateLimits;
+  trustProxy: TrustProxy;
   kafkaLingerMs: number;
   kafkaMessageTimeoutMs: number;
   bodyLimitBytes: number;
@@ -65,9 +86,35 @@ const optionalText = z
   .transform((s) => s || undefined)
   .optional();
 
+/** Requests per second; fractions allowed (0.5 = one every two seconds); 0 = no limit. */
+const rate = z.coerce.number().min(0).max(1_000_000);
+const flag = z.enum(['true', 'false', '1', '0']).default('false');
+const isSet = (value: 'true' | 'false' | '1' | '0'): boolean => value === 'true' || value === '1';
+
+const trustProxy = z
+  .string()
+  .trim()
+  .optional()
+  .transform((s, ctx): TrustProxy => {
+    if (!s || s === 'false') return false;
+    if (/^\d+$/.test(s)) return Number(s);
+    const addresses = s.split(',').map((a) => a.trim()).filter(Boolean);
+    if (addresses.some((a) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a))) ctx.addIssue({ code: 'custom', message: 'expected a number of proxy hops or comma-separated proxy addresses/CIDRs' });
+    return addresses;
+  });
+
 const schema = z.object({
   GATEWAY_HOST: z.string().trim().min(1).default('127.0.0.1'),
   GATEWAY_PORT: int(0, 65_535).default(8080),
+  GATEWAY_ADMIN_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  GATEWAY_ADMIN_PORT: int(0, 65_535).default(9465),
+  GATEWAY_TRUST_BODY_USER_ID: flag,
+  GATEWAY_TRUST_PROXY: trustProxy,
+  GATEWAY_RATE_LIMIT_IP_PER_SECOND: rate.default(50),
+  GATEWAY_RATE_LIMIT_IP_BURST: int(1, 1_000_000).default(100),
+  GATEWAY_RATE_LIMIT_USER_PER_SECOND: rate.default(5),
+  GATEWAY_RATE_LIMIT_USER_BURST: int(1, 1_000_000).default(20),
+  GATEWAY_RATE_LIMIT_CLIENTS: int(1, 10_000_000).default(100_000),
   REDIS_CLUSTER_NODES: redisClusterNodesVariable,
   ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   GATEWAY_JWT_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters (HS256 key)').optional()),
@@ -90,7 +137,7 @@ const schema = z.object({
   GATEWAY_DRIFT_CHECK_INTERVAL_MS: int(0, 86_400_000).default(60_000),
   GATEWAY_STATUS_LEDGER_AFTER_MS: int(0, 3_600_000).default(2000),
   PROCESSOR_GROUP_ID: z.string().trim().min(1).default('coupon-processor'),
-  GATEWAY_LOG_REQUESTS: z.enum(['true', 'false', '1', '0']).default('false'),
+  GATEWAY_LOG_REQUESTS: flag,
   LOG_LEVEL: logLevelVariable,
 });
 
@@ -108,6 +155,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   if (e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS <= e.GATEWAY_KAFKA_LINGER_MS) {
     throw serviceConfigError('gateway', 'GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS must be larger than GATEWAY_KAFKA_LINGER_MS');
   }
+  if (!e.GATEWAY_JWT_SECRET && !e.GATEWAY_JWKS_URL && !isLoopbackHost(e.GATEWAY_HOST) && !isSet(e.GATEWAY_TRUST_BODY_USER_ID)) {
+    throw serviceConfigError(
+      'gateway',
+      `refusing to listen on ${e.GATEWAY_HOST} (not a loopback address) without end-user tokens: anybody could request coupons in any user's name. ` +
+        'Set GATEWAY_JWT_SECRET or GATEWAY_JWKS_URL, or GATEWAY_TRUST_BODY_USER_ID=true if a service in front of the gateway authenticates users and sets userId',
+    );
+  }
+  if (e.GATEWAY_ADMIN_PORT !== 0 && e.GATEWAY_ADMIN_PORT === e.GATEWAY_PORT) {
+    throw serviceConfigError('gateway', `GATEWAY_ADMIN_PORT must differ from GATEWAY_PORT (${e.GATEWAY_PORT}): the admin API and /metrics have a listener of their own`);
+  }
   const endpoints = endpointsFromEnv(env);
   const { kafka, registry } = connectionsFromEnv(env, 'gateway');
   const rules: TokenRules = { issuer: e.GATEWAY_JWT_ISSUER, audience: e.GATEWAY_JWT_AUDIENCE };
@@ -115,15 +172,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   if (e.GATEWAY_JWT_SECRET) userAuth = { kind: 'secret', secret: e.GATEWAY_JWT_SECRET, ...rules };
   else if (e.GATEWAY_JWKS_URL) userAuth = { kind: 'jwks', url: new URL(e.GATEWAY_JWKS_URL), ...rules };
 
+  const limit = (perSecond: number, burst: number): RateLimit | undefined => (perSecond > 0 ? { perSecond, burst } : undefined);
+
   return {
     host: e.GATEWAY_HOST,
     port: e.GATEWAY_PORT,
+    adminHost: e.GATEWAY_ADMIN_HOST,
+    adminPort: e.GATEWAY_ADMIN_PORT,
     endpoints,
     kafka,
     registry,
     redis: redisTarget(e.REDIS_CLUSTER_NODES, endpoints.redisUrl),
     adminToken: e.ADMIN_TOKEN,
     userAuth,
+    rateLimits: {
+      ip: limit(e.GATEWAY_RATE_LIMIT_IP_PER_SECOND, e.GATEWAY_RATE_LIMIT_IP_BURST),
+      user: limit(e.GATEWAY_RATE_LIMIT_USER_PER_SECOND, e.GATEWAY_RATE_LIMIT_USER_BURST),
+      maxClients: e.GATEWAY_RATE_LIMIT_CLIENTS,
+    },
+    trustProxy: e.GATEWAY_TRUST_PROXY,
     kafkaLingerMs: e.GATEWAY_KAFKA_LINGER_MS,
     kafkaMessageTimeoutMs: e.GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS,
     bodyLimitBytes: e.GATEWAY_BODY_LIMIT_BYTES,
@@ -141,7 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     statusLedgerAfterMs: e.GATEWAY_STATUS_LEDGER_AFTER_MS,
     processorGroupId: e.PROCESSOR_GROUP_ID,
     logLevel: e.LOG_LEVEL,
-    logRequests: e.GATEWAY_LOG_REQUESTS === 'true' || e.GATEWAY_LOG_REQUESTS === '1',
+    logRequests: isSet(e.GATEWAY_LOG_REQUESTS),
   };
 }
 

@@ -5,6 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AdminGuard, UserAuthenticator } from './auth.ts';
 import type { GatewayConfig } from './config.ts';
+import type { Listeners } from './listeners.ts';
+import type { ClientRateLimits } from './rate-limit.ts';
 import type { Gate } from './gate.ts';
 import type { GrantService } from './grant/grant-service.ts';
 import type { Ledger } from './ledger.ts';
@@ -20,6 +22,10 @@ declare module 'fastify' {
     /** The verified end user of the request; null when end-user tokens are not configured. */
     tokenUserId: number | null;
   }
+  interface FastifyInstance {
+    /** The public and the admin listener of the gateway app (see listeners.ts). */
+    listeners: Listeners;
+  }
 }
 
 export type GatewayApp = FastifyInstance;
@@ -34,6 +40,7 @@ export interface GatewayDeps {
   /** Releases of requests that were not accepted, retried in the background. */
   releases: PendingReleases;
   metrics: GatewayMetrics;
+  rateLimits: ClientRateLimits;
   adminGuard: AdminGuard;
   /** Bulk grants (POST /api/admin/coupons/:id/grants). */
   grants: GrantService;

@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'SOLD_OUT'
   | 'GRANT_NOT_FOUND'
   | 'GRANT_CONFLICT'
+  // 429: this client sent too many requests; Retry-After says when to try again.
+  | 'RATE_LIMITED'
   // 503: a dependency cannot take the request right now; retrying later is the right move.
   | 'REDIS_UNAVAILABLE'
   | 'KAFKA_UNAVAILABLE'
@@ -50,7 +52,7 @@ export interface ErrorBody {
 }
 
 export interface ApiErrorOptions extends ErrorOptions {
-  /** For 503: seconds a client should wait before retrying (sent as Retry-After). */
+  /** For 429 and 503: seconds a client should wait before retrying (sent as Retry-After). */
   retryAfterSeconds?: number;
   /** For 401: the WWW-Authenticate challenge. */
   challenge?: string;

@@ -1,5 +1,5 @@
 /**
- * `npm run gateway`: configuration from the environment, the app, the listener, and a graceful
+ * `npm run gateway`: configuration from the environment, the app, its two listeners, and a graceful
  * stop on SIGTERM/SIGINT (stop accepting, answer in-flight requests, flush the producer, close the
  * clients, exit 0; exit 1 if that takes longer than GATEWAY_SHUTDOWN_TIMEOUT_MS).
  */
@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 
-  await app.listen({ host: config.host, port: config.port });
+  const { api, admin } = await app.listeners.listen({ host: config.host, port: config.port }, { host: config.adminHost, port: config.adminPort });
+  log.info({ api: `${api.address}:${api.port}`, admin: `${admin.address}:${admin.port}` }, 'listening: public API, and admin API with /metrics');
 }
 
 main().catch((err: unknown) => {

@@ -25,6 +25,8 @@ export interface GatewayMetrics {
   gateDrift: Gauge<'coupon'>;
   /** Bulk grants run by this gateway (grant/grant-metrics.ts). */
   grants: GrantMetrics;
+  /** Requests refused with 429, by the limit that refused them (ip, user). */
+  rateLimited: Counter<'scope'>;
 }
 
 /**
@@ -113,5 +115,11 @@ export function createMetrics(): GatewayMetrics {
       registers: [registry],
     }),
     grants: createGrantMetrics(registry),
+    rateLimited: new Counter({
+      name: 'coupon_gateway_rate_limited_total',
+      help: "Public API requests refused with 429 by this gateway process's per-client token buckets, by scope: ip (client address) or user (authenticated user)",
+      labelNames: ['scope'],
+      registers: [registry],
+    }),
   };
 }

@@ -1,7 +1,7 @@
 /**
- * Operational endpoints: `/healthz` (the process answers), `/readyz` (Redis, the Kafka producer
- * and the schema registry are reachable; 503 naming what is not, by name and a stable code only)
- * and `/metrics` (Prometheus).
+ * Operational endpoints: the probes `/healthz` (the process answers) and `/readyz` (Redis, the
+ * Kafka producer and the schema registry are reachable; 503 naming what is not, by name and a
+ * stable code only), served on both listeners, and `/metrics` (Prometheus), on the admin listener.
  */
 import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import type { ErrorBody } from '../errors.ts';
@@ -56,8 +56,6 @@ function checkDependencies({ gate, producer, config }: GatewayDeps): Promise<Che
 }
 
 export function healthRoutes(app: GatewayApp, deps: GatewayDeps): void {
-  const { metrics } = deps;
-
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (request, reply) => {
@@ -66,7 +64,10 @@ export function healthRoutes(app: GatewayApp, deps: GatewayDeps): void {
     const answer = readinessAnswer(checks);
     return reply.code('ready' in answer ? 200 : 503).send(answer);
   });
+}
 
+export function metricsRoutes(app: GatewayApp, deps: GatewayDeps): void {
+  const { metrics } = deps;
   app.get('/metrics', async (_request, reply) => {
     // Checked at scrape time, so the series says how the dependency is now, not at the last probe.
     const { checks } = await checkDependencies(deps);

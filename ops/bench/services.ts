@@ -79,7 +79,7 @@ export const UNLIMITED = 2_000_000_000;
 
 /** Creates a coupon through the admin API (Postgres row + Redis gate) and returns its id. */
 export async function createCoupon(gateway: Gateway, name: string, totalQuantity: number): Promise<number> {
-  const response = await fetch(`${gateway.service.url}/api/admin/coupons`, {
+  const response = await fetch(`${gateway.service.adminUrl}/api/admin/coupons`, {
     method: 'POST',
     headers: { authorization: `Bearer ${gateway.adminToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name, totalQuantity }),
@@ -90,7 +90,7 @@ export async function createCoupon(gateway: Gateway, name: string, totalQuantity
 
 /** Requests the gate accepted for the coupon that no processor has decided yet (admin API). */
 async function pendingOf(gateway: Gateway, couponId: number): Promise<number> {
-  const response = await fetch(`${gateway.service.url}/api/admin/coupons/${couponId}`, { headers: { authorization: `Bearer ${gateway.adminToken}` } });
+  const response = await fetch(`${gateway.service.adminUrl}/api/admin/coupons/${couponId}`, { headers: { authorization: `Bearer ${gateway.adminToken}` } });
   if (!response.ok) throw new BenchError(`coupon ${couponId} figures answered ${response.status}: ${await response.text()}`);
   return ((await response.json()) as { pending: number }).pending;
 }

@@ -13,7 +13,7 @@ import { APP_DB, postgresComponent } from '../stack/postgres.ts';
 import { redisComponent } from '../stack/redis.ts';
 import { registryComponent } from '../stack/registry.ts';
 
-export const CHAOS_PORTS = { redis: 19301, postgres: 19302, registry: 19303, registryManagement: 19304, gateway: 19310, processors: [19311, 19312] } as const;
+export const CHAOS_PORTS = { redis: 19301, postgres: 19302, registry: 19303, registryManagement: 19304, gateway: 19310, gatewayAdmin: 19313, processors: [19311, 19312] } as const;
 
 export interface Infra {
   cluster: KafkaLayout;

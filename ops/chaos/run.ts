@@ -62,7 +62,7 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
   const outputsFrom = await outputEnds();
 
   const adminToken = randomBytes(24).toString('hex');
-  const gateway = new Supervised('gateway', () => startGateway(`chaos`, { ADMIN_TOKEN: adminToken, LOG_LEVEL: SERVICE_LOG_LEVEL }, CHAOS_PORTS.gateway), say);
+  const gateway = new Supervised('gateway', () => startGateway(`chaos`, { ADMIN_TOKEN: adminToken, LOG_LEVEL: SERVICE_LOG_LEVEL }, { port: CHAOS_PORTS.gateway, adminPort: CHAOS_PORTS.gatewayAdmin }), say);
   const instanceIds = ['chaos-p1', 'chaos-p2'];
   const processors = instanceIds.map(
     (instanceId, i) =>

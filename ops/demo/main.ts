@@ -156,7 +156,7 @@ class Demo {
   }
 
   private async createCoupon(): Promise<number> {
-    const response = await fetch(`${this.gateway!.url}/api/admin/coupons`, {
+    const response = await fetch(`${this.gateway!.adminUrl}/api/admin/coupons`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: `demo flash sale ${new Date().toISOString()}`, totalQuantity: this.options.quantity }),
@@ -264,6 +264,7 @@ class Demo {
     return renderWhere({
       couponId: this.couponId!,
       gatewayUrl: this.gateway!.url,
+      gatewayAdminUrl: this.gateway!.adminUrl,
       processorMetricsUrl: `${this.processor!.url}/metrics`,
       databaseUrl: this.endpoints.databaseUrl,
       kafkaBrokers: this.endpoints.kafkaBrokers,

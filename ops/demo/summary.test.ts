@@ -124,6 +124,7 @@ describe('renderWhere', () => {
   const where = {
     couponId: 9,
     gatewayUrl: 'http://127.0.0.1:1234',
+    gatewayAdminUrl: 'http://127.0.0.1:4321',
     processorMetricsUrl: 'http://127.0.0.1:5678/metrics',
     databaseUrl: 'postgres://u:p@127.0.0.1:15432/db',
     kafkaBrokers: '127.0.0.1:19092',
@@ -133,9 +134,9 @@ describe('renderWhere', () => {
 
   it('with the services running: how to curl them and how to stop', () => {
     const text = renderWhere({ ...where, running: true });
-    expect(text).toContain('http://127.0.0.1:1234/metrics');
+    expect(text).toContain('http://127.0.0.1:4321/metrics');
     expect(text).toContain('http://127.0.0.1:5678/metrics');
-    expect(text).toContain("curl -s -H 'Authorization: Bearer secret-token' http://127.0.0.1:1234/api/admin/coupons/9");
+    expect(text).toContain("curl -s -H 'Authorization: Bearer secret-token' http://127.0.0.1:4321/api/admin/coupons/9");
     expect(text).toContain('Ctrl-C stops them');
     expect(text).toContain('npm run stack:down');
     expect(text).not.toContain('stopped now');

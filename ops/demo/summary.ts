@@ -143,6 +143,8 @@ export function renderSummary(s: DemoSummary): string {
 export interface WhereInfo {
   couponId: number;
   gatewayUrl: string;
+  /** The gateway's admin listener: admin API and /metrics. */
+  gatewayAdminUrl: string;
   processorMetricsUrl: string;
   databaseUrl: string;
   kafkaBrokers: string;
@@ -157,7 +159,7 @@ export function renderWhere(w: WhereInfo): string {
   const stopped = w.running ? '' : '   (stopped now)';
   const lines = [
     'Where things are',
-    `  gateway             ${w.gatewayUrl}   (metrics: ${w.gatewayUrl}/metrics)${stopped}`,
+    `  gateway             ${w.gatewayUrl}   (admin API and metrics: ${w.gatewayAdminUrl}/metrics)${stopped}`,
     `  processor metrics   ${w.processorMetricsUrl}${stopped}`,
     `  Postgres            ${w.databaseUrl}`,
     `                      psql '${w.databaseUrl}' -c "SELECT outcome, reason, count(*) FROM issue_outcomes WHERE coupon_id = ${w.couponId} GROUP BY 1, 2"`,
@@ -168,7 +170,7 @@ export function renderWhere(w: WhereInfo): string {
     lines.push(
       'The gateway and the processor keep running. Try:',
       `  curl -s ${w.gatewayUrl}/api/coupons/${w.couponId}/issue/1`,
-      `  curl -s -H 'Authorization: Bearer ${w.adminToken}' ${w.gatewayUrl}/api/admin/coupons/${w.couponId}`,
+      `  curl -s -H 'Authorization: Bearer ${w.adminToken}' ${w.gatewayAdminUrl}/api/admin/coupons/${w.couponId}`,
       `  curl -s -X POST -H 'content-type: application/json' -d '{"userId": 999999}' ${w.gatewayUrl}/api/coupons/${w.couponId}/issue`,
       'Ctrl-C stops them; `npm run stack:down` then stops Kafka, the registry, Postgres and Redis.',
     );

@@ -42,6 +42,8 @@ export interface ServiceOptions {
   label: string;
   /** The port its HTTP server listens on (gateway API or processor metrics). */
   port: number;
+  /** Where its /metrics (and, for the gateway, the admin API) is served, when not on `port`. */
+  adminPort?: number;
   env?: NodeJS.ProcessEnv;
   /** Extra node flags, e.g. --cpu-prof for profiling runs. */
   nodeArgs?: string[];
@@ -54,6 +56,7 @@ export class ServiceProcess {
     readonly service: ServiceName,
     readonly child: ChildProcess,
     readonly port: number,
+    readonly adminPort: number,
     readonly exited: Promise<number | null>,
     readonly logFile: string,
   ) {}
@@ -76,11 +79,16 @@ export class ServiceProcess {
         resolve(signal ? null : code);
       }),
     );
-    return new ServiceProcess(service, child, opts.port, exited, logFile);
+    return new ServiceProcess(service, child, opts.port, opts.adminPort ?? opts.port, exited, logFile);
   }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The admin API and /metrics (the gateway's admin listener; the processor's only port). */
+  get adminUrl(): string {
+    return `http://127.0.0.1:${this.adminPort}`;
   }
 
   /** Resolves once /healthz answers 200; fails fast if the process exits first. */
@@ -95,7 +103,7 @@ export class ServiceProcess {
   }
 
   async metrics(): Promise<string> {
-    return (await fetch(`${this.url}/metrics`)).text();
+    return (await fetch(`${this.adminUrl}/metrics`)).text();
   }
 
   /** Sends `signal` and resolves with the exit code (null when killed by the signal). */
@@ -133,8 +141,23 @@ export async function startProcessor(opts: ProcessorOptions): Promise<ServicePro
   });
 }
 
-/** A gateway on its own port (a free one unless given: a restarted gateway keeps its address). */
-export async function startGateway(label: string, env: NodeJS.ProcessEnv = {}, givenPort?: number, code: ServiceCode = 'source'): Promise<ServiceProcess> {
-  const port = givenPort ?? (await freePort());
-  return ServiceProcess.start('gateway', { label, port, code, env: { GATEWAY_PORT: String(port), GATEWAY_HOST: '127.0.0.1', ...env } });
+export interface GatewayPorts {
+  port: number;
+  adminPort: number;
+}
+
+/**
+ * A gateway on ports of its own (free ones unless given: a restarted gateway keeps its addresses).
+ * Its per-address rate limit is off: the demo, the bench, the chaos run and the tests send all
+ * their load from this one machine's address.
+ */
+export async function startGateway(label: string, env: NodeJS.ProcessEnv = {}, given?: GatewayPorts, code: ServiceCode = 'source'): Promise<ServiceProcess> {
+  const { port, adminPort } = given ?? { port: await freePort(), adminPort: await freePort() };
+  return ServiceProcess.start('gateway', {
+    label,
+    port,
+    adminPort,
+    code,
+    env: { GATEWAY_HOST: '127.0.0.1', GATEWAY_RATE_LIMIT_IP_PER_SECOND: '0', ...env, GATEWAY_PORT: String(port), GATEWAY_ADMIN_PORT: String(adminPort) },
+  });
 }

@@ -22,12 +22,12 @@ function write(name: string, text: string): string {
 describe('stackObservability', () => {
   it('scrapes the services on their fixed default ports, Prometheus on 9090 and Alertmanager on 9093', () => {
     const layout = stackObservability({});
-    expect(layout).toMatchObject({ prometheusPort: 9090, alertmanagerPort: 9093, targets: { gateway: ['127.0.0.1:8080'], processor: ['127.0.0.1:9464'] } });
+    expect(layout).toMatchObject({ prometheusPort: 9090, alertmanagerPort: 9093, targets: { gateway: ['127.0.0.1:9465'], processor: ['127.0.0.1:9464'] } });
     expect(layout.slackWebhook).toBeUndefined();
   });
 
   it('follows the services’ port variables and takes its own', () => {
-    const layout = stackObservability({ GATEWAY_PORT: '18080', PROCESSOR_METRICS_PORT: '19464', PROMETHEUS_PORT: '19290', ALERTMANAGER_PORT: '19291', ALERT_SLACK_WEBHOOK_URL: 'https://hooks.example/T' });
+    const layout = stackObservability({ GATEWAY_ADMIN_PORT: '18080', PROCESSOR_METRICS_PORT: '19464', PROMETHEUS_PORT: '19290', ALERTMANAGER_PORT: '19291', ALERT_SLACK_WEBHOOK_URL: 'https://hooks.example/T' });
     expect(layout).toMatchObject({ prometheusPort: 19290, alertmanagerPort: 19291, targets: { gateway: ['127.0.0.1:18080'], processor: ['127.0.0.1:19464'] }, slackWebhook: { url: 'https://hooks.example/T' } });
   });
 });
@@ -38,7 +38,7 @@ describe('prometheusConfig', () => {
     const config = JSON.parse(text) as { rule_files: string[]; scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> };
     expect(config.rule_files).toEqual([RULES_GLOB]);
     expect(config.scrape_configs.map((s) => [s.job_name, s.static_configs[0]!.targets])).toEqual([
-      ['gateway', ['127.0.0.1:8080']],
+      ['gateway', ['127.0.0.1:9465']],
       ['processor', ['127.0.0.1:9464']],
       ['prometheus', ['127.0.0.1:9090']],
     ]);

@@ -41,7 +41,7 @@ export function stackObservability(env: NodeJS.ProcessEnv = process.env): Observ
     prometheusPort: port(env.PROMETHEUS_PORT, 9090),
     alertmanagerPort: port(env.ALERTMANAGER_PORT, 9093),
     targets: {
-      gateway: [`127.0.0.1:${port(env.GATEWAY_PORT, 8080)}`],
+      gateway: [`127.0.0.1:${port(env.GATEWAY_ADMIN_PORT, 9465)}`],
       processor: [`127.0.0.1:${port(env.PROCESSOR_METRICS_PORT, 9464)}`],
     },
     interval: '5s',

@@ -51,7 +51,7 @@ describe('npm run build', () => {
     expect(await check('http://127.0.0.1:1/readyz')).toBe(1);
     const proc = (processor = await (await ProcessorProcess.startAlone({ instanceId: 'dist-smoke', code: 'dist' })).ready());
 
-    const created = await fetch(`${gw.url}/api/admin/coupons`, { method: 'POST', headers: { ...ADMIN_AUTH, ...JSON_HEADERS }, body: JSON.stringify({ name: 'dist smoke', totalQuantity: 1 }) });
+    const created = await fetch(`${gw.adminUrl}/api/admin/coupons`, { method: 'POST', headers: { ...ADMIN_AUTH, ...JSON_HEADERS }, body: JSON.stringify({ name: 'dist smoke', totalQuantity: 1 }) });
     expect(created.status).toBe(201);
     const couponId = ((await created.json()) as { id: number }).id;
     const issued = await fetch(`${gw.url}/api/coupons/${couponId}/issue`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ userId: 7 }) });

@@ -25,15 +25,17 @@ let child: ChildProcess;
 let output = '';
 let exited: Promise<number | null>;
 let base: string;
+let adminBase: string;
 let redis: Redis | Cluster;
 let requests: RequestLog;
 
 beforeAll(async () => {
   requests = await RequestLog.open();
-  const port = await freePort();
+  const [port, adminPort] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${port}`;
+  adminBase = `http://127.0.0.1:${adminPort}`;
   // A long linger keeps produced requests waiting in the producer, i.e. in flight, for a second.
-  const env = gatewayTestEnv({ GATEWAY_PORT: String(port), GATEWAY_KAFKA_LINGER_MS: '1000', LOG_LEVEL: 'info' });
+  const env = gatewayTestEnv({ GATEWAY_PORT: String(port), GATEWAY_ADMIN_PORT: String(adminPort), GATEWAY_KAFKA_LINGER_MS: '1000', LOG_LEVEL: 'info' });
   redis = inspectRedis(loadConfig(env));
   child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -49,7 +51,7 @@ afterAll(() => {
 
 describe('graceful shutdown', () => {
   it('answers the requests in flight, flushes their records and exits 0', async () => {
-    const created = await fetch(`${base}/api/admin/coupons`, { method: 'POST', headers: { ...ADMIN_AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'shutdown', totalQuantity: 100 }) });
+    const created = await fetch(`${adminBase}/api/admin/coupons`, { method: 'POST', headers: { ...ADMIN_AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'shutdown', totalQuantity: 100 }) });
     expect(created.status).toBe(201);
     const couponId = ((await created.json()) as { id: number }).id;
 

@@ -26,7 +26,7 @@ import { OwnRedis } from '../support/own-redis.ts';
 import { kafkaJsClient, plaintextConnection } from '../../platform/kafka-config.ts';
 
 /** This test's ports (19280-19299). */
-const PORTS = { gateway: 19280, processor: 19281, redis: 19282, kafka: 19286, prometheus: 19290, alertmanager: 19291, webhook: 19293 };
+const PORTS = { gateway: 19280, gatewayAdmin: 19294, processor: 19281, redis: 19282, kafka: 19286, prometheus: 19290, alertmanager: 19291, webhook: 19293 };
 const BROKER = `127.0.0.1:${PORTS.kafka}`;
 const ADMIN_TOKEN = 'alerting-test-admin-token';
 
@@ -34,7 +34,7 @@ const layout: ObservabilityLayout = {
   name: 'alerting-test',
   prometheusPort: PORTS.prometheus,
   alertmanagerPort: PORTS.alertmanager,
-  targets: { gateway: [`127.0.0.1:${PORTS.gateway}`], processor: [`127.0.0.1:${PORTS.processor}`] },
+  targets: { gateway: [`127.0.0.1:${PORTS.gatewayAdmin}`], processor: [`127.0.0.1:${PORTS.processor}`] },
   interval: '1s',
   groupWait: '1s',
   groupInterval: '2s',
@@ -115,7 +115,7 @@ beforeAll(async () => {
   await Promise.all([startComponent(prometheus), startComponent(alertmanager)]);
   const env = { KAFKA_BROKERS: BROKER, REDIS_URL: redis.url };
   [gateway, processor] = await Promise.all([
-    startGateway('alerting-test', { ...env, ADMIN_TOKEN, GATEWAY_READY_TIMEOUT_MS: '500' }, PORTS.gateway).then((s) => s.ready()),
+    startGateway('alerting-test', { ...env, ADMIN_TOKEN, GATEWAY_READY_TIMEOUT_MS: '500' }, { port: PORTS.gateway, adminPort: PORTS.gatewayAdmin }).then((s) => s.ready()),
     startProcessor({ instanceId: 'alerting-test', port: PORTS.processor, env: { ...env, PROCESSOR_LAG_INTERVAL_MS: '1000' } }).then((s) => s.ready()),
   ]);
   producer = kafkaJsClient(plaintextConnection(BROKER)).producer({ kafkaJS: { idempotent: true } });
@@ -130,7 +130,7 @@ afterAll(async () => {
 
 describe('alerting', () => {
   it('scrapes both services, fires the DLQ alert per coupon and cause, and posts it to the Slack webhook', async () => {
-    const created = await fetch(`${gateway.url}/api/admin/coupons`, {
+    const created = await fetch(`${gateway.adminUrl}/api/admin/coupons`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'alerting test', totalQuantity: 5 }),

@@ -41,14 +41,18 @@ export function testRedisUrl(url = endpointsFromEnv().redisUrl): string {
 /**
  * The gateway's environment in tests: only the stack's endpoints are taken from this process's
  * environment (a GATEWAY_* variable left in a shell must not change what a test checks), Redis is
- * the test database, the periodic reconciler is off, logs are errors only unless LOG_LEVEL is set.
+ * the test database, the periodic reconciler and the rate limits are off, the admin listener takes
+ * any free port, logs are errors only unless LOG_LEVEL is set.
  */
 export function gatewayTestEnv(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const endpoints = Object.fromEntries(Object.values(ENV_NAMES).flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
   // The periodic reconciler is off unless a test turns it on: other tests' gateways share the test
   // database and may use another broker, where its evidence would be wrong.
-  return { ...endpoints, REDIS_URL: testRedisUrl(), ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', GATEWAY_RECONCILE_INTERVAL_MS: '0', ...overrides };
+  return { ...endpoints, REDIS_URL: testRedisUrl(), ADMIN_TOKEN: TEST_ADMIN_TOKEN, LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', GATEWAY_RECONCILE_INTERVAL_MS: '0', ...NO_RATE_LIMITS, GATEWAY_ADMIN_PORT: '0', ...overrides };
 }
+
+/** Tests send many requests from one address (and user) on purpose. */
+export const NO_RATE_LIMITS = { GATEWAY_RATE_LIMIT_IP_PER_SECOND: '0', GATEWAY_RATE_LIMIT_USER_PER_SECOND: '0' };
 
 export interface TestGateway {
   app: GatewayApp;
