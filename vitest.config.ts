@@ -1,3 +1,4 @@
+/** The test projects: unit tests beside the code, integration tests in test/ against the real stack. */
 import { defineConfig } from 'vitest/config';
 
 // Unit tests (pure logic) live beside the code as *.test.ts; integration tests talk to the real

@@ -1,5 +1,5 @@
 /**
- * Queue position of a PENDING request (DESIGN.md, "Queue position"): how many records of its
+ * Queue position of a PENDING request (README, "API in one minute"): how many records of its
  * partition, itself included, the processor still has to commit before its answer is known.
  */
 

@@ -1,3 +1,4 @@
+/** librdkafka's log lines through a service's pino logger. */
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 

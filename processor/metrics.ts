@@ -1,3 +1,4 @@
+/** The processor's Prometheus metrics. */
 import client from 'prom-client';
 import type { OutcomeLabel } from './emit.ts';
 import { ZeroFirstCounter } from './zero-first-counter.ts';

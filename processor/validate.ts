@@ -1,3 +1,4 @@
+/** The field rules a decoded request must meet beyond its Avro types. */
 import type { CouponIssueRequested } from '../schemas/contracts.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,3 +1,4 @@
+/** Provisions a stack for the services: topics, registry subjects, database migrations. */
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
 import { registryConnectionFromEnv } from '../../platform/registry-config.ts';

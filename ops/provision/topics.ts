@@ -1,3 +1,4 @@
+/** Creates the contract topics that are missing. */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { kafkaJsClient, type KafkaConnection } from '../../platform/kafka-config.ts';
 import { TOPICS, topicSpecs, type Topics } from '../../schemas/topics.ts';

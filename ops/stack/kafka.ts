@@ -1,3 +1,4 @@
+/** The embedded Kafka: one broker, the 3-broker cluster for fault tests, the SASL_SSL broker; KRaft, transactions on. */
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';

@@ -1,3 +1,4 @@
+/** Fetches the stack's Java artifacts (Kafka, Apicurio) from Maven Central into the cache. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import fs from 'node:fs';

@@ -1,3 +1,4 @@
+/** The repository root and the folders under it: the stack's state and logs (.stack/), the download cache (.cache/). */
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+/** The embedded Postgres: a project-owned data directory (initdb/pg_ctl), its roles and databases. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';

@@ -1,3 +1,4 @@
+/** The stack's server processes (start detached, pid files, stop, kill, log tails) and waitFor, the one polling loop. */
 import { spawn, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

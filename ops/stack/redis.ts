@@ -1,3 +1,4 @@
+/** The embedded Redis: the single node, private instances, the 3-master cluster. */
 import fs from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

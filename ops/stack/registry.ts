@@ -1,3 +1,4 @@
+/** The embedded schema registry: Apicurio with its schemas stored in the stack's Postgres. */
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFile } from 'node:child_process';

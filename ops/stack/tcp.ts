@@ -1,3 +1,4 @@
+/** Whether an address accepts TCP connections: the health check of plain servers. */
 import net from 'node:net';
 
 /** Resolves once host:port accepts a TCP connection; rejects on refusal or after timeoutMs. */

@@ -1,3 +1,4 @@
+/** Consumer-group offset administration: reset a group's position, read its committed offsets. */
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
 import { rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';

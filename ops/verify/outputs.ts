@@ -1,3 +1,4 @@
+/** Reads the committed output records (issued, rejected, dead letters) for the invariant checks. */
 import type { CouponIssued, CouponIssueDeadLetter, CouponIssueRejected } from '../../schemas/contracts.ts';
 import type { Serde } from '../../schemas/serde.ts';
 import { kafkaConnectionFromEnv, type KafkaConnection } from '../../platform/kafka-config.ts';

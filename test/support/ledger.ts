@@ -1,3 +1,4 @@
+/** Reads the ledger (issue_outcomes) for the tests: rows by event id, whether all are decided. */
 import type pg from 'pg';
 import type { TerminalOutcome } from '../../schemas/outcomes.ts';
 

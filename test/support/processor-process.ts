@@ -1,3 +1,4 @@
+/** The real processor as a child process for the tests, in the shared group or a group of its own. */
 import { randomUUID } from 'node:crypto';
 import { resetGroupToEnd } from '../../ops/verify/group-offsets.ts';
 import { startProcessor, type ProcessorOptions, type ServiceProcess } from '../../ops/run/service-process.ts';

@@ -1,3 +1,4 @@
+/** A loopback TCP proxy whose connections an outage test can cut and restore. */
 import net from 'node:net';
 
 /**

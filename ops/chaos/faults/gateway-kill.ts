@@ -1,3 +1,4 @@
+/** Chaos fault: the gateway killed under load. */
 import type { Injector } from '../context.ts';
 
 /** SIGKILL the gateway under load (requests in flight lose their answers); the supervisor starts it again. */

@@ -1,3 +1,4 @@
+/** Every chaos fault by its kind: the injectors the run picks from. */
 import type { Injector } from '../context.ts';
 import type { FaultKind } from '../plan.ts';
 import { brokerKill, brokerStop } from './broker-bounce.ts';

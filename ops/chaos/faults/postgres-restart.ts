@@ -1,3 +1,4 @@
+/** Chaos fault: Postgres shut down (fast or immediate) and started again. */
 import { ensureUp } from '../../stack/ensure-up.ts';
 import { stopProcess } from '../../stack/process.ts';
 import type { Injector } from '../context.ts';

@@ -1,3 +1,4 @@
+/** Chaos fault: one processor killed mid-batch. */
 import type { Injector } from '../context.ts';
 
 /** SIGKILL one of the processors mid-batch; the supervisor starts it again. */

@@ -1,3 +1,4 @@
+/** Chaos fault: Redis stalled by a long Lua script, longer than the gateway waits. */
 import { Redis } from 'ioredis';
 import type { Injector } from '../context.ts';
 import { stallRedis } from '../../stack/redis-stall.ts';

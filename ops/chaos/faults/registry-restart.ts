@@ -1,3 +1,4 @@
+/** Chaos fault: the schema registry restarted. */
 import { ensureUp } from '../../stack/ensure-up.ts';
 import type { Injector } from '../context.ts';
 
