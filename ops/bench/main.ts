@@ -17,6 +17,7 @@ import { measureGateway } from './gateway-load.ts';
 import { measureE2e } from './e2e-latency.ts';
 import { measureHotCoupon } from './hot-coupon.ts';
 import { measureScale } from './scale.ts';
+import { measureGrant } from './grant.ts';
 
 async function measureLimits(ctx: BenchContext, rows: number): Promise<LimitsResult> {
   ctx.progress('limits', `COPY of ${rows.toLocaleString('en-US')} rows into an indexed scratch table`);
@@ -47,6 +48,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       e2e: null,
       hot_coupon: null,
       scale: null,
+      grant: null,
       invariants_ok: true,
       invariants: ctx.invariants,
       cpu: ctx.cpuPhases,
@@ -65,6 +67,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       result.hot_coupon = await measureHotCoupon(ctx, hot);
     }
     if (wants('scale')) result.scale = await measureScale(ctx, opts.scaleRecords);
+    if (wants('grant')) result.grant = await measureGrant(ctx, opts.grantUsers, opts.grantSaleRate, result.processor?.batch_eps ?? null);
     result.invariants_ok = ctx.invariants.every((c) => c.held);
     return result;
   } finally {

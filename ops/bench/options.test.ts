@@ -4,7 +4,7 @@ import { DEFAULTS, parseBenchArgs } from './options.ts';
 
 describe('parseBenchArgs', () => {
   it('defaults to every scenario at the default sizes', () => {
-    expect(parseBenchArgs([])).toEqual({ out: undefined, only: ['limits', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'scale'], ...DEFAULTS });
+    expect(parseBenchArgs([])).toEqual({ out: undefined, only: ['limits', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'scale', 'grant'], ...DEFAULTS });
   });
 
   it('reads the output file, sizes and a subset (run in the fixed order)', () => {

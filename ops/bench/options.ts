@@ -18,6 +18,8 @@ export interface BenchOptions {
   hotRecords: number;
   hotConnections: number;
   hotSeconds: number;
+  grantUsers: number;
+  grantSaleRate: number;
   scaleRecords: number;
 }
 
@@ -35,6 +37,8 @@ export const DEFAULTS: Omit<BenchOptions, 'out' | 'only'> = {
   hotRecords: 50_000,
   hotConnections: 50,
   hotSeconds: 10,
+  grantUsers: 1_000_000,
+  grantSaleRate: 200,
   scaleRecords: 100_000,
 };
 
@@ -46,7 +50,7 @@ at the end), so processors of other groups, other benches or a demo cannot touch
 consumer group set to the end of the requests topic before its input is produced; I1-I4 are
 checked after every scenario.
 
-Scenarios (in this order): limits, processor, burst, gateway, e2e, hot-coupon, scale
+Scenarios (in this order): limits, processor, burst, gateway, e2e, hot-coupon, scale, grant
 (scale runs on the stack's 3-broker cluster, and starts it when it is not running)
   --only LIST               comma-separated subset, e.g. --only limits,processor
   --out FILE                write the JSON result to FILE (bench-*.json is git-ignored)
@@ -65,6 +69,8 @@ Sizes
   --hot-records N           requests on the one hot coupon drained by the processor alone (${DEFAULTS.hotRecords})
   --hot-connections N       connections of the hot coupon's gateway + processor load (${DEFAULTS.hotConnections})
   --hot-seconds N           length of that load (${DEFAULTS.hotSeconds})
+  --grant-users N           users of the bulk grant (${DEFAULTS.grantUsers})
+  --grant-sale-rate N       req/s of the flash sale on the granted coupon during the grant (${DEFAULTS.grantSaleRate})
   --scale-records N         requests drained at each step of 1, 2, 3 processors (${DEFAULTS.scaleRecords})
 
   -h, --help                this text
@@ -86,6 +92,8 @@ const SIZE_FLAGS = {
   'hot-records': 'hotRecords',
   'hot-connections': 'hotConnections',
   'hot-seconds': 'hotSeconds',
+  'grant-users': 'grantUsers',
+  'grant-sale-rate': 'grantSaleRate',
   'scale-records': 'scaleRecords',
 } as const satisfies Record<string, keyof typeof DEFAULTS>;
 

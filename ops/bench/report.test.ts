@@ -82,6 +82,26 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
       })),
       ratio_3_vs_1: 1.18,
     },
+    grant: {
+      users: 1_000_000,
+      issued: 1_000_000,
+      grant_s: 60,
+      grant_users_per_s: 16_667,
+      vs_processor_batch: 0.67,
+      reupload_s: 10,
+      reupload_speedup: 6,
+      reupload_new_outcomes: 0,
+      reupload_produced: 0,
+      http_reupload_s: 11,
+      cli_peak_rss_mb: 150,
+      gateway_peak_rss_mb: 180,
+      sale_rate_per_s: 200,
+      sale_requests: 12_000,
+      sale_p50_ms_before: 5,
+      sale_p99_ms_before: 20,
+      sale_p50_ms_during: 8,
+      sale_p99_ms_during: 40,
+    },
     invariants_ok: true,
     invariants: [{ scenario: 'processor', held: true, details: ['I1 held: ...'] }],
     cpu: {
@@ -115,6 +135,8 @@ describe('checkTargets', () => {
       'CPU per unit of work': true,
       'scale 1 -> 2 -> 3 processors': true,
       'hot coupon': true,
+      'bulk grant vs processor batch (same run)': false,
+      'bulk grant re-upload': true,
     });
   });
 
@@ -127,6 +149,8 @@ describe('checkTargets', () => {
     r.gateway!.rps = 12_000;
     r.gateway!.p99_ms = 30;
     r.e2e!.p99_ms = 100;
+    r.grant!.vs_processor_batch = 0.8;
+    r.grant!.reupload_speedup = 3;
     expect(Object.values(verdicts(r)).every((v) => v === true)).toBe(true);
   });
 
@@ -137,13 +161,14 @@ describe('checkTargets', () => {
     r.processor!.ratio = 149.9;
     r.burst!.drain_s = 2.01;
     r.e2e!.p99_ms = 101;
+    r.grant!.reupload_new_outcomes = 1;
     const v = verdicts(r);
-    const judged = ['processor batch throughput', 'processor of the slowest limit', 'batch vs single (same run)', 'burst drain', 'e2e p99'];
-    expect(judged.map((name) => v[name])).toEqual([false, false, false, false, false]);
+    const judged = ['processor batch throughput', 'processor of the slowest limit', 'batch vs single (same run)', 'burst drain', 'e2e p99', 'bulk grant re-upload'];
+    expect(judged.map((name) => v[name])).toEqual([false, false, false, false, false, false]);
   });
 
   it('says n/a for scenarios that did not run, and for e2e below the target rate', () => {
-    const r = result({ processor: null, burst: null, gateway: null, hot_coupon: null, scale: null, cpu: {} });
+    const r = result({ processor: null, burst: null, gateway: null, hot_coupon: null, scale: null, grant: null, cpu: {} });
     r.e2e!.rate_per_s = 100;
     expect(Object.values(verdicts(r)).every((v) => v === null)).toBe(true);
   });

@@ -4,7 +4,7 @@
  */
 import { FOREIGN_PROCESSOR, scenarioMicros, type CpuUsage } from './cpu.ts';
 
-export const SCENARIOS = ['limits', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'scale'] as const;
+export const SCENARIOS = ['limits', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'scale', 'grant'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface Versions {
@@ -153,6 +153,32 @@ export interface ScaleResult {
   ratio_3_vs_1: number | null;
 }
 
+export interface GrantBenchResult {
+  users: number;
+  issued: number;
+  /** ops grant: start of the command → every outcome committed and the grant DONE. */
+  grant_s: number;
+  grant_users_per_s: number;
+  /** grant_users_per_s over the processor scenario's batch rate of the same run (null if it did not run). */
+  vs_processor_batch: number | null;
+  /** The same file again through the CLI. */
+  reupload_s: number;
+  reupload_speedup: number;
+  /** Ledger rows the re-uploads added (must be 0). */
+  reupload_new_outcomes: number;
+  reupload_produced: number;
+  /** The same file once more through POST /api/admin/coupons/:id/grants. */
+  http_reupload_s: number;
+  cli_peak_rss_mb: number;
+  gateway_peak_rss_mb: number;
+  sale_rate_per_s: number;
+  sale_requests: number;
+  sale_p50_ms_before: number;
+  sale_p99_ms_before: number;
+  sale_p50_ms_during: number | null;
+  sale_p99_ms_during: number | null;
+}
+
 export interface InvariantCheck {
   scenario: ScenarioName;
   held: boolean;
@@ -170,6 +196,7 @@ export interface BenchResult {
   e2e: E2eResult | null;
   hot_coupon: HotCouponResult | null;
   scale: ScaleResult | null;
+  grant: GrantBenchResult | null;
   invariants_ok: boolean;
   invariants: InvariantCheck[];
   cpu: Partial<Record<string, CpuUsage>>;
@@ -193,6 +220,8 @@ export const TARGETS = {
   gatewayP99Ms: 30,
   e2eP99Ms: 100,
   e2eRate: 1000,
+  grantVsBatch: 0.8,
+  reuploadSpeedup: 3,
 } as const;
 
 /** The slowest of the physical limits (the processor cannot beat it). */
@@ -209,6 +238,7 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
   const e = r.e2e;
   const h = r.hot_coupon;
   const s = r.scale;
+  const gr = r.grant;
   const none = '-';
   const perUnit = Object.entries(r.cpu).filter(([, u]) => u?.us_per_unit !== undefined);
   return [
@@ -247,6 +277,18 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
       goal: 'reported',
       measured: h ? `${fmt(h.processor_records_per_s)} records/s processor, ${fmt(h.e2e_records_per_s)} /s end to end` : none,
       pass: h ? true : null,
+    },
+    {
+      name: 'bulk grant vs processor batch (same run)',
+      goal: `>= ${TARGETS.grantVsBatch}x`,
+      measured: gr?.vs_processor_batch != null ? `${fmt(gr.vs_processor_batch, 2)}x (${fmt(gr.grant_users_per_s)} users/s)` : none,
+      pass: gr?.vs_processor_batch != null ? gr.vs_processor_batch >= TARGETS.grantVsBatch : null,
+    },
+    {
+      name: 'bulk grant re-upload',
+      goal: `>= ${TARGETS.reuploadSpeedup}x faster, 0 new outcomes`,
+      measured: gr ? `${fmt(gr.reupload_speedup, 1)}x, ${fmt(gr.reupload_new_outcomes)} new` : none,
+      pass: gr ? gr.reupload_speedup >= TARGETS.reuploadSpeedup && gr.reupload_new_outcomes === 0 : null,
     },
   ];
 }
@@ -439,6 +481,19 @@ export function foreignProcessorsSeen(r: BenchResult): boolean {
   return Object.values(r.cpu).some((u) => (u?.by_role[FOREIGN_PROCESSOR] ?? 0) > 0);
 }
 
+function grantSection(g: GrantBenchResult): string {
+  return [
+    `Bulk grant: ${fmt(g.users)} users by ops grant (file read -> every outcome committed), a flash sale at ${fmt(g.sale_rate_per_s)} req/s on the same coupon meanwhile`,
+    columns([
+      ['grant', `${fmt(g.grant_users_per_s)} users/s`, `${fmt(g.grant_s, 1)} s, ${fmt(g.issued)} issued; ${g.vs_processor_batch === null ? 'processor scenario not run' : `${fmt(g.vs_processor_batch, 2)}x the processor's batch rate of this run`}`],
+      ['re-upload (CLI)', `${fmt(g.reupload_s, 1)} s`, `${fmt(g.reupload_speedup, 1)}x faster; ${fmt(g.reupload_produced)} produced, ${fmt(g.reupload_new_outcomes)} new outcomes`],
+      ['re-upload (HTTP)', `${fmt(g.http_reupload_s, 1)} s`, 'POST /api/admin/coupons/:id/grants, streamed'],
+      ['peak RSS', `CLI ${fmt(g.cli_peak_rss_mb)} MiB`, `gateway ${fmt(g.gateway_peak_rss_mb)} MiB`],
+      ['flash sale', `p99 ${fmt(g.sale_p99_ms_before, 1)} ms before`, `p99 ${g.sale_p99_ms_during === null ? '-' : fmt(g.sale_p99_ms_during, 1)} ms during the grant (p50 ${fmt(g.sale_p50_ms_before, 1)} / ${g.sale_p50_ms_during === null ? '-' : fmt(g.sale_p50_ms_during, 1)} ms); ${fmt(g.sale_requests)} requests`],
+    ]),
+  ].join('\n');
+}
+
 export function renderTable(r: BenchResult): string {
   const v = r.versions;
   const sections = [
@@ -450,6 +505,7 @@ export function renderTable(r: BenchResult): string {
     r.e2e && e2eSection(r.e2e),
     r.hot_coupon && hotCouponSection(r.hot_coupon),
     r.scale && scaleSection(r.scale),
+    r.grant && grantSection(r.grant),
     cpuSection(r.cpu),
     ['Targets', columns([['target', 'goal', 'measured', 'result'], ...checkTargets(r).map((t) => [t.name, t.goal, t.measured, verdict(t.pass)])])].join('\n'),
     [

@@ -29,6 +29,8 @@ const TINY = [
   ['--hot-connections', '10'],
   ['--hot-seconds', '2'],
   ['--scale-records', '3000'],
+  ['--grant-users', '2000'],
+  ['--grant-sale-rate', '50'],
 ].flat();
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -41,10 +43,10 @@ const positive = (n: number | null | undefined): void => {
 
 describe('npm run bench (tiny sizes)', () => {
   // The scale scenario starts the 3-broker cluster when it is not running (about half a minute).
-  it('runs every scenario and writes a complete, plausible JSON result', { timeout: 330_000 }, async () => {
+  it('runs every scenario and writes a complete, plausible JSON result', { timeout: 420_000 }, async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'ops/bench/main.ts', '--out', out, ...TINY], {
       cwd: ROOT,
-      timeout: 325_000,
+      timeout: 415_000,
       maxBuffer: 16 * 1024 * 1024,
     }).catch((err: Error & { code?: number; stdout?: string }) => {
       // Exit 2: the bench ran but an invariant was violated; the assertions below say which.
@@ -111,7 +113,12 @@ describe('npm run bench (tiny sizes)', () => {
     expect(Object.keys(r.cpu['scale 3']?.us_per_unit ?? {})).toEqual(expect.arrayContaining(['processor-1', 'processor-2', 'processor-3', 'kafka', 'postgres']));
     expect(s.steps[2]!.cpu_us_per_record).toEqual(r.cpu['scale 3']?.us_per_unit);
 
-    expect(r.invariants.map((c) => c.scenario)).toEqual(['processor', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'hot-coupon', 'scale', 'scale', 'scale']);
+    const gr = r.grant!;
+    expect(gr).toMatchObject({ users: 2000, issued: 2000, reupload_new_outcomes: 0, reupload_produced: 0, sale_rate_per_s: 50 });
+    for (const n of [gr.grant_users_per_s, gr.vs_processor_batch, gr.reupload_speedup, gr.http_reupload_s, gr.cli_peak_rss_mb, gr.gateway_peak_rss_mb, gr.sale_p99_ms_before]) positive(n);
+    expect(gr.sale_p99_ms_during === null || gr.sale_p99_ms_during > 0).toBe(true);
+
+    expect(r.invariants.map((c) => c.scenario)).toEqual(['processor', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'hot-coupon', 'scale', 'scale', 'scale', 'grant']);
     expect(r.invariants.filter((c) => !c.held)).toEqual([]);
     expect(r.invariants_ok).toBe(true);
   });
