@@ -14,7 +14,7 @@ import type { Hold } from './holds.ts';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     couponGateSnapshot(gate: string, reserved: string, users: string, holds: string, seq: string): Result<Array<string | number>, Context>;
-    couponGateApply(gate: string, reserved: string, users: string, seq: string, ...args: Array<string | number>): Result<number, Context>;
+    couponGateApply(gate: string, reserved: string, users: string, seq: string, args: Array<string | number>): Result<number, Context>;
     couponGateClearStale(status: string, eventId: string): Result<number, Context>;
   }
 }
@@ -68,12 +68,11 @@ export class GateStore {
       redisKeys.reserved(couponId),
       redisKeys.requesters(couponId),
       redisKeys.seq(couponId),
-      snapshot.seq,
-      accounting.reserved,
-      window ? window.totalQuantity : '',
-      window ? window.startsAt : 0,
-      window ? (window.endsAt ?? 0) : 0,
-      ...accounting.requesters,
+      // One array (ioredis flattens it), not a spread: a coupon's requesters can be far more than
+      // a function call takes as arguments.
+      ([snapshot.seq, accounting.reserved, window ? window.totalQuantity : '', window ? window.startsAt : 0, window ? (window.endsAt ?? 0) : 0] as Array<string | number>).concat(
+        accounting.requesters,
+      ),
     );
     return applied === 1;
   }
