@@ -60,12 +60,16 @@ const dependencies = (name: string): Record<string, string> => {
 /** Our services: built from the Dockerfile. */
 const OWN = ['provision', 'gateway', 'processor'];
 /** Where each of our services listens (the variables it reads), and the path compose checks its health on. */
-const LISTENS = { gateway: { portVar: 'GATEWAY_PORT', hostVar: 'GATEWAY_HOST', health: '/readyz' }, processor: { portVar: 'PROCESSOR_METRICS_PORT', hostVar: 'PROCESSOR_METRICS_HOST', health: '/healthz' } } as const;
+// The gateway's second listener (admin API, /metrics) is where Prometheus scrapes it.
+const LISTENS = {
+  gateway: { portVar: 'GATEWAY_PORT', hostVar: 'GATEWAY_HOST', health: '/readyz', otherListeners: [{ portVar: 'GATEWAY_ADMIN_PORT', hostVar: 'GATEWAY_ADMIN_HOST' }] },
+  processor: { portVar: 'PROCESSOR_METRICS_PORT', hostVar: 'PROCESSOR_METRICS_HOST', health: '/healthz', otherListeners: [] },
+} as const;
 
 /** The container ports a service listens on: our services' configured ports, an image's published container ports. */
 function listeningPorts(name: string): string[] {
   const own = LISTENS[name as keyof typeof LISTENS];
-  if (own) return [env(name)[own.portVar]!];
+  if (own) return [own, ...own.otherListeners].map((l) => env(name)[l.portVar]!);
   return (service(name).ports ?? []).map((p) => port(p));
 }
 
@@ -135,7 +139,7 @@ describe('docker-compose.yml: the services', () => {
   });
 
   it('listens on all interfaces inside the container, the gateway published on loopback', () => {
-    for (const [name, { hostVar }] of Object.entries(LISTENS)) expect(env(name)[hostVar]).toBe('0.0.0.0');
+    for (const [name, own] of Object.entries(LISTENS)) for (const { hostVar } of [own, ...own.otherListeners]) expect(env(name)[hostVar]).toBe('0.0.0.0');
     expect(service('gateway').ports).toEqual([`127.0.0.1:${env('gateway').GATEWAY_PORT}:${env('gateway').GATEWAY_PORT}`]);
   });
 
