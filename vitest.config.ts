@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['{processor,gateway,schemas,platform,ops}/**/*.test.ts'] } },
+      { test: { name: 'unit', include: ['{processor,gateway,schemas,platform,ops,examples}/**/*.test.ts'] } },
       {
         test: {
           name: 'integration',
