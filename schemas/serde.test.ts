@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from './errors.ts';
-import { Serde, frame } from './serde.ts';
+import { Serde, frame, isLevelSetConcurrently } from './serde.ts';
 import { TOPICS } from './topics.ts';
 
 describe('frame()', () => {
@@ -47,5 +47,14 @@ describe('Serde checks that need no registry', () => {
 
   it('refuses to encode before the topic schema is registered', () => {
     expect(() => serde.encode(TOPICS.requests, { eventId: 'x', couponId: 1, userId: 1, requestedAt: 0 })).toThrow(/not registered yet/);
+  });
+});
+
+describe('isLevelSetConcurrently', () => {
+  it('recognises the 409 of a compatibility rule another client created first, and nothing else', () => {
+    expect(isLevelSetConcurrently({ status: 409, message: "Confluent_Schema_Registry - A rule named 'COMPATIBILITY' already exists." })).toBe(true);
+    expect(isLevelSetConcurrently({ status: 409, message: 'Schema being registered is incompatible with an earlier schema' })).toBe(false);
+    expect(isLevelSetConcurrently({ status: 500, message: 'already exists' })).toBe(false);
+    expect(isLevelSetConcurrently(new Error('connect ECONNREFUSED'))).toBe(false);
   });
 });

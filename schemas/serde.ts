@@ -51,10 +51,14 @@ export class Serde {
     if (known !== undefined) return known;
     const subject = valueSubject(topic);
     await ensureCompatibility(this.connection, subject);
-    const { id } = await this.registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(avroSchemaOf(topic)) },
-      { subject, compatibility: COMPATIBILITY_LEVEL },
-    );
+    const registerOnce = () =>
+      this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(avroSchemaOf(topic)) }, { subject, compatibility: COMPATIBILITY_LEVEL });
+    // Two processes registering a new subject at once both set its level; the registry refuses
+    // the second (409, rule already exists). The level is then set: registering again succeeds.
+    const { id } = await registerOnce().catch((err: unknown) => {
+      if (isLevelSetConcurrently(err)) return registerOnce();
+      throw err;
+    });
     this.writerIds.set(topic, id);
     return id;
   }
@@ -123,4 +127,10 @@ export function frame(schemaId: number, body: Buffer): Buffer {
   out.writeInt32BE(schemaId, 1);
   body.copy(out, HEADER_BYTES);
   return out;
+}
+
+/** The registry's answer when another client set a new subject's compatibility level first. */
+export function isLevelSetConcurrently(err: unknown): boolean {
+  const e = err as { status?: number; message?: string };
+  return e?.status === 409 && /already exists/i.test(e.message ?? '');
 }
