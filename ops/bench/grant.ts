@@ -85,6 +85,8 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
       if (firstRun.output.grant.status !== 'DONE') throw new BenchError(`the grant ended ${firstRun.output.grant.status}`);
       ctx.progress('grant', `granted in ${round(firstRun.seconds)} s; the same file again`);
 
+      // The sale's last answers may still be on their way to the ledger; counted now, they would pass for re-upload outcomes.
+      await waitAllDecided(gateway, processor, couponId, 120_000);
       const decidedBefore = await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE coupon_id = $1', [couponId]);
       const again = await runCli(ctx, ['--coupon', String(couponId), '--users', file]);
       const grantId = firstRun.output.grant.id;
