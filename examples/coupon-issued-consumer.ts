@@ -18,6 +18,7 @@ import { kafkaJsClient } from '../platform/kafka-config.ts';
 import { schemaRegistryClient } from '../platform/registry-config.ts';
 import { connectionsFromEnv, type Connections } from '../platform/connections.ts';
 import { SeenEvents } from './seen-events.ts';
+import { EXIT, parseOptions, UsageError } from '../ops/cli/args.ts';
 
 export interface IssuedConsumerOptions {
   connections: Connections;
@@ -60,13 +61,12 @@ de-duplicating by eventId. Connection settings come from the same variables as t
   -h, --help   this text`;
 
 async function main(argv: string[]): Promise<void> {
-  if (argv.includes('-h') || argv.includes('--help')) {
+  const args = parseOptions({ group: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, argv);
+  if (args.flag('help')) {
     console.log(HELP);
     return;
   }
-  const groupAt = argv.indexOf('--group');
-  const groupId = groupAt >= 0 ? argv[groupAt + 1] : 'coupon-issued-example';
-  if (!groupId) throw new Error('--group needs a value');
+  const groupId = args.string('group') ?? 'coupon-issued-example';
   const running = await consumeIssued({
     connections: connectionsFromEnv(process.env),
     groupId,
@@ -81,6 +81,6 @@ async function main(argv: string[]): Promise<void> {
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main(process.argv.slice(2)).catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+    process.exit(err instanceof UsageError ? EXIT.usage : EXIT.failure);
   });
 }

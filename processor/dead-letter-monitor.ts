@@ -10,6 +10,7 @@
  * instance started: older ones were counted before (or predate monitoring), and a counter starts
  * from zero with its process anyway.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { Serde } from '../schemas/serde.ts';
@@ -52,10 +53,7 @@ export class DeadLetterMonitor {
    * exit code 1.
    */
   async stop(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, START_WAIT_ON_STOP_MS)));
-    await Promise.race([this.starting?.catch(() => undefined), bound]);
-    clearTimeout(timer);
+    await Promise.race([this.starting?.catch(() => undefined), sleep(START_WAIT_ON_STOP_MS, undefined, { ref: false })]);
     await this.consumer.disconnect().catch((err: unknown) => this.log.warn({ err }, 'DLQ monitor disconnect failed'));
   }
 

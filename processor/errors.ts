@@ -59,4 +59,3 @@ export function backoffMs(attempt: number, baseMs = 100, capMs = 5000): number {
   return Math.round(Math.random() * exp);
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,12 +10,13 @@
  * - revoked: the client gives partitions up only after the running batch has returned, so the
  *   in-flight transaction is committed or aborted first.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { TOPICS } from '../schemas/topics.ts';
 import type { ProcessorConfig } from './config.ts';
 import type { SourceRecord } from './decode.ts';
-import { backoffMs, classify, FatalProcessorError, sleep } from './errors.ts';
+import { backoffMs, classify, FatalProcessorError } from './errors.ts';
 import type { IssuanceTask } from './issuance-task.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import { runPipelined } from './pipeline.ts';

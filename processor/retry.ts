@@ -1,6 +1,7 @@
 /** Retrying start-up steps and reconnects: back off with jitter until a deadline, then give up loudly. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { backoffMs, classify, FatalProcessorError, sleep } from './errors.ts';
+import { backoffMs, classify, FatalProcessorError } from './errors.ts';
 
 /**
  * Runs `work` until it succeeds. Every failure but a zombie is retried (a broker still loading its

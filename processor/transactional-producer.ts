@@ -8,9 +8,10 @@
  *   a new client with the same transactional.id, whose initialisation bumps the epoch and aborts
  *   whatever the old one left open. The caller rewinds to the last committed offsets and retries.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
-import { backoffMs, classify, FatalProcessorError, sleep } from './errors.ts';
+import { backoffMs, classify, FatalProcessorError } from './errors.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import { retryUntil } from './retry.ts';
 

@@ -26,4 +26,3 @@ export interface Injector {
   inject(ctx: ChaosContext): Promise<string>;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

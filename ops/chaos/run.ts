@@ -4,6 +4,7 @@
  * statuses (I5), promises and lock-outs (I7), then I1-I4 on the ledger and committed outputs and
  * I6 on the gate.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { kafkaConnectionFromEnv, kafkaJsClient } from '../../platform/kafka-config.ts';
 import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
@@ -22,7 +23,7 @@ import { checkInvariants, type InvariantResult } from '../verify/invariants.ts';
 import { outputEnds, readOutputs } from '../verify/outputs.ts';
 import { brokenPromises, i7Result, ledgerRows, lockedOut, settleUnaccepted, unsettledUsers } from '../verify/promises.ts';
 import { i5Result, I5_BOUND_MS, StatusTracker } from '../verify/statuses.ts';
-import { sleep, type ChaosContext } from './context.ts';
+import type { ChaosContext } from './context.ts';
 import { INJECTORS } from './faults/index.ts';
 import { gateRebuildAvailable } from './faults/redis-data-loss.ts';
 import { bringUp, CHAOS_PORTS, chaosInfra } from './infra.ts';

@@ -4,6 +4,7 @@
  * signal (a fail-closed service exits after a bounded time without progress, which a supervisor
  * covers, but in this run every fault is survivable in-process).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import type { ServiceProcess } from '../run/service-process.ts';
 
@@ -110,7 +111,7 @@ export class Supervised {
       this.say(`!! ${this.label} exited by itself with ${code ?? service.child.signalCode ?? 'a signal'}${reason ? ` (${reason})` : ''}; restarting in ${delayMs} ms`);
     }
     this.restarting = (async () => {
-      await new Promise((r) => setTimeout(r, delayMs));
+      await sleep(delayMs);
       if (this.stopped) return;
       this.restarts++;
       await this.start();

@@ -1,4 +1,5 @@
 /** The stack's server processes (start detached, pid files, stop, kill, log tails) and waitFor, the one polling loop. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -136,7 +137,7 @@ export async function waitFor<T>(
       const why = lastError instanceof Error ? lastError.message : 'condition not met';
       throw new Error(`timed out after ${timeoutMs} ms: ${why}`, { cause: lastError });
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }
 

@@ -4,6 +4,7 @@
  * all) ends either decided (a ledger outcome) or released (the user may ask again) — never held
  * for good, which would lock its user out.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { OUTCOME_UNKNOWN, isUnaccepted, userKey, type AcceptedRequest, type IssueAnswer } from './client-answers.ts';
 import type { InvariantResult } from './invariants.ts';
@@ -104,7 +105,7 @@ export async function settleUnaccepted(
     }
     const open = [...settlements.values()].some((s) => s === 'held' || s === 'unknown');
     if (!open || Date.now() >= deadline) return { settlements, probesAccepted };
-    await new Promise((r) => setTimeout(r, pauseMs));
+    await sleep(pauseMs);
   }
 }
 

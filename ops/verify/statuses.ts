@@ -4,6 +4,7 @@
  * accepted requests while a run goes on (as clients polling their status would), so at the end
  * only the ones not yet settled are asked again until the deadline.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AcceptedRequest } from './client-answers.ts';
 import { mapLimit } from './concurrency.ts';
 import type { InvariantResult } from './invariants.ts';
@@ -70,7 +71,7 @@ export class StatusTracker {
     for (;;) {
       await this.sweep(Number.POSITIVE_INFINITY);
       if (this.open.size === 0 || this.now() >= deadline) break;
-      await new Promise((r) => setTimeout(r, pauseMs));
+      await sleep(pauseMs);
     }
     return [...this.open.values()].map((o) => o.request);
   }

@@ -8,10 +8,15 @@ describe('schema registration racing on a new subject', () => {
     const { TOPICS, outputTopics } = await import('../../schemas/topics.ts');
     const { Serde } = await import('../../schemas/serde.ts');
     const { connectionsFromEnv } = await import('../../platform/connections.ts');
-    const { registry } = connectionsFromEnv(process.env);
-    for (const topic of [TOPICS.requests, ...outputTopics(TOPICS)]) {
-      const ids = await Promise.all(Array.from({ length: 4 }, () => new Serde(registry).register(topic)));
-      expect(new Set(ids).size).toBe(1);
+    const { removeTopicSet } = await import('../../ops/provision/topic-set.ts');
+    const { kafka, registry } = connectionsFromEnv(process.env);
+    try {
+      for (const topic of [TOPICS.requests, ...outputTopics(TOPICS)]) {
+        const ids = await Promise.all(Array.from({ length: 4 }, () => new Serde(registry).register(topic)));
+        expect(new Set(ids).size).toBe(1);
+      }
+    } finally {
+      await removeTopicSet(kafka, registry, TOPICS);
     }
   });
 });

@@ -3,11 +3,12 @@
  * (SIGKILL) — stays down a few seconds and comes back; the next fault waits until every partition
  * is fully replicated again, so two bounces never add up to two brokers down.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { startOneBroker } from '../../stack/broker-command.ts';
 import { stopBroker, type BrokerStop } from '../../stack/kafka.ts';
 import { waitFor } from '../../stack/process.ts';
-import { sleep, type ChaosContext, type Injector } from '../context.ts';
+import type { ChaosContext, Injector } from '../context.ts';
 import { CONSUMER_OFFSETS_TOPIC, targetBroker, TRANSACTION_STATE_TOPIC, underReplicated, type TargetKind } from '../kafka-targets.ts';
 
 const TARGETS: readonly TargetKind[] = ['requests_leader', 'transaction_coordinator', 'group_coordinator', 'any'];

@@ -3,11 +3,12 @@
  * few seconds (a deploy ran ahead of its migration) or the application lost its privileges on it
  * (a permissions change). Either way every request must wait, never be dead-lettered.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { superuserConfig } from '../../stack/postgres.ts';
 import { APP_DB } from '../../stack/postgres.ts';
 import { waitFor } from '../../stack/process.ts';
-import { sleep, type Injector } from '../context.ts';
+import type { Injector } from '../context.ts';
 
 const BREAKS = [
   {
