@@ -30,6 +30,17 @@ export function expectedAccounting(decided: readonly DecidedRequest[], pending: 
   return { reserved: units.size, requesters: [...requesters].sort((a, b) => a - b) };
 }
 
+/**
+ * The accounting's reserved count from counts (the drift gauge): the coupon's ISSUED requests, plus
+ * every pending or held request the ledger has not decided, once by event id. The same figure as
+ * expectedAccounting's, without reading every ledger row of the coupon.
+ */
+export function expectedReserved(issued: number, pendingAndHeld: readonly GateRequest[], decided: ReadonlySet<string>): number {
+  const undecided = new Set<string>();
+  for (const r of pendingAndHeld) if (!decided.has(r.eventId)) undecided.add(r.eventId);
+  return issued + undecided.size;
+}
+
 export interface Drift {
   reserved: { actual: number; expected: number };
   /** Users the gate lacks: they could be admitted twice. */

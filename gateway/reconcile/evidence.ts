@@ -9,7 +9,8 @@ import type pg from 'pg';
 import type { KafkaConnection } from '../../platform/kafka-config.ts';
 import type { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { readPendingRequests } from '../../ops/cli/pending.ts';
+import { readPendingRequests, type PartitionPosition } from '../../ops/cli/pending.ts';
+import { isUuid } from '../../processor/validate.ts';
 import { groupPositions } from './group-positions.ts';
 import type { DecidedRequest, GateRequest } from './accounting.ts';
 import type { TerminalOutcome } from '../../schemas/outcomes.ts';
@@ -42,6 +43,43 @@ export async function gatherEvidence(sources: EvidenceSources, couponIds: readon
     [couponIds],
   );
   const decided = rows.map((r) => ({ eventId: r.event_id, couponId: Number(r.coupon_id), userId: Number(r.user_id), outcome: r.outcome }));
+  return { decided: groupBy(decided, couponIds), pending: await pendingRequests(sources, positions, couponIds) };
+}
+
+/**
+ * The unit counts of the accounting without the ledger's rows (the drift gauge, hold settling): each
+ * coupon's ISSUED requests counted in Postgres, its pending requests in Kafka, and which of those
+ * and of `heldEventIds` the ledger has decided.
+ */
+export interface UnitEvidence {
+  issued: Map<number, number>;
+  pending: Map<number, GateRequest[]>;
+  /** Of the pending and held event ids, those with a ledger row (any outcome). */
+  decided: Set<string>;
+}
+
+/**
+ * Reads offsets, then records, then the ledger — in one statement, so that the count and the
+ * lookup see the same moment. A request decided while this runs is then below the offsets read
+ * first (and in the ledger read last), or among the records and looked up: never in neither, and
+ * never counted issued and undecided at once.
+ */
+export async function gatherUnitEvidence(sources: EvidenceSources, couponIds: readonly number[], heldEventIds: readonly string[]): Promise<UnitEvidence> {
+  const positions = await groupPositions(sources.kafka, sources.groupId, TOPICS.requests);
+  const pending = await pendingRequests(sources, positions, couponIds);
+  // A non-UUID event id has no ledger row (event_id is a uuid column), and would fail the cast.
+  const lookup = [...heldEventIds, ...[...pending.values()].flat().map((r) => r.eventId)].filter(isUuid);
+  const { rows } = await sources.db.query<{ issued: Record<string, number>; decided: string[] }>(
+    `SELECT (SELECT coalesce(json_object_agg(coupon_id, n), '{}') FROM (SELECT coupon_id, count(*) AS n FROM user_coupons WHERE coupon_id = ANY($1::bigint[]) GROUP BY coupon_id) c) AS issued,
+            (SELECT coalesce(array_agg(event_id::text), '{}') FROM issue_outcomes WHERE event_id = ANY($2::uuid[])) AS decided`,
+    [couponIds, lookup],
+  );
+  const { issued, decided } = rows[0]!;
+  return { issued: new Map(couponIds.map((id) => [id, Number(issued[id] ?? 0)])), pending, decided: new Set(decided) };
+}
+
+/** The requests of `couponIds` in Kafka above the group's committed offsets (some may be decided already). */
+async function pendingRequests(sources: EvidenceSources, positions: PartitionPosition[], couponIds: readonly number[]): Promise<Map<number, GateRequest[]>> {
   const keys = new Set(couponIds.map(String));
   const records = await readPendingRequests(positions, (r) => r.key !== null && keys.has(r.key.toString()), { kafka: sources.kafka });
   const pending: Array<GateRequest & { couponId: number }> = [];
@@ -53,5 +91,5 @@ export async function gatherEvidence(sources: EvidenceSources, couponIds: readon
       // Undecodable: the processor dead-letters it; it names no user the gate could hold.
     }
   }
-  return { decided: groupBy(decided, couponIds), pending: groupBy(pending, couponIds) };
+  return groupBy(pending, couponIds);
 }

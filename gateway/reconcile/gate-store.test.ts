@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSnapshot } from './gate-store.ts';
+import { parseCounts, parseSnapshot } from './gate-store.ts';
 
 describe('parseSnapshot', () => {
   it('reads seq, counter, gate, requesters and holds from the flat reply', () => {
@@ -18,5 +18,11 @@ describe('parseSnapshot', () => {
 
   it('reads an empty gate (Redis lost its data)', () => {
     expect(parseSnapshot(7, [0, 0, 0, '|'])).toEqual({ couponId: 7, seq: 0, reserved: 0, gateExists: false, requesters: [], holds: [] });
+  });
+});
+
+describe('parseCounts', () => {
+  it('reads seq, counter, gate and holds from a reply without requesters', () => {
+    expect(parseCounts(7, [12, 3, 1, '|', '2:e-2', '1700'])).toEqual({ couponId: 7, seq: 12, reserved: 3, gateExists: true, holds: [{ userId: 2, eventId: 'e-2', heldAt: 1700 }] });
   });
 });

@@ -13,18 +13,22 @@ import type { Hold } from './holds.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    couponGateSnapshot(gate: string, reserved: string, users: string, holds: string, seq: string): Result<Array<string | number>, Context>;
+    couponGateSnapshot(gate: string, reserved: string, users: string, holds: string, seq: string, members: string): Result<Array<string | number>, Context>;
     couponGateApply(gate: string, reserved: string, users: string, seq: string, args: Array<string | number>): Result<number, Context>;
     couponGateClearStale(status: string, eventId: string): Result<number, Context>;
   }
 }
 
-export interface GateSnapshot extends Accounting {
+/** A coupon's gate without its requesters: what the drift gauge and hold settling need. */
+export interface GateCounts {
   couponId: number;
   seq: number;
+  reserved: number;
   gateExists: boolean;
   holds: Hold[];
 }
+
+export interface GateSnapshot extends GateCounts, Accounting {}
 
 /** Deletes a status hash that still says PENDING for a request the ledger has decided (the status endpoint then answers from the ledger). */
 const CLEAR_STALE_PENDING = `local s = redis.call('HMGET', KEYS[1], 'status', 'eventId')
@@ -33,16 +37,20 @@ return 0`;
 
 const script = (name: string): string => fs.readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
-/** Parses snapshot.lua's flat reply. */
-export function parseSnapshot(couponId: number, reply: ReadonlyArray<string | number>): GateSnapshot {
-  const separator = reply.indexOf('|');
-  const requesters = reply.slice(3, separator).map(Number).sort((a, b) => a - b);
+/** Parses snapshot.lua's flat reply, leaving out any requesters. */
+export function parseCounts(couponId: number, reply: ReadonlyArray<string | number>): GateCounts {
   const holds: Hold[] = [];
-  for (let i = separator + 1; i + 1 < reply.length; i += 2) {
+  for (let i = reply.indexOf('|') + 1; i + 1 < reply.length; i += 2) {
     const member = parseHoldMember(String(reply[i]));
     if (member) holds.push({ ...member, heldAt: Number(reply[i + 1]) });
   }
-  return { couponId, seq: Number(reply[0]), reserved: Number(reply[1]), gateExists: Number(reply[2]) === 1, requesters, holds };
+  return { couponId, seq: Number(reply[0]), reserved: Number(reply[1]), gateExists: Number(reply[2]) === 1, holds };
+}
+
+/** Parses snapshot.lua's flat reply with its requesters. */
+export function parseSnapshot(couponId: number, reply: ReadonlyArray<string | number>): GateSnapshot {
+  const requesters = reply.slice(3, reply.indexOf('|')).map(Number).sort((a, b) => a - b);
+  return { ...parseCounts(couponId, reply), requesters };
 }
 
 export class GateStore {
@@ -52,9 +60,18 @@ export class GateStore {
     redis.defineCommand('couponGateClearStale', { numberOfKeys: 1, lua: CLEAR_STALE_PENDING });
   }
 
+  /** The gate with its requesters (a full reconcile: one SMEMBERS of the whole crowd). */
   async snapshot(couponId: number): Promise<GateSnapshot> {
-    const reply = await this.redis.couponGateSnapshot(redisKeys.gate(couponId), redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.holds(couponId), redisKeys.seq(couponId));
-    return parseSnapshot(couponId, reply);
+    return parseSnapshot(couponId, await this.snapshotReply(couponId, 'members'));
+  }
+
+  /** The gate's seq, counter, existence and holds, without the requesters. */
+  async counts(couponId: number): Promise<GateCounts> {
+    return parseCounts(couponId, await this.snapshotReply(couponId, 'counts'));
+  }
+
+  private snapshotReply(couponId: number, what: 'members' | 'counts'): Promise<Array<string | number>> {
+    return this.redis.couponGateSnapshot(redisKeys.gate(couponId), redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.holds(couponId), redisKeys.seq(couponId), what);
   }
 
   /**

@@ -6,9 +6,9 @@
  */
 import type { Logger } from 'pino';
 import type { Gate } from '../gate.ts';
-import { driftOf, expectedAccounting, type Accounting, type Drift } from './accounting.ts';
+import { driftOf, expectedAccounting, expectedReserved, type Accounting, type Drift } from './accounting.ts';
 import { liveCoupons, type CouponWindow } from './coupons.ts';
-import { gatherEvidence, type EvidenceSources } from './evidence.ts';
+import { gatherEvidence, gatherUnitEvidence, type EvidenceSources } from './evidence.ts';
 import type { GateSnapshot, GateStore } from './gate-store.ts';
 import { settleable, settlementOf } from './holds.ts';
 
@@ -82,17 +82,20 @@ export class Reconciler {
   /** Settles the old holds of `couponIds` (default: the live coupons that have old holds). */
   async settleHolds(couponIds?: readonly number[], nowMs = Date.now()): Promise<Map<number, Settled>> {
     const ids = couponIds ?? (await this.deps.store.couponsWithHoldsBefore((await liveCoupons(this.deps.db)).map((c) => c.id), nowMs - this.deps.settleMs));
-    const snapshots = await Promise.all(ids.map((id) => this.deps.store.snapshot(id)));
-    const old = snapshots.map((s) => ({ couponId: s.couponId, holds: settleable(s.holds, nowMs, this.deps.settleMs) })).filter((s) => s.holds.length > 0);
+    const gates = await Promise.all(ids.map((id) => this.deps.store.counts(id)));
+    const old = gates.map((s) => ({ couponId: s.couponId, holds: settleable(s.holds, nowMs, this.deps.settleMs) })).filter((s) => s.holds.length > 0);
     const result = new Map<number, Settled>(ids.map((id) => [id, { confirmed: 0, released: 0 }]));
     if (old.length === 0) return result;
-    const evidence = await gatherEvidence(this.deps, old.map((o) => o.couponId));
+    const evidence = await gatherUnitEvidence(
+      this.deps,
+      old.map((o) => o.couponId),
+      old.flatMap((o) => o.holds.map((h) => h.eventId)),
+    );
     for (const { couponId, holds } of old) {
-      const inLedger = new Set((evidence.decided.get(couponId) ?? []).map((r) => r.eventId));
       const inKafka = new Set((evidence.pending.get(couponId) ?? []).map((r) => r.eventId));
       const settled = result.get(couponId)!;
       for (const hold of holds) {
-        if (settlementOf(hold, inLedger, inKafka) === 'confirm') {
+        if (settlementOf(hold, evidence.decided, inKafka) === 'confirm') {
           await this.deps.store.confirmHold(couponId, hold);
           settled.confirmed++;
         } else if (await this.deps.gate.release(couponId, hold.userId, hold.eventId)) {
@@ -107,20 +110,27 @@ export class Reconciler {
   /**
    * Each live coupon's drift in units (gate reserved minus the accounting), for the
    * coupon_gate_drift_units gauge. A coupon whose gate moved while its evidence was read is left
-   * out: during a sale the two would differ by the requests in between, not by a fault.
+   * out: during a sale the two would differ by the requests in between, not by a fault. Counts
+   * only (gatherUnitEvidence, the gate without its requesters): it runs in the gateway beside the
+   * sale, where reading a large coupon's every requester and ledger row stalled Redis and the
+   * event loop; `gate reconcile` compares the requesters.
    */
   async measureDrift(): Promise<Map<number, number>> {
     const coupons = await liveCoupons(this.deps.db);
     const ids = coupons.map((c) => c.id);
     const open = (await this.deps.store.gatesExist(ids)).flatMap((exists, i) => (exists ? [ids[i]!] : []));
-    const before = await Promise.all(open.map((id) => this.deps.store.snapshot(id)));
-    const evidence = await gatherEvidence(this.deps, open);
-    const after = await Promise.all(open.map((id) => this.deps.store.snapshot(id)));
+    const before = await Promise.all(open.map((id) => this.deps.store.counts(id)));
+    const evidence = await gatherUnitEvidence(
+      this.deps,
+      open,
+      before.flatMap((g) => g.holds.map((h) => h.eventId)),
+    );
+    const after = await Promise.all(open.map((id) => this.deps.store.counts(id)));
     const drift = new Map<number, number>();
-    before.forEach((snapshot, i) => {
-      if (after[i]!.seq !== snapshot.seq) return;
-      const expected = expectedAccounting(evidence.decided.get(snapshot.couponId) ?? [], evidence.pending.get(snapshot.couponId) ?? [], snapshot.holds);
-      drift.set(snapshot.couponId, snapshot.reserved - expected.reserved);
+    before.forEach((gate, i) => {
+      if (after[i]!.seq !== gate.seq) return;
+      const expected = expectedReserved(evidence.issued.get(gate.couponId) ?? 0, [...(evidence.pending.get(gate.couponId) ?? []), ...gate.holds], evidence.decided);
+      drift.set(gate.couponId, gate.reserved - expected);
     });
     return drift;
   }

@@ -21,7 +21,7 @@ export async function measureGateway(ctx: BenchContext, concurrency: number, sec
   const groupId = await freshGroup(ctx, 'gateway');
   const started: ServiceProcess[] = [];
   try {
-    const gateway = await startBenchGateway(ctx, 'gateway');
+    const gateway = await startBenchGateway(ctx, 'gateway', groupId);
     started.push(gateway.service);
     const couponId = await createCoupon(gateway, `bench gateway ${ctx.runId}`, UNLIMITED);
     ctx.progress('gateway', `${concurrency} connections for ${seconds} s on coupon ${couponId}`);

@@ -55,9 +55,14 @@ export interface Gateway {
   adminToken: string;
 }
 
-export async function startBenchGateway(ctx: BenchContext, label: string): Promise<Gateway> {
+/**
+ * The gateway is told its processors' group, as in a deployment: its reconciler reads what is
+ * pending from that group's committed offsets (without it, every request of the run's topic looks
+ * pending and each reconciler pass reads and decodes the whole topic).
+ */
+export async function startBenchGateway(ctx: BenchContext, label: string, processorGroupId: string): Promise<Gateway> {
   const adminToken = randomBytes(24).toString('hex');
-  const service = await startGateway(`bench-${label}-${ctx.runId}`, { ...serviceEnv(ctx), ADMIN_TOKEN: adminToken });
+  const service = await startGateway(`bench-${label}-${ctx.runId}`, { ...serviceEnv(ctx), ADMIN_TOKEN: adminToken, PROCESSOR_GROUP_ID: processorGroupId });
   ctx.cpu.track(service.child.pid, 'gateway');
   await readyOrKill(service);
   return { service, adminToken };
@@ -161,7 +166,7 @@ export async function withPipeline<T>(ctx: BenchContext, label: string, work: (p
   const groupId = await freshGroup(ctx, label);
   const started: ServiceProcess[] = [];
   try {
-    const [gatewayStart, processorStart] = await Promise.allSettled([startBenchGateway(ctx, label), startBenchProcessor(ctx, groupId, 'batch')]);
+    const [gatewayStart, processorStart] = await Promise.allSettled([startBenchGateway(ctx, label, groupId), startBenchProcessor(ctx, groupId, 'batch')]);
     for (const s of [gatewayStart, processorStart]) if (s.status === 'fulfilled') started.push(s.value.service);
     if (gatewayStart.status === 'rejected') throw gatewayStart.reason;
     if (processorStart.status === 'rejected') throw processorStart.reason;

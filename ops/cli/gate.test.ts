@@ -42,4 +42,8 @@ describe('renderGateReport', () => {
     expect(text).toMatch(/^1 coupons rebuilt: every gate matches Postgres and Kafka/);
     expect(text).toMatch(/42\s+missing\s+0 -> 7\s+0 -> 7\s+1 2 3 4 5 \(\+2\)\s+-\s+0\s+1 confirmed, 2 released\s+-\s+applied/);
   });
+
+  it('prints a coupon id as an id, without a thousands separator (what --coupon takes)', () => {
+    expect(renderGateReport(gateReport([coupon({ couponId: 6343 })]), 'reconciled')).toMatch(/^\s*6343\s+open/m);
+  });
 });

@@ -67,7 +67,7 @@ const users = (ids: number[], count: number): string | null => (count === 0 ? nu
 
 export function renderGateReport(report: GateReport, verb: string): string {
   const table = renderTable(report.coupons, [
-    { header: 'COUPON', value: (c) => c.couponId },
+    { header: 'COUPON', value: (c) => String(c.couponId), align: 'right' },
     { header: 'GATE', value: (c) => (c.gateOpen ? 'open' : 'missing') },
     { header: 'RESERVED', value: (c) => change(c.reserved.actual, c.reserved.expected), align: 'right' },
     { header: 'USERS', value: (c) => change(c.requesters.actual, c.requesters.expected), align: 'right' },

@@ -23,9 +23,15 @@ import { createCoupon, gateState, JSON_HEADERS, startGateway, type TestGateway }
 import { allDecided } from '../support/ledger.ts';
 import { opsJson, runOps } from '../support/ops-cli.ts';
 import { OwnRedis } from '../support/own-redis.ts';
-import { pool } from '../support/requests.ts';
+import { pool, request, RequestProducer } from '../support/requests.ts';
 import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
 import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
+import { pino } from 'pino';
+import { Gate } from '../../gateway/gate.ts';
+import { expectedAccounting } from '../../gateway/reconcile/accounting.ts';
+import { gatherEvidence } from '../../gateway/reconcile/evidence.ts';
+import { GateStore } from '../../gateway/reconcile/gate-store.ts';
+import { Reconciler } from '../../gateway/reconcile/reconciler.ts';
 
 const ownRedis = new OwnRedis(19204);
 const group = `gate-ops-test-${randomUUID()}`;
@@ -148,6 +154,39 @@ describe('gate reconcile', () => {
     expect((await issue(3)).body.error?.code).toBe('ALREADY_REQUESTED');
     expect((await issue(99)).status).toBe(202);
     expect((await issue(77)).status).toBe(202);
+  });
+});
+
+describe('the drift gauge', () => {
+  it('counts the same drift as the full accounting: issued, rejected, pending, held and orphan-held requests', async () => {
+    const couponId = await createCoupon(gw.app, { totalQuantity: 10 });
+    const issue = issueTo(couponId);
+    if (!processor) await startOwnProcessor();
+    const decided = await Promise.all(range(1, 4).map(issue));
+    // User 2 again, past the gate (another producer): the processor rejects it, ALREADY_ISSUED.
+    const producer = await new RequestProducer().connect();
+    try {
+      const [again] = await producer.send([request(couponId, 2)]);
+      await eventually(() => allDecided(db, [...decided.map((a) => a.body.eventId!), again!.eventId]), 60_000, 100);
+    } finally {
+      await producer.disconnect();
+    }
+    // The processor stops: users 5-7 stay pending in Kafka; user 6's confirm was lost (held and
+    // pending), user 88's reserve never reached Kafka (an orphan hold), and two units leak.
+    await processor!.stop('SIGTERM');
+    processor = undefined;
+    const pending = await Promise.all(range(5, 7).map(issue));
+    expect(pending.map((a) => a.status)).toEqual([202, 202, 202]);
+    await redis.zadd(redisKeys.holds(couponId), Date.now(), holdMember(6, pending[1]!.body.eventId!), Date.now(), holdMember(88, uuidv7()));
+    await redis.incrby(redisKeys.reserved(couponId), 1 + 2);
+
+    const reconciler = new Reconciler({ gate: new Gate(redis), store: new GateStore(redis), db, kafka, serde: new Serde(registryConnectionFromEnv()), groupId: group, settleMs: 60_000, log: pino({ level: 'silent' }) });
+    const snapshot = await new GateStore(redis).snapshot(couponId);
+    const evidence = await gatherEvidence({ db, kafka, serde: new Serde(registryConnectionFromEnv()), groupId: group }, [couponId]);
+    const full = snapshot.reserved - expectedAccounting(evidence.decided.get(couponId)!, evidence.pending.get(couponId)!, snapshot.holds).reserved;
+    // 4 issued + 3 pending + the orphan hold = 8 units accounted for; 10 reserved.
+    expect(full).toBe(2);
+    expect((await reconciler.measureDrift()).get(couponId)).toBe(full);
   });
 });
 
