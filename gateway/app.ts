@@ -12,6 +12,7 @@ import type { GatewayConfig, TrustProxy } from './config.ts';
 import { ApiError, sendError, toApiError } from './errors.ts';
 import { Gate } from './gate.ts';
 import { GrantService } from './grant/grant-service.ts';
+import { grantPoolConfig } from './grant/grant-store.ts';
 import { Ledger } from './ledger.ts';
 import { AnswerMeter, createMetrics } from './metrics.ts';
 import { connectRedis } from '../platform/redis-connection.ts';
@@ -77,7 +78,7 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
     adminGuard: new AdminGuard(config.adminToken),
     grants: new GrantService({
       gate,
-      db: new pg.Pool({ connectionString: config.endpoints.databaseUrl, max: 4, connectionTimeoutMillis: 2000, application_name: 'coupon-gateway-grants' }),
+      db: new pg.Pool({ ...grantPoolConfig(config.endpoints.databaseUrl, 'coupon-gateway-grants'), connectionTimeoutMillis: 2000 }),
       metrics: metrics.grants,
       log,
       kafka: config.kafka,

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../platform/redis-connection.ts';
-import { redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
+import { holdMember, redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
 import { Batcher } from './batcher.ts';
 import { LuaScript } from './lua-script.ts';
 import { parseStoredInteger } from './position.ts';
@@ -143,6 +143,16 @@ export class Gate {
       args.push(p.userId, p.eventId, p.partition, p.offset);
     }
     await this.confirmScript.run(this.redis, keys, args);
+  }
+
+  /**
+   * Removes the holds of requests the ledger has decided (a grant run killed between produce and
+   * confirm left them): one ZREM, no status touched — a decided request's status is the
+   * processor's; and none at all while the coupon holds nothing, the common case of a re-upload.
+   */
+  async dropHolds(couponId: number, decided: readonly GrantedRequest[]): Promise<void> {
+    if (decided.length === 0 || (await this.redis.zcard(redisKeys.holds(couponId))) === 0) return;
+    await this.redis.zrem(redisKeys.holds(couponId), ...decided.map((r) => holdMember(r.userId, r.eventId)));
   }
 
   /** Undoes reserve() of the request `eventId` if it still holds its unit; false if there was nothing (left) to undo. */

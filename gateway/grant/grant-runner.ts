@@ -190,12 +190,10 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
 
   const delivered = await timed('produce', () => producer.sendAll(toProduce.map((e) => ({ eventId: e.eventId, couponId, userId: e.userId, requestedAt: now, grant: grantId }))));
   await timed('confirm', async () => {
-    // Decided requests are confirmed too: a run killed between produce and confirm left their holds.
-    const confirmed = [...toProduce.map((e, i) => ({ ...e, ...delivered[i]! })), ...entries.flatMap((e) => {
-      const d = decided.get(e.eventId);
-      return d ? [{ ...e, partition: d.partition, offset: d.offset }] : [];
-    })];
+    const confirmed = toProduce.map((e, i) => ({ ...e, ...delivered[i]! }));
     for (const chunk of chunks(confirmed, o.gateChunk)) await gate.confirmMany(couponId, chunk);
+    // A run killed between produce and confirm left the holds of requests decided since.
+    for (const chunk of chunks(entries.filter((e) => decided.has(e.eventId)), o.gateChunk)) await gate.dropHolds(couponId, chunk);
   });
   for (const [partition, offsets] of groupOffsets(delivered)) state.produced.push({ partition, offset: Math.max(...offsets), count: offsets.length });
 
@@ -230,11 +228,18 @@ export interface AwaitOptions {
   timeoutMs: number;
   /** How often the watermarks are read (default 250 ms). */
   pollMs?: number;
-  /** How often the ledger is asked even if the watermarks did not show everything decided (default 5 s). */
+  /**
+   * How often the ledger is asked while the watermarks do not show everything decided, in case
+   * they lag (default 30 s): settling counts the whole roster against the ledger (about a second
+   * per 300,000 users of Postgres time the processor, deciding the grant, would otherwise have).
+   */
   settleEveryMs?: number;
   /** Called after every poll. */
   onPoll?: () => void;
 }
+
+/** How long after the watermarks first showed everything decided the ledger is asked again, if it still had pending users. */
+const RESETTLE_MS = 5000;
 
 /**
  * Waits until the processor has decided every produced request, tracking progress.decided from
@@ -247,6 +252,7 @@ export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 
   const partitions = [...new Set(produced.map((b) => b.partition))];
   const deadline = Date.now() + options.timeoutMs;
   let lastSettle = Date.now();
+  let settledAllDecided = false;
   let counted = progress.decided;
   for (;;) {
     const watermarks = new Map<number, number>();
@@ -256,8 +262,11 @@ export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 
     counted = Math.max(counted, progress.decided);
     options.onPoll?.();
     const allDecided = progress.decided >= progress.alreadyDecided + progress.produced;
-    if (allDecided || Date.now() - lastSettle >= (options.settleEveryMs ?? 5000) || Date.now() >= deadline) {
+    const sinceSettle = Date.now() - lastSettle;
+    const due = allDecided ? !settledAllDecided || sinceSettle >= RESETTLE_MS : sinceSettle >= (options.settleEveryMs ?? 30_000);
+    if (due || Date.now() >= deadline) {
       lastSettle = Date.now();
+      settledAllDecided ||= allDecided;
       const grant = await deps.store.settle(upload.grantId);
       if (grant.status === 'DONE' || Date.now() >= deadline) {
         progress.decided = progress.alreadyDecided + progress.produced;

@@ -43,9 +43,6 @@ export interface RosterEntry {
 export interface DecidedRequest {
   /** The grant's roster lists the user already. */
   listed: boolean;
-  /** Where the decided record was. */
-  partition: number;
-  offset: number;
 }
 
 interface GrantRow {
@@ -61,6 +58,18 @@ interface GrantRow {
 }
 
 const FOREIGN_KEY_VIOLATION = '23503';
+
+/**
+ * The connection settings of a grant's pool. JIT off: the planner estimates a batch's lookups
+ * through the issue_outcomes view at millions of rows, so Postgres JIT-compiled each 5,000-user
+ * lookup for about 0.7 s to run it in 0.1 s — seven eighths of a re-upload's time.
+ */
+export const grantPoolConfig = (connectionString: string, applicationName: string): pg.PoolConfig => ({
+  connectionString,
+  max: 4,
+  application_name: applicationName,
+  options: '-c jit=off',
+});
 
 /** A user's result: the ledger's outcome of the grant's request, else the gate's refusal, else still pending. */
 const RESULT_SQL = `CASE WHEN o.event_id IS NOT NULL THEN o.outcome || CASE WHEN o.outcome = 'REJECTED' THEN ':' || o.reason ELSE '' END
@@ -91,18 +100,18 @@ export class GrantStore {
   }
 
   /**
-   * The requests of `entries` the ledger has already decided: where their record was, and
-   * whether the grant's roster has the user already (then nothing is left to do for it).
+   * The requests of `entries` the ledger has already decided, and whether the grant's roster has
+   * the user already (then nothing is left to do for it).
    */
   async decided(grantId: string, entries: ReadonlyArray<{ userId: number; eventId: string }>): Promise<Map<string, DecidedRequest>> {
     if (entries.length === 0) return new Map();
-    const { rows } = await this.db.query<{ event_id: string; listed: boolean; source_partition: number; source_offset: string }>(
-      `SELECT t.e::text AS event_id, o.source_partition, o.source_offset,
+    const { rows } = await this.db.query<{ event_id: string; listed: boolean }>(
+      `SELECT t.e::text AS event_id,
               EXISTS (SELECT 1 FROM coupon_grant_users g WHERE g.grant_id = $1 AND g.user_id = t.u) AS listed
        FROM unnest($2::bigint[], $3::uuid[]) AS t(u, e) JOIN issue_outcomes o ON o.event_id = t.e`,
       [grantId, entries.map((e) => e.userId), entries.map((e) => e.eventId)],
     );
-    return new Map(rows.map((r) => [r.event_id, { listed: r.listed, partition: r.source_partition, offset: Number(r.source_offset) }]));
+    return new Map(rows.map((r) => [r.event_id, { listed: r.listed }]));
   }
 
   /**

@@ -43,8 +43,8 @@ function positiveInteger(args: Args, name: string, fallback: number): number {
 }
 
 async function grantStore(ctx: OpsContext) {
-  const [{ GrantStore }, { default: pg }] = await Promise.all([import('../../gateway/grant/grant-store.ts'), import('pg')]);
-  const db = new pg.Pool({ connectionString: ctx.config().databaseUrl, max: 4, connectionTimeoutMillis: 5000 });
+  const [{ GrantStore, grantPoolConfig }, { default: pg }] = await Promise.all([import('../../gateway/grant/grant-store.ts'), import('pg')]);
+  const db = new pg.Pool({ ...grantPoolConfig(ctx.config().databaseUrl, 'coupon-ops-grant'), connectionTimeoutMillis: 5000 });
   ctx.onClose(() => db.end());
   return new GrantStore(db);
 }
