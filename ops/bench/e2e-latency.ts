@@ -5,6 +5,7 @@
  * accepted, the time from its requestedAt (stamped by the gateway on arrival) to its coupon-issued
  * record becoming visible to a read_committed consumer.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TOPICS } from '../../schemas/topics.ts';
 import { outputEnds } from '../verify/outputs.ts';
 import { CommittedTail } from './committed-tail.ts';
@@ -26,11 +27,14 @@ export async function measureE2e(ctx: BenchContext, rate: number, seconds: numbe
     try {
       ctx.progress('e2e', `${rate} req/s for ${seconds} s on coupon ${couponId}`);
       const before = await Promise.all([scrape(gateway.service), scrape(processor.service)]);
+      const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+      loopDelay.enable();
       const load = await ctx.measureCpu('e2e', async () => {
         const load = await pacedLoad({ baseUrl: gateway.service.url, path: `/api/coupons/${couponId}/issue`, rate, seconds: RAMP_S + seconds, body: (n) => `{"userId":${n}}` });
         await tail.waitFor(load.answers.filter((a) => a.status === 202).map((a) => eventIdOf(a.body)), 60_000);
         return load;
       });
+      loopDelay.disable();
       const [gatewayAfter, processorAfter] = await Promise.all([scrape(gateway.service), scrape(processor.service)]);
       const accepted = load.answers.filter((a) => a.status === 202).map((a) => ({ ...a, eventId: eventIdOf(a.body) }));
       const windowStart = load.startedAt + RAMP_S * 1000;
@@ -38,11 +42,15 @@ export async function measureE2e(ctx: BenchContext, rate: number, seconds: numbe
       if (measured.length === 0) throw new BenchError(`no request was accepted (${load.errors} errors)`);
       const e2e: number[] = [];
       const fromSend: number[] = [];
+      const decided: number[] = [];
+      const visible: number[] = [];
       for (const a of measured) {
         const seen = tail.seen.get(a.eventId)!;
-        if (seen.topic !== TOPICS.issued || seen.requestedAt === null) throw new BenchError(`request ${a.eventId} ended on ${seen.topic}, not ${TOPICS.issued}`);
+        if (seen.topic !== TOPICS.issued || seen.requestedAt === null || seen.decidedAt === null) throw new BenchError(`request ${a.eventId} ended on ${seen.topic}, not ${TOPICS.issued}`);
         e2e.push(seen.at - seen.requestedAt);
         fromSend.push(seen.at - a.sentAt);
+        decided.push(seen.decidedAt - seen.requestedAt);
+        visible.push(seen.at - seen.decidedAt);
       }
       const lastSent = measured.reduce((m, a) => Math.max(m, a.sentAt), windowStart);
       return {
@@ -51,6 +59,9 @@ export async function measureE2e(ctx: BenchContext, rate: number, seconds: numbe
         ids: accepted.map((a) => a.eventId),
         e2e,
         fromSend,
+        decided,
+        visible,
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
         acceptMs: measured.map((a) => a.answeredAt - a.sentAt),
         achievedRate: measured.length / Math.max(1, (lastSent - windowStart) / 1000),
         gatewayStages: meanMsBetween(before[0], gatewayAfter, 'coupon_gateway_stage_duration_seconds', 'stage'),
@@ -76,6 +87,11 @@ export async function measureE2e(ctx: BenchContext, rate: number, seconds: numbe
     sent_p99_ms: percentile(run.fromSend, 0.99),
     accept_p50_ms: percentile(run.acceptMs, 0.5),
     accept_p99_ms: percentile(run.acceptMs, 0.99),
+    decided_p50_ms: percentile(run.decided, 0.5),
+    decided_p99_ms: percentile(run.decided, 0.99),
+    visible_after_decided_p50_ms: percentile(run.visible, 0.5),
+    visible_after_decided_p99_ms: percentile(run.visible, 0.99),
+    bench_loop_delay_p99_ms: round(run.loopDelayP99Ms),
     gateway_stage_mean_ms: run.gatewayStages,
     processor_stage_mean_ms: run.processorStages,
     processor_mean_batch_size: round(run.batchSize),

@@ -98,6 +98,21 @@ export interface E2eResult {
   /** Client-side time to the 202. */
   accept_p50_ms: number;
   accept_p99_ms: number;
+  /**
+   * The same path in two legs: requestedAt → the processor's deciding transaction began
+   * (issuedAt: the gateway's produce, the broker, the processor's fetch and queue), then → the
+   * record visible to read_committed (the rest of the batch, its produce and commit, the reader's
+   * fetch). Same host, so the clocks agree.
+   */
+  decided_p50_ms: number;
+  decided_p99_ms: number;
+  visible_after_decided_p50_ms: number;
+  visible_after_decided_p99_ms: number;
+  /**
+   * The bench thread's event-loop delay over the load (p99): how late the load generator may send.
+   * Sightings are stamped by a reader in a worker thread of its own and do not wait for it.
+   */
+  bench_loop_delay_p99_ms: number;
   /** Where the time goes: mean ms per accepted request (gateway) and per transaction (processor). */
   gateway_stage_mean_ms: Record<string, number>;
   processor_stage_mean_ms: Record<string, number>;
@@ -376,6 +391,8 @@ function e2eSection(e: E2eResult): string {
       ['accept -> committed', `p50 ${fmt(e.p50_ms, 1)} ms`, `p99 ${fmt(e.p99_ms, 1)} ms`, `max ${fmt(e.max_ms, 1)} ms (requestedAt -> coupon-issued visible to read_committed)`],
       ['sent -> committed', `p50 ${fmt(e.sent_p50_ms, 1)} ms`, `p99 ${fmt(e.sent_p99_ms, 1)} ms`, "(the client's clock: includes waiting to be taken by the gateway)"],
       ['HTTP 202', `p50 ${fmt(e.accept_p50_ms, 1)} ms`, `p99 ${fmt(e.accept_p99_ms, 1)} ms`, `${fmt(e.accepted)} accepted, ${fmt(e.achieved_rate_per_s)} req/s achieved`],
+      ['accept -> decided', `p50 ${fmt(e.decided_p50_ms, 1)} ms`, `p99 ${fmt(e.decided_p99_ms, 1)} ms`, "(requestedAt -> the processor's deciding transaction began)"],
+      ['decided -> committed', `p50 ${fmt(e.visible_after_decided_p50_ms, 1)} ms`, `p99 ${fmt(e.visible_after_decided_p99_ms, 1)} ms`, `(the load generator's event-loop delay p99 ${fmt(e.bench_loop_delay_p99_ms, 1)} ms)`],
     ]),
     `  mean per accepted request (gateway stages): ${msLine(e.gateway_stage_mean_ms)}`,
     `  mean per processor transaction (${fmt(e.processor_mean_batch_size)} records): ${msLine(e.processor_stage_mean_ms)}`,
