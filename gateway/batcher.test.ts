@@ -49,6 +49,15 @@ describe('Batcher', () => {
     expect(batches).toEqual([['a', [1, 2]]]);
   });
 
+  it('runs what is queued when flushed before its scheduled flush, which then finds nothing', async () => {
+    const { batcher, batches, flush } = manual();
+    const answer = batcher.submit('a', 1);
+    batcher.flush();
+    expect(await answer).toBe('a:1');
+    flush();
+    expect(batches).toEqual([['a', [1]]]);
+  });
+
   it("fails every caller of a batch with the batch's error", async () => {
     const boom = new Error('connection lost');
     const { batcher, flush } = manual(100, () => Promise.reject(boom));

@@ -1,7 +1,7 @@
 /**
- * Gathers calls made during one turn of the event loop into one call per key: the requests that
- * arrive together (every socket read in one poll phase) cost one Redis command per coupon instead
- * of one each. Each caller still gets its own answer, or the batch's error.
+ * Gathers calls made during one turn of the event loop (or a window the caller schedules) into
+ * one call per key: the requests that arrive together (every socket read in one poll phase) cost
+ * one Redis command per coupon instead of one each. Each caller still gets its own answer, or the batch's error.
  */
 export type RunBatch<K, I, R> = (key: K, items: I[]) => Promise<R[]>;
 
@@ -42,7 +42,8 @@ export class Batcher<K, I, R> {
     return answer;
   }
 
-  private flush(): void {
+  /** Runs every queued batch now (a flush scheduled earlier still runs, on whatever is queued by then). */
+  flush(): void {
     this.scheduled = false;
     const batches = this.queued;
     this.queued = new Map();

@@ -82,6 +82,13 @@ const script = (name: string): string => fs.readFileSync(new URL(`./lua/${name}.
 /** The largest batch of one script call made for requests: Redis runs nothing else meanwhile. */
 const MAX_BATCH = 256;
 
+/**
+ * How long confirms gather before one script call settles them. No answer waits for a confirm, so
+ * a few ms cost nothing but a hold that lives as long, and turn one Redis call per event-loop turn
+ * with a delivery report into one per many turns.
+ */
+const CONFIRM_LINGER_MS = 5;
+
 /** A request's reservation: the gate's answer and the instant (epoch ms) it was judged at. */
 export interface Reservation {
   outcome: ReserveOutcome;
@@ -95,7 +102,7 @@ export class Gate {
   private readonly reserveScript = new LuaScript(script('reserve-many'));
   private readonly confirmScript = new LuaScript(script('confirm-many'));
   private readonly reserves = new Batcher<number, GrantedRequest, Reservation & { held: boolean }>((couponId, requests) => this.reserveBatch(couponId, requests), MAX_BATCH);
-  private readonly confirms = new Batcher<number, Produced, void>((couponId, produced) => this.confirmBatch(couponId, produced), MAX_BATCH);
+  private readonly confirms = new Batcher<number, Produced, void>((couponId, produced) => this.confirmBatch(couponId, produced), MAX_BATCH, (flush) => setTimeout(flush, CONFIRM_LINGER_MS));
 
   constructor(private readonly redis: RedisClient) {
     redis.defineCommand('couponGateRelease', { numberOfKeys: 5, lua: script('release') });
@@ -161,9 +168,14 @@ export class Gate {
     return released === 1;
   }
 
-  /** The request's record reached Kafka at `at`: settles its hold and records its position (with the coupon's other confirms of this turn). */
+  /** The request's record reached Kafka at `at`: settles its hold and records its position (with the coupon's other confirms of the next few ms). */
   async confirm(couponId: number, userId: number, eventId: string, at: { partition: number; offset: number }): Promise<void> {
     await this.confirms.submit(couponId, { userId, eventId, partition: at.partition, offset: at.offset });
+  }
+
+  /** Sends the confirms still gathering now (before the Redis connection closes). */
+  flushConfirms(): void {
+    this.confirms.flush();
   }
 
   private async confirmBatch(couponId: number, produced: Produced[]): Promise<void[]> {

@@ -85,7 +85,7 @@ export function createMetrics(): GatewayMetrics {
     }),
     stage: new Histogram({
       name: 'coupon_gateway_stage_duration_seconds',
-      help: 'Time of each step of an issue request: gate (Redis script), produce (until the delivery report), record (offset to Redis)',
+      help: 'Time of each step of an issue request: gate (Redis script), produce (until the delivery report), record (offset to Redis, in the background once answered)',
       labelNames: ['stage'],
       buckets: LATENCY_BUCKETS,
       registers: [registry],

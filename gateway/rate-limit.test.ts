@@ -34,5 +34,7 @@ describe('ClientRateLimits', () => {
   it('does nothing when a limit is off', () => {
     const rateLimits = new ClientRateLimits({ ip: undefined, user: undefined, maxClients: 1 }, createMetrics());
     for (let i = 0; i < 100; i++) expect(rateLimits.checkAddress('10.0.0.1', 0) ?? rateLimits.checkUser(1, 0)).toBeUndefined();
+    expect(rateLimits.limitsAddresses).toBe(false);
+    expect(new ClientRateLimits(limits, createMetrics()).limitsAddresses).toBe(true);
   });
 });

@@ -59,6 +59,11 @@ export class ClientRateLimits {
     for (const s of [this.ip, this.user]) if (s) metrics.rateLimited.labels(s.scope).inc(0);
   }
 
+  /** Whether client addresses are limited at all: when not, no request needs to be checked (or its address worked out). */
+  get limitsAddresses(): boolean {
+    return this.ip !== undefined;
+  }
+
   /** The 429 for a client address over its limit; undefined otherwise (or when off). */
   checkAddress(address: string, nowMs: number): ApiError | undefined {
     return this.ip?.check(address, nowMs);

@@ -86,23 +86,24 @@ export class RequestProducer {
   }
 
   async send(request: CouponIssueRequested): Promise<ProducedAt> {
-    const what = `the request of user ${request.userId} for coupon ${request.couponId}`;
+    // Only failures name the request: built per request, the text would cost every send.
+    const what = (): string => `the request of user ${request.userId} for coupon ${request.couponId}`;
     let value: Buffer;
     try {
       value = this.serde.encode(TOPICS.requests, request);
     } catch (err) {
-      throw new ProduceError(`encoding ${what} failed: ${(err as Error).message}`, 'NOT_QUEUED', { cause: err });
+      throw new ProduceError(`encoding ${what()} failed: ${(err as Error).message}`, 'NOT_QUEUED', { cause: err });
     }
     let metadata: KafkaJS.RecordMetadata[];
     try {
       metadata = await this.producer.send({ topic: TOPICS.requests, messages: [{ key: recordKey(request.couponId), value }] });
     } catch (err) {
-      throw new ProduceError(`producing ${what} failed: ${(err as Error).message}`, classifyProduceFailure(err), { cause: err });
+      throw new ProduceError(`producing ${what()} failed: ${(err as Error).message}`, classifyProduceFailure(err), { cause: err });
     }
     const first = metadata[0];
     const offset = Number(first?.baseOffset ?? first?.offset);
     // Acknowledged, so written; only where is unknown.
-    if (!first || !Number.isSafeInteger(offset)) throw new ProduceError(`the delivery report of ${what} has no offset: ${JSON.stringify(metadata)}`, 'UNKNOWN');
+    if (!first || !Number.isSafeInteger(offset)) throw new ProduceError(`the delivery report of ${what()} has no offset: ${JSON.stringify(metadata)}`, 'UNKNOWN');
     return { partition: first.partition, offset };
   }
 

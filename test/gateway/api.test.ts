@@ -100,12 +100,15 @@ describe('POST /api/coupons/:couponId/issue', () => {
     // No watermark is published in the test database: the queue counts from the partition's start.
     expect(body.position).toBe(record.offset + 1);
 
-    const state = await gateState(redis, couponId, [101]);
+    // The delivery report confirms the request (in the background, once the 202 is on its way):
+    // its offset is recorded and nothing is left held.
+    const state = await eventually(async () => {
+      const confirmed = await gateState(redis, couponId, [101]);
+      return confirmed.statuses[101]?.offset !== undefined && (await redis.zcard(redisKeys.holds(couponId))) === 0 ? confirmed : undefined;
+    });
     expect(state.reserved).toBe(1);
     expect(state.requesters).toEqual([101]);
     expect(state.statuses[101]).toEqual({ status: 'PENDING', eventId: body.eventId, heldAt: String(record.requestedAt), partition: String(record.partition), offset: String(record.offset) });
-    // The delivery report confirmed the request: nothing is left held.
-    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
     const ttl = await redis.ttl(redisKeys.status(couponId, 101));
     expect(ttl).toBeGreaterThan(24 * 3600 - 60);
     expect(ttl).toBeLessThanOrEqual(24 * 3600);
@@ -170,6 +173,8 @@ describe('GET /api/coupons/:couponId/issue/:userId', () => {
     const accepted = (await issue(couponId, { userId: 11 })).json() as { eventId: string };
     const record = (await requests.recordsOf(couponId)).find((r) => r.userId === 11);
 
+    // The position is known once the gateway has recorded the offset (in the background of the 202).
+    await eventually(async () => ((await status(couponId, 11)).json() as { position: number | null }).position !== null);
     expect((await status(couponId, 11)).json()).toEqual({ couponId, userId: 11, status: 'PENDING', eventId: accepted.eventId, position: record!.offset + 1 });
 
     const watermark = record!.offset - 5;
@@ -181,7 +186,7 @@ describe('GET /api/coupons/:couponId/issue/:userId', () => {
     await eventually(async () => {
       const userId = nextUser++;
       const { position } = (await issue(couponId, { userId })).json() as { position: number };
-      const offset = Number(await redis.hget(redisKeys.status(couponId, userId), 'offset'));
+      const offset = Number(await eventually(() => redis.hget(redisKeys.status(couponId, userId), 'offset'), 5000, 20));
       expect(position).toBe(offset - watermark);
       return true;
     }, 5000, 20);
