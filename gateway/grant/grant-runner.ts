@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Gate, GrantedRequest } from '../gate.ts';
 import type { GrantBatchStep, GrantMetrics, GrantUserStage } from './grant-metrics.ts';
+import { withGateRetry } from './gate-retry.ts';
 import { grantEventId } from './grant-id.ts';
 import type { GrantProducer } from './grant-producer.ts';
 import { decidedBelow, newProgress, type GrantProgress, type ProducedBatch } from './grant-progress.ts';
@@ -162,6 +163,8 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
       metrics?.batchStep.labels(step).observe((performance.now() - started) / 1000);
     }
   };
+  const atGate = <T>(step: () => Promise<T>): Promise<T> =>
+    withGateRetry(step, { onRetry: (err, attempt) => deps.log.warn({ err, grantId, attempt }, 'a grant step at the gate failed; trying it again') });
   const entries: Entry[] = [...batch].map(([userId, line]) => ({ userId, line, eventId: grantEventId(couponId, grantId, userId) }));
 
   const decided = await timed('ledger', () => store.decided(grantId, entries));
@@ -171,7 +174,8 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
   const outcomes = await timed('gate', async () => {
     try {
       const out = [];
-      for (const chunk of chunks(open, o.gateChunk)) out.push(...(await gate.reserveMany(couponId, chunk, now)));
+      // A chunk retried after a timeout may have run: its users then answer HELD, and are produced.
+      for (const chunk of chunks(open, o.gateChunk)) out.push(...(await atGate(() => gate.reserveMany(couponId, chunk, now))));
       return out;
     } finally {
       turn.done();
@@ -191,9 +195,9 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
   const delivered = await timed('produce', () => producer.sendAll(toProduce.map((e) => ({ eventId: e.eventId, couponId, userId: e.userId, requestedAt: now, grant: grantId }))));
   await timed('confirm', async () => {
     const confirmed = toProduce.map((e, i) => ({ ...e, ...delivered[i]! }));
-    for (const chunk of chunks(confirmed, o.gateChunk)) await gate.confirmMany(couponId, chunk);
+    for (const chunk of chunks(confirmed, o.gateChunk)) await atGate(() => gate.confirmMany(couponId, chunk));
     // A run killed between produce and confirm left the holds of requests decided since.
-    for (const chunk of chunks(entries.filter((e) => decided.has(e.eventId)), o.gateChunk)) await gate.dropHolds(couponId, chunk);
+    for (const chunk of chunks(entries.filter((e) => decided.has(e.eventId)), o.gateChunk)) await atGate(() => gate.dropHolds(couponId, chunk));
   });
   for (const [partition, offsets] of groupOffsets(delivered)) state.produced.push({ partition, offset: Math.max(...offsets), count: offsets.length });
 
@@ -256,7 +260,7 @@ export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 
   let counted = progress.decided;
   for (;;) {
     const watermarks = new Map<number, number>();
-    for (const p of partitions) watermarks.set(p, (await deps.gate.watermark(p)) ?? -1);
+    for (const p of partitions) watermarks.set(p, (await withGateRetry(() => deps.gate.watermark(p))) ?? -1);
     progress.decided = progress.alreadyDecided + decidedBelow(produced, watermarks);
     deps.metrics?.users.labels('decided').inc(Math.max(0, progress.decided - counted));
     counted = Math.max(counted, progress.decided);
