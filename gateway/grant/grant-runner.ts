@@ -233,9 +233,10 @@ export interface AwaitOptions {
   /** How often the watermarks are read (default 250 ms). */
   pollMs?: number;
   /**
-   * How often the ledger is asked while the watermarks do not show everything decided, in case
-   * they lag (default 30 s): settling counts the whole roster against the ledger (about a second
-   * per 300,000 users of Postgres time the processor, deciding the grant, would otherwise have).
+   * How often, at least, the ledger is asked while the watermarks do not show everything decided,
+   * in case they lag (default 10 s). Settling counts the whole roster against the ledger (about a
+   * second of Postgres per 300,000 users, taken from the processor deciding the grant), so the
+   * pause is also at least four times the last settle's duration: a quarter of one core at most.
    */
   settleEveryMs?: number;
   /** Called after every poll. */
@@ -257,6 +258,7 @@ export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 
   const deadline = Date.now() + options.timeoutMs;
   let lastSettle = Date.now();
   let settledAllDecided = false;
+  let settleMs = 0;
   let counted = progress.decided;
   for (;;) {
     const watermarks = new Map<number, number>();
@@ -267,11 +269,13 @@ export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 
     options.onPoll?.();
     const allDecided = progress.decided >= progress.alreadyDecided + progress.produced;
     const sinceSettle = Date.now() - lastSettle;
-    const due = allDecided ? !settledAllDecided || sinceSettle >= RESETTLE_MS : sinceSettle >= (options.settleEveryMs ?? 30_000);
+    const due = allDecided ? !settledAllDecided || sinceSettle >= RESETTLE_MS : sinceSettle >= Math.max(options.settleEveryMs ?? 10_000, 4 * settleMs);
     if (due || Date.now() >= deadline) {
-      lastSettle = Date.now();
       settledAllDecided ||= allDecided;
+      const started = Date.now();
       const grant = await deps.store.settle(upload.grantId);
+      lastSettle = Date.now();
+      settleMs = lastSettle - started;
       if (grant.status === 'DONE' || Date.now() >= deadline) {
         progress.decided = progress.alreadyDecided + progress.produced;
         return grant;
