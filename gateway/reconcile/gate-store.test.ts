@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCounts, parseSnapshot } from './gate-store.ts';
+import { chunksOf, inChunks, parseCounts, parseSnapshot } from './gate-store.ts';
 
 describe('parseSnapshot', () => {
   it('reads seq, counter, gate, requesters and holds from the flat reply', () => {
@@ -24,5 +24,31 @@ describe('parseSnapshot', () => {
 describe('parseCounts', () => {
   it('reads seq, counter, gate and holds from a reply without requesters', () => {
     expect(parseCounts(7, [12, 3, 1, '|', '2:e-2', '1700'])).toEqual({ couponId: 7, seq: 12, reserved: 3, gateExists: true, holds: [{ userId: 2, eventId: 'e-2', heldAt: 1700 }] });
+  });
+});
+
+describe('chunksOf', () => {
+  it('cuts into runs of at most the size, in order', () => {
+    expect(chunksOf([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(chunksOf([], 2)).toEqual([]);
+  });
+});
+
+describe('inChunks', () => {
+  it('runs at most a chunk at a time and keeps the order of the results', async () => {
+    let running = 0;
+    let most = 0;
+    const results = await inChunks(
+      [1, 2, 3, 4, 5],
+      async (id) => {
+        most = Math.max(most, ++running);
+        await Promise.resolve();
+        running--;
+        return id * 10;
+      },
+      2,
+    );
+    expect(results).toEqual([10, 20, 30, 40, 50]);
+    expect(most).toBe(2);
   });
 });

@@ -82,7 +82,7 @@ export class Reconciler {
   /** Settles the old holds of `couponIds` (default: the live coupons that have old holds). */
   async settleHolds(couponIds?: readonly number[], nowMs = Date.now()): Promise<Map<number, Settled>> {
     const ids = couponIds ?? (await this.deps.store.couponsWithHoldsBefore((await liveCoupons(this.deps.db)).map((c) => c.id), nowMs - this.deps.settleMs));
-    const gates = await Promise.all(ids.map((id) => this.deps.store.counts(id)));
+    const gates = await this.deps.store.countsOf(ids);
     const old = gates.map((s) => ({ couponId: s.couponId, holds: settleable(s.holds, nowMs, this.deps.settleMs) })).filter((s) => s.holds.length > 0);
     const result = new Map<number, Settled>(ids.map((id) => [id, { confirmed: 0, released: 0 }]));
     if (old.length === 0) return result;
@@ -119,13 +119,13 @@ export class Reconciler {
     const coupons = await liveCoupons(this.deps.db);
     const ids = coupons.map((c) => c.id);
     const open = (await this.deps.store.gatesExist(ids)).flatMap((exists, i) => (exists ? [ids[i]!] : []));
-    const before = await Promise.all(open.map((id) => this.deps.store.counts(id)));
+    const before = await this.deps.store.countsOf(open);
     const evidence = await gatherUnitEvidence(
       this.deps,
       open,
       before.flatMap((g) => g.holds.map((h) => h.eventId)),
     );
-    const after = await Promise.all(open.map((id) => this.deps.store.counts(id)));
+    const after = await this.deps.store.countsOf(open);
     const drift = new Map<number, number>();
     before.forEach((gate, i) => {
       if (after[i]!.seq !== gate.seq) return;
