@@ -1,14 +1,15 @@
 /**
  * The Postgres side of a batch: COPY the requests into a session-local staging table, decide them
- * set-based (sql/merge.sql) under coupon row locks taken in id order, and read back the outcome of
- * every staged event from the ledger — replays included — all in one transaction.
+ * set-based (sql/merge.sql) under coupon row locks taken in id order, and return the outcome of
+ * every staged event — the merge's own for those it decided, the ledger's for the rest (replays) —
+ * all in one transaction.
  */
 import fs from 'node:fs';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { StagedRequest } from './plan.ts';
+import { sourceKey, type StagedRequest } from './plan.ts';
 import type { TerminalOutcome } from '../schemas/outcomes.ts';
 
 /** A row of the ledger: the terminal outcome of one request. */
@@ -43,7 +44,7 @@ const LOCK_SQL = `SELECT id FROM coupons WHERE id IN (SELECT DISTINCT coupon_id 
 export const OUTCOME_COLUMNS = `event_id, coupon_id, user_id, outcome, reason, user_coupon_id, source_partition, source_offset,
   (extract(epoch FROM requested_at) * 1000)::bigint AS requested_ms, (extract(epoch FROM decided_at) * 1000)::bigint AS decided_ms`;
 
-const READ_BACK_SQL = `SELECT ${OUTCOME_COLUMNS} FROM issue_outcomes WHERE event_id IN (SELECT event_id FROM staging_requests)`;
+const READ_BACK_SQL = `SELECT ${OUTCOME_COLUMNS} FROM issue_outcomes WHERE event_id = ANY($1::uuid[])`;
 
 const prepared = new WeakSet<pg.ClientBase>();
 
@@ -59,8 +60,11 @@ export async function applyBatch(client: pg.ClientBase, requests: StagedRequest[
     await time('copy', () => copyRows(client, requests));
     const outcomes = await time('merge', async () => {
       await client.query(LOCK_SQL);
-      await client.query(MERGE_SQL);
-      return (await client.query<OutcomeRow>(READ_BACK_SQL)).rows.map(toOutcome);
+      const written = (await client.query(MERGE_SQL)) as unknown as [pg.QueryResult<DecidedRow>, pg.QueryResult<DecidedRow>];
+      const decided = decidedOutcomes(requests, [...written[0].rows, ...written[1].rows]);
+      const unknown = undecidedEvents(requests, decided);
+      if (unknown.length > 0) decided.push(...(await client.query<OutcomeRow>(READ_BACK_SQL, [unknown])).rows.map(toOutcome));
+      return decided;
     });
     await client.query('COMMIT');
     return outcomes;
@@ -106,6 +110,45 @@ export interface OutcomeRow {
   source_offset: string;
   requested_ms: string;
   decided_ms: string;
+}
+
+/** An outcome the merge wrote: the rest of its row is the staged request at that source position. */
+export interface DecidedRow {
+  event_id: string;
+  source_partition: number;
+  source_offset: string;
+  outcome: TerminalOutcome;
+  user_coupon_id: string | null;
+  reason: string | null;
+  decided_ms: string;
+}
+
+/** The merge's own outcomes as ledger outcomes, completed from the staged requests they decided. */
+export function decidedOutcomes(requests: StagedRequest[], rows: DecidedRow[]): LedgerOutcome[] {
+  const bySource = new Map(requests.map((r) => [sourceKey(r.partition, r.offset), r]));
+  return rows.map((row) => {
+    const offset = Number(row.source_offset);
+    const staged = bySource.get(sourceKey(row.source_partition, offset));
+    if (!staged) throw new Error(`the merge decided event ${row.event_id} at ${row.source_partition}/${offset}, which was not staged`);
+    return {
+      eventId: row.event_id,
+      couponId: staged.couponId,
+      userId: staged.userId,
+      outcome: row.outcome,
+      reason: row.reason,
+      userCouponId: row.user_coupon_id === null ? null : Number(row.user_coupon_id),
+      partition: row.source_partition,
+      offset,
+      requestedAt: staged.requestedAt,
+      decidedAt: Number(row.decided_ms),
+    };
+  });
+}
+
+/** Staged event ids without an outcome among `decided`: decided before this batch, their outcome is the ledger's. */
+export function undecidedEvents(requests: StagedRequest[], decided: LedgerOutcome[]): string[] {
+  const known = new Set(decided.map((o) => o.eventId));
+  return [...new Set(requests.map((r) => r.eventId).filter((id) => !known.has(id)))];
 }
 
 export function toOutcome(row: OutcomeRow): LedgerOutcome {

@@ -8,6 +8,9 @@
 -- Replays are no-ops: events already decided are skipped, and inserts are keyed by event id.
 -- The one exception: a request re-produced from the DLQ (replay) whose outcome is FAILED is
 -- decided afresh, once — its new outcome replaces FAILED, and a second replay finds it decided.
+-- Both statements return the outcomes they wrote (event id, source position, user coupon id or
+-- reason, decision time); the caller reads back from the ledger only the staged events they do not
+-- name (decided earlier, or by another instance meanwhile).
 WITH fresh AS (
   SELECT DISTINCT ON (s.event_id) s.*
   FROM staging_requests s
@@ -46,6 +49,7 @@ issued AS (
   SELECT coupon_id, user_id, event_id, requested_at, now(), src_partition, src_offset
   FROM winners
   ORDER BY src_partition, src_offset
+  RETURNING event_id, source_partition, source_offset, id, issued_at
 ),
 bumped AS (
   UPDATE coupons c
@@ -54,11 +58,13 @@ bumped AS (
   WHERE c.id = w.coupon_id
 ),
 unfailed AS (
-  -- A replayed FAILED request that wins now: its outcome moves to user_coupons.
+  -- A replayed FAILED request that wins now: its outcome moves to user_coupons. Only a replay can
+  -- win while it has a rejection row (fresh), so other winners need no probe.
   DELETE FROM issue_rejections r
   USING winners w
-  WHERE r.event_id = w.event_id AND r.outcome = 'FAILED'
-)
+  WHERE w.replay AND r.event_id = w.event_id AND r.outcome = 'FAILED'
+),
+rejected AS (
 INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
 SELECT j.event_id, j.coupon_id, j.user_id, 'REJECTED',
        CASE
@@ -75,7 +81,12 @@ WHERE NOT EXISTS (SELECT 1 FROM winners w WHERE w.event_id = j.event_id)
 ON CONFLICT (event_id) DO UPDATE
   SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason,
       source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset, decided_at = EXCLUDED.decided_at
-  WHERE issue_rejections.outcome = 'FAILED';
+  WHERE issue_rejections.outcome = 'FAILED'
+RETURNING event_id, source_partition, source_offset, outcome, reason, decided_at
+)
+SELECT event_id, source_partition, source_offset, 'ISSUED'::text AS outcome, id AS user_coupon_id, NULL::text AS reason, (extract(epoch FROM issued_at) * 1000)::bigint AS decided_ms FROM issued
+UNION ALL
+SELECT event_id, source_partition, source_offset, outcome, NULL, reason, (extract(epoch FROM decided_at) * 1000)::bigint FROM rejected;
 
 -- Requests that decoded but failed validation still get their one terminal outcome.
 INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
@@ -84,4 +95,5 @@ FROM staging_requests s
 WHERE s.failure IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM user_coupons uc WHERE uc.event_id = s.event_id)
 ORDER BY s.event_id, s.src_partition, s.src_offset
-ON CONFLICT (event_id) DO NOTHING;
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id, source_partition, source_offset, outcome, NULL::bigint AS user_coupon_id, reason, (extract(epoch FROM decided_at) * 1000)::bigint AS decided_ms;
