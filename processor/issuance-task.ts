@@ -6,7 +6,6 @@
  *   processed watermark.
  * The loop (processing-loop.ts) overlaps one unit's commit with the next unit's prepare.
  */
-import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Serde } from '../schemas/serde.ts';
 import type { TopicName } from '../schemas/topics.ts';
 import { decodeRecord, type SourceRecord } from './decode.ts';
@@ -17,6 +16,7 @@ import { planBatch, sourceKey } from './plan.ts';
 import type { PostgresDecider } from './postgres-decider.ts';
 import type { StatusPublisher } from './status-publisher.ts';
 import type { TransactionalProducer } from './transactional-producer.ts';
+import type { TopicRecords } from './transaction-records.ts';
 import type { UnknownSchemaGrace } from './unknown-schemas.ts';
 
 export interface TaskDeps {
@@ -76,8 +76,8 @@ export class IssuanceTask {
   }
 }
 
-function groupByTopic(records: OutputRecord[], serde: Serde): Array<{ topic: string; messages: KafkaJS.Message[] }> {
-  const byTopic = new Map<TopicName, KafkaJS.Message[]>();
+function groupByTopic(records: OutputRecord[], serde: Serde): TopicRecords[] {
+  const byTopic = new Map<TopicName, TopicRecords['messages']>();
   for (const r of records) {
     let list = byTopic.get(r.topic);
     if (!list) byTopic.set(r.topic, (list = []));

@@ -30,6 +30,8 @@ export function createProducer(kafka: KafkaJS.Kafka, config: ProcessorConfig): K
     'socket.timeout.ms': Math.min(60_000, config.transactionTimeoutMs),
     'linger.ms': 2,
     'compression.type': 'lz4',
+    // The commit proves delivery (transaction-records.ts): no report per delivered record.
+    'delivery.report.only.error': true,
   });
 }
 

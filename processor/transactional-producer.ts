@@ -14,9 +14,10 @@ import type { Logger } from 'pino';
 import { backoffMs, classify, FatalProcessorError } from './errors.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import { retryUntil } from './retry.ts';
+import { produceRecords, takeOverDeliveryReports, type TopicRecords } from './transaction-records.ts';
 
 export interface TransactionContent {
-  topicMessages: Array<{ topic: string; messages: KafkaJS.Message[] }>;
+  topicMessages: TopicRecords[];
   /** The next offset to consume, per source partition, committed with the transaction. */
   offsets: { topic: string; partitions: Array<{ partition: number; offset: string }> };
 }
@@ -47,6 +48,7 @@ export class TransactionalProducer {
       const producer = this.create();
       try {
         await producer.connect();
+        takeOverDeliveryReports(producer, this.log);
       } catch (err) {
         await producer.disconnect().catch(() => undefined);
         throw err;
@@ -66,14 +68,11 @@ export class TransactionalProducer {
     const { metrics } = this;
     try {
       const transaction = await producer.transaction();
-      // The records' acknowledgements and the offsets' round trips to the coordinators overlap: the
-      // commit waits for both anyway, and it fails if any record of the transaction failed.
+      // The records go out while the offsets make their round trips to the coordinators; the
+      // commit flushes the records and fails if any of them failed (transaction-records.ts).
       await metrics.time('produce', async () => {
-        const settled = await Promise.allSettled([
-          content.topicMessages.length > 0 ? transaction.sendBatch({ topicMessages: content.topicMessages }) : Promise.resolve(),
-          transaction.sendOffsets({ consumer: this.consumer, topics: [content.offsets] }),
-        ]);
-        for (const s of settled) if (s.status === 'rejected') throw s.reason;
+        produceRecords(producer, content.topicMessages);
+        await transaction.sendOffsets({ consumer: this.consumer, topics: [content.offsets] });
       });
       await metrics.time('commit', () => this.commit(transaction));
     } catch (err) {
