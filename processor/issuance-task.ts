@@ -8,7 +8,7 @@
  */
 import type { Serde } from '../schemas/serde.ts';
 import type { TopicName } from '../schemas/topics.ts';
-import { decodeRecord, type SourceRecord } from './decode.ts';
+import { decodeRecords, type SourceRecord } from './decode.ts';
 import { collectOutputs, type CollectedBatch, type OutputRecord } from './emit.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import type { MisroutedRecords } from './misrouted-records.ts';
@@ -42,7 +42,7 @@ export class IssuanceTask {
   async prepare(records: SourceRecord[]): Promise<PreparedUnit> {
     const { metrics, serde, unknownSchemas, decider } = this.deps;
     const now = Date.now();
-    const decoded = await metrics.time('decode', () => Promise.all(records.map((r) => decodeRecord(serde, r, now, unknownSchemas))));
+    const decoded = await metrics.time('decode', () => decodeRecords(serde, records, now, unknownSchemas));
     const plan = planBatch(decoded);
     const decision = await decider.decide(plan.staged);
     for (const { staged, message } of decision.unrecordable) {

@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import avro from 'avsc';
+import { describe, expect, it, vi } from 'vitest';
+import { avroSchemaOf } from './contracts.ts';
 import { DecodeError } from './errors.ts';
 import { Serde, frame, isLevelSetConcurrently } from './serde.ts';
 import { TOPICS } from './topics.ts';
@@ -47,6 +49,26 @@ describe('Serde checks that need no registry', () => {
 
   it('refuses to encode before the topic schema is registered', () => {
     expect(() => serde.encode(TOPICS.requests, { eventId: 'x', couponId: 1, userId: 1, requestedAt: 0 })).toThrow(/not registered yet/);
+  });
+});
+
+describe('decodeKnown()', () => {
+  const request = { eventId: '0190a1b2-0000-7000-8000-000000000001', couponId: 3, userId: 9, requestedAt: 1_700_000_000_000, grant: null };
+  const value = frame(41, avro.Type.forSchema(avroSchemaOf(TOPICS.requests) as avro.Schema).toBuffer(request));
+
+  it('answers undefined until the writer schema is resolved, then decodes without a promise', async () => {
+    const serde = new Serde({ url: 'http://127.0.0.1:9' });
+    const lookup = vi.spyOn(serde.registry, 'getSchema').mockResolvedValue(avro.Type.forSchema(avroSchemaOf(TOPICS.requests) as avro.Schema) as never);
+    expect(serde.decodeKnown(TOPICS.requests, value)).toBeUndefined();
+    expect(lookup).not.toHaveBeenCalled();
+    expect(await serde.decode(TOPICS.requests, value)).toEqual(request);
+    expect(serde.decodeKnown(TOPICS.requests, value)).toEqual(request);
+    expect(lookup).toHaveBeenCalledTimes(1);
+  });
+
+  it('fails a bad header as decode() does', () => {
+    const serde = new Serde({ url: 'http://127.0.0.1:9' });
+    expect(() => serde.decodeKnown(TOPICS.requests, Buffer.from([1, 0, 0, 0, 1, 2]))).toThrow(DecodeError);
   });
 });
 

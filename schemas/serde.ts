@@ -26,6 +26,8 @@ export class Serde {
   private readonly writerIds = new Map<TopicName, number>();
   /** Keyed by `${topic}/${writerSchemaId}`; settled lookups are reused for the life of the process. */
   private readonly readers = new Map<string, Promise<Reader>>();
+  /** The readers resolved so far, by topic and writer schema id: decodeKnown() needs no promise. */
+  private readonly resolved = new Map<TopicName, Map<number, Reader>>();
 
   constructor(readonly connection: RegistryConnection) {
     this.registry = schemaRegistryClient(connection);
@@ -72,16 +74,18 @@ export class Serde {
 
   /** Decodes a record value of `topic`, or throws a DecodeError saying what is wrong with it. */
   async decode<T extends TopicName>(topic: T, value: Buffer | null | undefined): Promise<TopicValues[T]> {
-    if (!value || value.length === 0) throw new DecodeError('MISSING_VALUE', 'record has no value');
-    if (value[0] !== MAGIC_BYTE) throw new DecodeError('WRONG_MAGIC_BYTE', `magic byte is ${value[0]}, expected ${MAGIC_BYTE}`);
-    if (value.length < HEADER_BYTES) throw new DecodeError('MALFORMED_BODY', `record is ${value.length} bytes, shorter than the 5-byte header`);
-    const schemaId = value.readInt32BE(1);
-    const reader = await this.readerFor(topic, schemaId);
-    try {
-      return reader.type.fromBuffer(value.subarray(HEADER_BYTES), reader.resolver) as TopicValues[T];
-    } catch (err) {
-      throw new DecodeError('MALFORMED_BODY', `body does not match schema id ${schemaId}: ${(err as Error).message}`, { cause: err });
-    }
+    const schemaId = writerSchemaId(value);
+    return readBody<T>(await this.readerFor(topic, schemaId), value!, schemaId);
+  }
+
+  /**
+   * decode() without a promise, for hot loops: undefined when the record's writer schema has not
+   * been resolved yet (or could not be) — decode() then resolves it, or says why not.
+   */
+  decodeKnown<T extends TopicName>(topic: T, value: Buffer | null | undefined): TopicValues[T] | undefined {
+    const schemaId = writerSchemaId(value);
+    const reader = this.resolved.get(topic)?.get(schemaId);
+    return reader && readBody<T>(reader, value!, schemaId);
   }
 
   private readerFor(topic: TopicName, schemaId: number): Promise<Reader> {
@@ -112,11 +116,32 @@ export class Serde {
     if (writer.name !== type.name) {
       throw new DecodeError('UNEXPECTED_SCHEMA', `schema id ${schemaId} is ${writer.name ?? 'an unnamed schema'}, expected ${type.name}`);
     }
+    let reader: Reader;
     try {
-      return { type, resolver: type.createResolver(writer) };
+      reader = { type, resolver: type.createResolver(writer) };
     } catch (err) {
       throw new DecodeError('UNEXPECTED_SCHEMA', `schema id ${schemaId} cannot be read as ${type.name}: ${(err as Error).message}`, { cause: err });
     }
+    let byId = this.resolved.get(topic);
+    if (!byId) this.resolved.set(topic, (byId = new Map()));
+    byId.set(schemaId, reader);
+    return reader;
+  }
+}
+
+/** The writer schema id of a wire-format value, or a DecodeError saying what is wrong with its header. */
+function writerSchemaId(value: Buffer | null | undefined): number {
+  if (!value || value.length === 0) throw new DecodeError('MISSING_VALUE', 'record has no value');
+  if (value[0] !== MAGIC_BYTE) throw new DecodeError('WRONG_MAGIC_BYTE', `magic byte is ${value[0]}, expected ${MAGIC_BYTE}`);
+  if (value.length < HEADER_BYTES) throw new DecodeError('MALFORMED_BODY', `record is ${value.length} bytes, shorter than the 5-byte header`);
+  return value.readInt32BE(1);
+}
+
+function readBody<T extends TopicName>(reader: Reader, value: Buffer, schemaId: number): TopicValues[T] {
+  try {
+    return reader.type.fromBuffer(value.subarray(HEADER_BYTES), reader.resolver) as TopicValues[T];
+  } catch (err) {
+    throw new DecodeError('MALFORMED_BODY', `body does not match schema id ${schemaId}: ${(err as Error).message}`, { cause: err });
   }
 }
 
