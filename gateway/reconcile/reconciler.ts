@@ -56,6 +56,8 @@ const FIX_ATTEMPTS = 3;
 export class Reconciler {
   /** Live coupons seen without a gate, and since when (epoch ms). */
   private readonly missingSince = new Map<number, number>();
+  /** Each open gate's seq at the last drift measurement. */
+  private driftSeqs = new Map<number, number>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -114,18 +116,26 @@ export class Reconciler {
    * only (gatherUnitEvidence, the gate without its requesters): it runs in the gateway beside the
    * sale, where reading a large coupon's every requester and ledger row stalled Redis and the
    * event loop; `gate reconcile` compares the requesters.
+   *
+   * A coupon whose gate moved since the previous call is not measured either: it is selling, so
+   * its gate would move while its evidence is read, and reading that evidence means reading and
+   * decoding its whole backlog in Kafka — hundreds of thousands of requests during a bulk grant.
+   * It is measured once its gate has held still for one interval. The first call measures all.
    */
   async measureDrift(): Promise<Map<number, number>> {
     const coupons = await liveCoupons(this.deps.db);
     const ids = coupons.map((c) => c.id);
     const open = (await this.deps.store.gatesExist(ids)).flatMap((exists, i) => (exists ? [ids[i]!] : []));
-    const before = await this.deps.store.countsOf(open);
+    const current = await this.deps.store.countsOf(open);
+    const before = current.filter((g) => (this.driftSeqs.get(g.couponId) ?? g.seq) === g.seq);
+    this.driftSeqs = new Map(current.map((g) => [g.couponId, g.seq]));
+    const still = before.map((g) => g.couponId);
     const evidence = await gatherUnitEvidence(
       this.deps,
-      open,
+      still,
       before.flatMap((g) => g.holds.map((h) => h.eventId)),
     );
-    const after = await this.deps.store.countsOf(open);
+    const after = await this.deps.store.countsOf(still);
     const drift = new Map<number, number>();
     before.forEach((gate, i) => {
       if (after[i]!.seq !== gate.seq) return;

@@ -187,6 +187,13 @@ describe('the drift gauge', () => {
     // 4 issued + 3 pending + the orphan hold = 8 units accounted for; 10 reserved.
     expect(full).toBe(2);
     expect((await reconciler.measureDrift()).get(couponId)).toBe(full);
+
+    // The gate moves (its seq, as every reservation and release moves it; the coupon is sold out
+    // here): the next measurement leaves the selling coupon out, the one after it, with the gate
+    // still again, measures it.
+    await redis.incr(redisKeys.seq(couponId));
+    expect((await reconciler.measureDrift()).has(couponId)).toBe(false);
+    expect((await reconciler.measureDrift()).get(couponId)).toBe(full);
   });
 });
 
