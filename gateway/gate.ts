@@ -13,6 +13,7 @@ import type { Result } from 'ioredis';
 import type { RedisClient } from '../platform/redis-connection.ts';
 import { holdMember, redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
 import { Batcher } from './batcher.ts';
+import { withGateRetry } from './gate-retry.ts';
 import { LuaScript } from './lua-script.ts';
 import { parseStoredInteger } from './position.ts';
 
@@ -179,7 +180,8 @@ export class Gate {
   }
 
   private async confirmBatch(couponId: number, produced: Produced[]): Promise<void[]> {
-    await this.confirmMany(couponId, produced);
+    // Nobody waits for a confirm (the 202 is out): a stall costs it a pause and a new try.
+    await withGateRetry(() => this.confirmMany(couponId, produced), { firstPauseMs: 250 });
     return produced.map(() => undefined);
   }
 

@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Gate, GrantedRequest } from '../gate.ts';
 import type { GrantBatchStep, GrantMetrics, GrantUserStage } from './grant-metrics.ts';
-import { withGateRetry } from './gate-retry.ts';
+import { withGateRetry } from '../gate-retry.ts';
 import { grantEventId } from './grant-id.ts';
 import type { GrantProducer } from './grant-producer.ts';
 import { decidedBelow, newProgress, type GrantProgress, type ProducedBatch } from './grant-progress.ts';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { checkInvariants } from '../../ops/verify/invariants.ts';
-import { readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
+import type { OutputOffsets } from '../../ops/verify/outputs.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { eventually } from '../support/eventually.ts';
+import { settledInvariants } from '../support/invariants.ts';
 import { allDecided, decidedCount } from '../support/ledger.ts';
 import { closeProcessorTestKit, openProcessorTestKit } from '../support/processor-kit.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
@@ -43,7 +43,7 @@ describe('processor through outages and group changes', () => {
       const metrics = await processor.metrics();
       expect(sample(metrics, 'coupon_processor_records_total', 'outcome="dead_letter"')).toBe(0);
       expect(sample(metrics, 'coupon_processor_records_total', 'outcome="failed"')).toBe(0);
-      const results = await checkInvariants(db, [coupon], ids, await readOutputs(producer.serde, since));
+      const results = await settledInvariants(db, producer.serde, [coupon], ids, since);
       expect(results.filter((r) => !r.held)).toEqual([]);
     } finally {
       await processor.stop('SIGTERM');

@@ -1,9 +1,11 @@
 /**
- * A grant's steps at the gate, tried again when Redis fails them: every one is idempotent for a
- * grant (a reservation repeated for the same event id answers HELD and is produced again; confirms
- * and hold removals repeat harmlessly), so a Redis that stalls for a few seconds — a fork for an
- * AOF rewrite of a gate a million users large, on a busy machine — costs a grant a pause, not a
- * failed run that must start over.
+ * Steps at the gate tried again when Redis fails them, for steps that repeat harmlessly and that
+ * nobody answers on: a grant's (a reservation repeated for the same event id answers HELD and is
+ * produced again; confirms and hold removals repeat harmlessly) and the confirms of requests
+ * already answered 202. A Redis that stalls for a few seconds — a fork for an AOF rewrite of a
+ * large gate on a busy machine — then costs a pause, not a failed grant run or a hold left for the
+ * reconciler. (A timed-out EVALSHA that meets NOSCRIPT once Redis wakes never ran: only a new try
+ * runs it.)
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 
