@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Gate, GrantedRequest } from '../gate.ts';
 import type { GrantBatchStep, GrantMetrics, GrantUserStage } from './grant-metrics.ts';
+import { chunksOf } from '../chunks.ts';
 import { withGateRetry } from '../gate-retry.ts';
 import { grantEventId } from './grant-id.ts';
 import type { GrantProducer } from './grant-producer.ts';
@@ -66,12 +67,6 @@ interface Entry extends GrantedRequest {
 }
 
 const DEFAULTS = { batchSize: 5000, gateChunk: 1000, concurrency: 3, keepInvalid: 100 };
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * Reads every line, reserves and produces the grant's requests, and marks the grant uploaded.
@@ -175,7 +170,7 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
     try {
       const out = [];
       // A chunk retried after a timeout may have run: its users then answer HELD, and are produced.
-      for (const chunk of chunks(open, o.gateChunk)) out.push(...(await atGate(() => gate.reserveMany(couponId, chunk, now))));
+      for (const chunk of chunksOf(open, o.gateChunk)) out.push(...(await atGate(() => gate.reserveMany(couponId, chunk, now))));
       return out;
     } finally {
       turn.done();
@@ -195,9 +190,9 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
   const delivered = await timed('produce', () => producer.sendAll(toProduce.map((e) => ({ eventId: e.eventId, couponId, userId: e.userId, requestedAt: now, grant: grantId }))));
   await timed('confirm', async () => {
     const confirmed = toProduce.map((e, i) => ({ ...e, ...delivered[i]! }));
-    for (const chunk of chunks(confirmed, o.gateChunk)) await atGate(() => gate.confirmMany(couponId, chunk));
+    for (const chunk of chunksOf(confirmed, o.gateChunk)) await atGate(() => gate.confirmMany(couponId, chunk));
     // A run killed between produce and confirm left the holds of requests decided since.
-    for (const chunk of chunks(entries.filter((e) => decided.has(e.eventId)), o.gateChunk)) await atGate(() => gate.dropHolds(couponId, chunk));
+    for (const chunk of chunksOf(entries.filter((e) => decided.has(e.eventId)), o.gateChunk)) await atGate(() => gate.dropHolds(couponId, chunk));
   });
   for (const [partition, offsets] of groupOffsets(delivered)) state.produced.push({ partition, offset: Math.max(...offsets), count: offsets.length });
 

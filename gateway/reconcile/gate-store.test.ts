@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunksOf, inChunks, parseCounts, parseSnapshot } from './gate-store.ts';
+import { inChunks, parseCounts, parseSnapshot } from './gate-store.ts';
 
 describe('parseSnapshot', () => {
   it('reads seq, counter, gate, requesters and holds from the flat reply', () => {
@@ -24,13 +24,6 @@ describe('parseSnapshot', () => {
 describe('parseCounts', () => {
   it('reads seq, counter, gate and holds from a reply without requesters', () => {
     expect(parseCounts(7, [12, 3, 1, '|', '2:e-2', '1700'])).toEqual({ couponId: 7, seq: 12, reserved: 3, gateExists: true, holds: [{ userId: 2, eventId: 'e-2', heldAt: 1700 }] });
-  });
-});
-
-describe('chunksOf', () => {
-  it('cuts into runs of at most the size, in order', () => {
-    expect(chunksOf([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
-    expect(chunksOf([], 2)).toEqual([]);
   });
 });
 

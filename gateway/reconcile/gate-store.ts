@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../../platform/redis-connection.ts';
 import { holdMember, parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
+import { chunksOf } from '../chunks.ts';
 import type { GateWindow } from '../gate.ts';
 import type { Accounting, GateRequest } from './accounting.ts';
 import type { Hold } from './holds.ts';
@@ -64,13 +65,6 @@ export const COUPONS_PER_CHUNK = 250;
 export async function inChunks<T>(ids: readonly number[], command: (id: number) => Promise<T>, size = COUPONS_PER_CHUNK): Promise<T[]> {
   const out: T[] = [];
   for (const chunk of chunksOf(ids, size)) out.push(...(await Promise.all(chunk.map(command))));
-  return out;
-}
-
-/** `items` cut into consecutive runs of at most `size`. */
-export function chunksOf<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
 

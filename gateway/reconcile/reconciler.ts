@@ -125,8 +125,8 @@ export class Reconciler {
   async measureDrift(): Promise<Map<number, number>> {
     const coupons = await liveCoupons(this.deps.db);
     const ids = coupons.map((c) => c.id);
-    const open = (await this.deps.store.gatesExist(ids)).flatMap((exists, i) => (exists ? [ids[i]!] : []));
-    const current = await this.deps.store.countsOf(open);
+    // The counts say whether the gate exists: no separate EXISTS round trip per coupon.
+    const current = (await this.deps.store.countsOf(ids)).filter((g) => g.gateExists);
     const before = current.filter((g) => (this.driftSeqs.get(g.couponId) ?? g.seq) === g.seq);
     this.driftSeqs = new Map(current.map((g) => [g.couponId, g.seq]));
     const still = before.map((g) => g.couponId);
