@@ -20,6 +20,8 @@ export interface ProcessorConfig extends Endpoints, Connections {
   sessionTimeoutMs: number;
   /** Records per transaction in batch mode (single mode commits one record per transaction; see mode.ts). */
   batchMaxRecords: number;
+  /** Partitions worked on at once in batch mode; their units share Kafka transactions. */
+  partitionsInFlight: number;
   /** How long a fetch may wait for more records before handing over a smaller batch. */
   batchMaxWaitMs: number;
   transactionTimeoutMs: number;
@@ -48,6 +50,7 @@ const schema = z.object({
   PROCESSOR_TRANSACTIONAL_ID: z.string().min(1).optional(),
   PROCESSOR_BATCH_MAX_RECORDS: int(1, 100_000).default(5000),
   PROCESSOR_BATCH_MAX_WAIT_MS: int(0, 10_000).default(20),
+  PROCESSOR_PARTITIONS_IN_FLIGHT: int(1, 64).default(6),
   // Short, as in Kafka Streams' exactly-once: an instance killed mid-transaction holds back what
   // read_committed consumers see on the output partitions until its transaction times out
   // (or until it restarts with the same transactional.id, which aborts it at once).
@@ -79,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
     sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,
     batchMaxRecords: e.PROCESSOR_BATCH_MAX_RECORDS,
     batchMaxWaitMs: e.PROCESSOR_BATCH_MAX_WAIT_MS,
+    partitionsInFlight: e.PROCESSOR_PARTITIONS_IN_FLIGHT,
     transactionTimeoutMs: e.PROCESSOR_TRANSACTION_TIMEOUT_MS,
     metricsPort: e.PROCESSOR_METRICS_PORT,
     metricsHost: e.PROCESSOR_METRICS_HOST,

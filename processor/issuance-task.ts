@@ -2,8 +2,8 @@
  * One unit of exactly-once work (Kafka Streams' StreamTask), in two halves:
  * - prepare: decode → plan → decide in Postgres (committed there, idempotent) → collect the output
  *   records; the decided statuses are queued for Redis at once, since the ledger is final now;
- * - commit: one Kafka transaction with the outputs and the consumed offsets → the partition's
- *   processed watermark.
+ * - commit: one Kafka transaction with the outputs and the consumed offsets of the units that
+ *   partitions finished meanwhile (transaction-group.ts) → each partition's processed watermark.
  * The loop (processing-loop.ts) overlaps one unit's commit with the next unit's prepare.
  */
 import type { Serde } from '../schemas/serde.ts';
@@ -54,22 +54,27 @@ export class IssuanceTask {
     return { records, collected };
   }
 
-  /** Kafka half: one transaction with the unit's output records and its consumed offsets. */
-  async commit(unit: PreparedUnit): Promise<void> {
-    const last = unit.records[unit.records.length - 1]!;
+  /**
+   * Kafka half: one transaction with the output records and the consumed offsets of `units`, at
+   * most one unit per partition (transaction-group.ts gathers them).
+   */
+  async commit(units: PreparedUnit[]): Promise<void> {
+    const lasts = units.map((u) => u.records[u.records.length - 1]!);
     await this.deps.producer.run({
-      topicMessages: groupByTopic(unit.collected.records, this.deps.serde),
-      offsets: { topic: last.topic, partitions: [{ partition: last.partition, offset: String(last.offset + 1) }] },
+      topicMessages: groupByTopic(units.flatMap((u) => u.collected.records), this.deps.serde),
+      offsets: { topic: lasts[0]!.topic, partitions: lasts.map((last) => ({ partition: last.partition, offset: String(last.offset + 1) })) },
     });
-    this.deps.statuses.raiseWatermark(last.partition, last.offset);
-    this.record(unit.collected, unit.records.length);
-    // After the commit: a unit retried after an abort is counted once.
-    this.deps.misrouted.observe(unit.records);
+    for (const last of lasts) this.deps.statuses.raiseWatermark(last.partition, last.offset);
+    this.deps.metrics.batchSize.observe(units.reduce((n, u) => n + u.records.length, 0));
+    for (const unit of units) {
+      this.record(unit.collected);
+      // After the commit: a unit retried after an abort is counted once.
+      this.deps.misrouted.observe(unit.records);
+    }
   }
 
-  private record(collected: CollectedBatch, size: number): void {
+  private record(collected: CollectedBatch): void {
     const { metrics } = this.deps;
-    metrics.batchSize.observe(size);
     for (const [outcome, n] of Object.entries(collected.counts)) if (n > 0) metrics.records.inc({ outcome }, n);
     const now = Date.now();
     for (const o of collected.emitted) if (o.outcome === 'ISSUED') metrics.endToEnd.observe((now - o.requestedAt) / 1000);

@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   const pool = openPool(
     {
       connectionString: config.databaseUrl,
-      max: 2,
+      // One connection per partition in flight, and one for a unit prepared while its predecessor commits.
+      max: mode.partitionsInFlight + 1,
       connectionTimeoutMillis: 5000,
       // A hung statement or a lock held by a stuck session becomes an error that is retried and
       // shows in /healthz, instead of a partition that silently stops.
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   const decider = new PostgresDecider(pool, mode, (stage, work) => metrics.time(stage, work), log);
   const misrouted = new MisroutedRecords(metrics.misroutedRecords, log);
   const task = new IssuanceTask({ serde, decider, producer, statuses, unknownSchemas: new UnknownSchemaGrace(config.unknownSchemaGraceMs), metrics, misrouted });
-  const loop = new ProcessingLoop(consumer, task, mode.unitRecords, config, log, metrics, fatal);
+  const loop = new ProcessingLoop(consumer, task, mode, config, log, metrics, fatal);
   onConsumerFatal(consumer, fatal);
   const lag = new LagMonitor(admin, config.groupId, () => consumer.assignment(), metrics, log);
   const deadLetters = new DeadLetterMonitor(kafka, config.groupId, serde, metrics, log);

@@ -1,7 +1,7 @@
 /**
  * Batch and single mode, one strategy object each, chosen here and nowhere else: how many records
- * one transaction holds, how many transactions' worth librdkafka hands over at once, and how a
- * unit is decided in Postgres.
+ * one unit holds, how many units' worth librdkafka hands over at once, how many partitions are
+ * worked on at once, and how a unit is decided in Postgres.
  */
 import type pg from 'pg';
 import type { ProcessorConfig } from './config.ts';
@@ -10,8 +10,10 @@ import { applyOne } from './ledger-single.ts';
 import type { StagedRequest } from './plan.ts';
 
 export interface ModeStrategy {
-  /** Records per transaction. */
+  /** Records per unit (a transaction holds one unit of each partition that finished one meanwhile). */
   unitRecords: number;
+  /** Partitions worked on at once, each unit on a Postgres connection of its own; their units share transactions. */
+  partitionsInFlight: number;
   /** Transactions' worth per handed-over batch: more than one lets a commit overlap the next unit's Postgres work. */
   unitsPerFetch: number;
   /** Decides a unit's staged requests and returns the ledger outcome of each. */
@@ -19,8 +21,9 @@ export interface ModeStrategy {
 }
 
 /** COPY + one set-based merge per transaction of up to `maxRecords`. */
-export const batchMode = (maxRecords: number): ModeStrategy => ({
+export const batchMode = (maxRecords: number, partitionsInFlight: number): ModeStrategy => ({
   unitRecords: maxRecords,
+  partitionsInFlight,
   unitsPerFetch: 4,
   decide: (client, staged, time) => applyBatch(client, staged, time),
 });
@@ -28,6 +31,7 @@ export const batchMode = (maxRecords: number): ModeStrategy => ({
 /** The old design's approach, kept as the benchmark's baseline: one record, one transaction, plain INSERTs. */
 export const singleMode: ModeStrategy = {
   unitRecords: 1,
+  partitionsInFlight: 1,
   unitsPerFetch: 1,
   async decide(client, staged, time) {
     const outcomes: LedgerOutcome[] = [];
@@ -36,5 +40,5 @@ export const singleMode: ModeStrategy = {
   },
 };
 
-export const modeStrategy = (config: Pick<ProcessorConfig, 'mode' | 'batchMaxRecords'>): ModeStrategy =>
-  config.mode === 'batch' ? batchMode(config.batchMaxRecords) : singleMode;
+export const modeStrategy = (config: Pick<ProcessorConfig, 'mode' | 'batchMaxRecords' | 'partitionsInFlight'>): ModeStrategy =>
+  config.mode === 'batch' ? batchMode(config.batchMaxRecords, config.partitionsInFlight) : singleMode;

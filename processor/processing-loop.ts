@@ -1,8 +1,10 @@
 /**
  * The consume-transform-produce loop and its failure policy (Kafka Streams' StreamThread):
- * - consume: librdkafka hands over up to `unitsPerFetch` units of one partition (mode.ts); each
- *   unit is one transaction of up to `unitRecords` records, and each unit's Kafka commit overlaps
- *   the next one's Postgres work;
+ * - consume: librdkafka hands over up to `unitsPerFetch` units of a partition, to up to
+ *   `partitionsInFlight` partitions at once (mode.ts); each unit of up to `unitRecords` records is
+ *   decided in Postgres on a connection of its own, its Kafka commit overlaps the next unit's
+ *   Postgres work, and the units that partitions finish meanwhile share one transaction
+ *   (transaction-group.ts);
  * - failure: the unit's transaction was aborted (or its producer replaced); we back off with
  *   jitter and throw, and the consumer rewinds to the first uncommitted record. Nothing is skipped:
  *   the partition waits. After `stallTimeoutMs` without a commit the process exits non-zero with
@@ -17,25 +19,30 @@ import { TOPICS } from '../schemas/topics.ts';
 import type { ProcessorConfig } from './config.ts';
 import type { SourceRecord } from './decode.ts';
 import { backoffMs, classify, FatalProcessorError } from './errors.ts';
-import type { IssuanceTask } from './issuance-task.ts';
+import type { IssuanceTask, PreparedUnit } from './issuance-task.ts';
 import type { ProcessorMetrics } from './metrics.ts';
+import type { ModeStrategy } from './mode.ts';
 import { runPipelined } from './pipeline.ts';
+import { TransactionGroup } from './transaction-group.ts';
 
 export class ProcessingLoop {
   private attempts = 0;
   private failed = false;
   /** When the current run of failures began; undefined while commits succeed. */
   private failingSince: number | undefined;
+  private readonly transactions: TransactionGroup<PreparedUnit>;
 
   constructor(
     private readonly consumer: KafkaJS.Consumer,
     private readonly task: IssuanceTask,
-    private readonly unitRecords: number,
+    private readonly mode: Pick<ModeStrategy, 'unitRecords' | 'partitionsInFlight'>,
     private readonly config: Pick<ProcessorConfig, 'stallTimeoutMs' | 'unhealthyAfterMs'>,
     private readonly log: Logger,
     private readonly metrics: ProcessorMetrics,
     private readonly onFatal: (err: Error) => void,
-  ) {}
+  ) {
+    this.transactions = new TransactionGroup((units) => task.commit(units));
+  }
 
   /** Alive and not stuck: a partition failing for longer than `unhealthyAfterMs` makes this false. */
   get healthy(): boolean {
@@ -51,12 +58,12 @@ export class ProcessingLoop {
     await this.consumer.subscribe({ topics: [TOPICS.requests] });
     await this.consumer.run({
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.mode.partitionsInFlight,
       eachBatch: async ({ batch, resolveOffset }) => {
         if (this.failed) throw new FatalProcessorError('processor has failed; not processing');
         const records = batch.messages.map((m) => toSource(batch.topic, batch.partition, m));
         const units: SourceRecord[][] = [];
-        for (let i = 0; i < records.length; i += this.unitRecords) units.push(records.slice(i, i + this.unitRecords));
+        for (let i = 0; i < records.length; i += this.mode.unitRecords) units.push(records.slice(i, i + this.mode.unitRecords));
         await this.runUnits(units, (offset) => resolveOffset(String(offset)));
       },
     });
@@ -70,7 +77,7 @@ export class ProcessingLoop {
   private async runUnits(units: SourceRecord[][], resolve: (offset: number) => void): Promise<void> {
     try {
       await runPipelined(units, (unit) => this.task.prepare(unit), async (prepared) => {
-        await this.task.commit(prepared);
+        await this.transactions.submit(prepared);
         resolve(prepared.records[prepared.records.length - 1]!.offset);
         this.progressed();
       });
