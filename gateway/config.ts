@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { endpointsFromEnv, type Endpoints } from '../platform/endpoints.ts';
 import { connectionsFromEnv } from '../platform/connections.ts';
-import { int, logLevelVariable, parseEnv, serviceConfigError } from '../platform/service-config.ts';
+import { int, logLevelVariable, parseEnv, processorGroupIdVariable, serviceConfigError } from '../platform/service-config.ts';
 import type { KafkaConnection } from '../platform/kafka-config.ts';
 import type { RegistryConnection } from '../platform/registry-config.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../platform/redis-connection.ts';
@@ -136,7 +136,7 @@ const schema = z.object({
   GATEWAY_LOST_RESERVE_RELEASE_MS: int(0, 3_600_000).default(60_000),
   GATEWAY_DRIFT_CHECK_INTERVAL_MS: int(0, 86_400_000).default(60_000),
   GATEWAY_STATUS_LEDGER_AFTER_MS: int(0, 3_600_000).default(2000),
-  PROCESSOR_GROUP_ID: z.string().trim().min(1).default('coupon-processor'),
+  PROCESSOR_GROUP_ID: processorGroupIdVariable,
   GATEWAY_LOG_REQUESTS: flag,
   LOG_LEVEL: logLevelVariable,
 });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { endpointsFromEnv, type Endpoints } from '../platform/endpoints.ts';
 import { connectionsFromEnv, type Connections } from '../platform/connections.ts';
-import { int, logLevelVariable, parseEnv } from '../platform/service-config.ts';
+import { int, logLevelVariable, parseEnv, processorGroupIdVariable } from '../platform/service-config.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../platform/redis-connection.ts';
 
 export type ProcessorMode = 'batch' | 'single';
@@ -45,7 +45,7 @@ export interface ProcessorConfig extends Endpoints, Connections {
 const schema = z.object({
   PROCESSOR_MODE: z.enum(['batch', 'single']).default('batch'),
   REDIS_CLUSTER_NODES: redisClusterNodesVariable,
-  PROCESSOR_GROUP_ID: z.string().min(1).default('coupon-processor'),
+  PROCESSOR_GROUP_ID: processorGroupIdVariable,
   PROCESSOR_INSTANCE_ID: z.string().min(1).optional(),
   PROCESSOR_TRANSACTIONAL_ID: z.string().min(1).optional(),
   PROCESSOR_BATCH_MAX_RECORDS: int(1, 100_000).default(5000),

@@ -8,7 +8,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../stack/process.ts';
+import { waitFor } from '../run/wait-for.ts';
 import type { OutputOffsets } from '../verify/outputs.ts';
 import { rdkafkaConfig } from '../../platform/kafka-config.ts';
 import { TOPICS, type OutputTopic } from '../../schemas/topics.ts';

@@ -3,7 +3,7 @@
  * drain measured before that would count the group's joins and rebalances as processing time.
  */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
-import { waitFor } from '../stack/process.ts';
+import { waitFor } from '../run/wait-for.ts';
 import { kafkaJsClient, type KafkaConnection } from '../../platform/kafka-config.ts';
 
 export async function waitGroupAssigned(kafka: KafkaConnection, groupId: string, topic: string, members: number, timeoutMs: number, giveUp: () => string | undefined): Promise<void> {

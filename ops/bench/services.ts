@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { resetGroupToEnd } from '../verify/group-offsets.ts';
 import { startGateway, startProcessor, type ServiceProcess } from '../run/service-process.ts';
-import { waitFor } from '../stack/process.ts';
+import { waitFor } from '../run/wait-for.ts';
 import { TOPIC_PREFIX_VARIABLE } from '../../schemas/topics.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import { pacedLoad } from './paced-load.ts';

@@ -15,7 +15,7 @@ import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { createCoupon, UNLIMITED, type Gateway } from '../bench/services.ts';
 import { startGateway, startProcessor } from '../run/service-process.ts';
-import { waitFor } from '../stack/process.ts';
+import { waitFor } from '../run/wait-for.ts';
 import { acceptedOf, userKey, type AcceptedRequest } from '../verify/client-answers.ts';
 import { resetGroupToEnd } from '../verify/group-offsets.ts';
 import { i6Result } from '../verify/gate-accounting.ts';

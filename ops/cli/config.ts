@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { endpointsFromEnv, ENV_NAMES, type Endpoints } from '../../platform/endpoints.ts';
 import { connectionsFromEnv, type Connections } from '../../platform/connections.ts';
-import { ConfigError } from '../../platform/service-config.ts';
+import { ConfigError, processorGroupIdVariable } from '../../platform/service-config.ts';
 import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../../platform/redis-connection.ts';
 
 export interface OpsConfig extends Endpoints, Connections {
@@ -26,12 +26,7 @@ const endpointRules: Record<keyof Endpoints, z.ZodType<string>> = {
 
 const schema = z.object({
   REDIS_CLUSTER_NODES: redisClusterNodesVariable,
-  PROCESSOR_GROUP_ID: z
-    .string()
-    .trim()
-    .transform((s) => s || undefined)
-    .optional()
-    .transform((s) => s ?? 'coupon-processor'),
+  PROCESSOR_GROUP_ID: processorGroupIdVariable,
 });
 
 export function loadOpsConfig(env: NodeJS.ProcessEnv = process.env): OpsConfig {

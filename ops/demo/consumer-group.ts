@@ -8,7 +8,7 @@
  */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { kafkaJsClient, type KafkaConnection } from '../../platform/kafka-config.ts';
-import { waitFor } from '../stack/process.ts';
+import { waitFor } from '../run/wait-for.ts';
 import { resetGroupToEnd } from '../verify/group-offsets.ts';
 
 export class DemoGroup {

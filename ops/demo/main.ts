@@ -21,7 +21,7 @@ import { Serde } from '../../schemas/serde.ts';
 import { prefixedTopics, TOPIC_PREFIX_VARIABLE } from '../../schemas/topics.ts';
 import { provisionTopicSet, removeTopicSet } from '../provision/topic-set.ts';
 import { startGateway, startProcessor, type ServiceProcess } from '../run/service-process.ts';
-import { waitFor } from '../stack/process.ts';
+import { waitFor } from '../run/wait-for.ts';
 import { checkInvariants, type CommittedOutputs } from '../verify/invariants.ts';
 import { outputEnds, readOutputs, type OutputOffsets, type OutputSource } from '../verify/outputs.ts';
 import { acceptedEventIds, emptyTally, countAnswer, type GateTally } from './answers.ts';

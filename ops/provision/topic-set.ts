@@ -7,7 +7,7 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import { kafkaJsClient, type KafkaConnection } from '../../platform/kafka-config.ts';
 import { registryRequest, type RegistryConnection } from '../../platform/registry-config.ts';
 import { valueSubject, type Topics } from '../../schemas/topics.ts';
-import { waitFor } from '../stack/process.ts';
+import { waitFor } from '../run/wait-for.ts';
 import { topicEnds } from '../verify/read-committed.ts';
 import { provisionTopics } from './topics.ts';
 

@@ -4,7 +4,8 @@
  */
 import { plaintextConnection } from '../../platform/kafka-config.ts';
 import { brokerProcessName, checkKafka, startBroker, stopBroker, type KafkaLayout } from './kafka.ts';
-import { isAlive, lastLines, logFile, readPid, waitFor } from './process.ts';
+import { isAlive, lastLines, logFile, readPid } from './process.ts';
+import { waitFor } from '../run/wait-for.ts';
 
 export type BrokerAction = 'stop' | 'kill' | 'start';
 

@@ -1,6 +1,7 @@
 /** Brings one component up unless it already answers: prepare, start, wait for health, after-start. */
 import type { Component } from './component.ts';
-import { ComponentError, isAlive, lastLines, readPid, waitFor } from './process.ts';
+import { ComponentError, isAlive, lastLines, readPid } from './process.ts';
+import { waitFor } from '../run/wait-for.ts';
 
 export async function isHealthy(component: Component): Promise<boolean> {
   return component.checkHealth().then(

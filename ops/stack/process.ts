@@ -1,8 +1,8 @@
-/** The stack's server processes (start detached, pid files, stop, kill, log tails) and waitFor, the one polling loop. */
-import { setTimeout as sleep } from 'node:timers/promises';
+/** The stack's server processes: start detached, pid files, stop, kill, log tails. */
 import { spawn, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { waitFor } from '../run/wait-for.ts';
 import { stackPath } from './paths.ts';
 
 /** A failure of one stack component, naming it, the reason and where its log is. */
@@ -106,39 +106,6 @@ export async function killProcess(name: string): Promise<boolean> {
   await waitFor(() => !isAlive(pid), 10_000, 50);
   fs.rmSync(pidFile(name), { force: true });
   return true;
-}
-
-/** What `waitFor` resolves with: the check's value, minus the falsy values it kept polling past. */
-export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
-
-/**
- * Polls `check` until it returns truthy (a throw counts as "not yet") or the deadline passes;
- * rejects with the last error seen. `giveUp` is asked first on every round: a reason it returns
- * ends the wait at once. The one polling loop of the ops tools and the tests.
- */
-export async function waitFor<T>(
-  check: () => Promise<T> | T,
-  timeoutMs: number,
-  intervalMs = 250,
-  giveUp?: () => string | undefined,
-): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    const reason = giveUp?.();
-    if (reason) throw new Error(reason, { cause: lastError });
-    try {
-      const value = await check();
-      if (value) return value as Truthy<T>;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() >= deadline) {
-      const why = lastError instanceof Error ? lastError.message : 'condition not met';
-      throw new Error(`timed out after ${timeoutMs} ms: ${why}`, { cause: lastError });
-    }
-    await sleep(intervalMs);
-  }
 }
 
 /** Tails a log so a failure message can show its last lines. */

@@ -6,7 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Component } from '../../ops/stack/component.ts';
 import { postgresComponent } from '../../ops/stack/postgres.ts';
-import { isAlive, readPid, waitFor } from '../../ops/stack/process.ts';
+import { isAlive, readPid } from '../../ops/stack/process.ts';
+import { waitFor } from '../../ops/run/wait-for.ts';
 import { redisComponent } from '../../ops/stack/redis.ts';
 
 const own: Component[] = [redisComponent({ name: 'redis-private-test', port: 19391 }), postgresComponent({ name: 'postgres-private-test', port: 19392 })];

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { startOneBroker } from '../../stack/broker-command.ts';
 import { stopBroker, type BrokerStop } from '../../stack/kafka.ts';
-import { waitFor } from '../../stack/process.ts';
+import { waitFor } from '../../run/wait-for.ts';
 import type { ChaosContext, Injector } from '../context.ts';
 import { CONSUMER_OFFSETS_TOPIC, targetBroker, TRANSACTION_STATE_TOPIC, underReplicated, type TargetKind } from '../kafka-targets.ts';
 

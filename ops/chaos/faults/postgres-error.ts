@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { superuserConfig } from '../../stack/postgres.ts';
 import { APP_DB } from '../../stack/postgres.ts';
-import { waitFor } from '../../stack/process.ts';
+import { waitFor } from '../../run/wait-for.ts';
 import type { Injector } from '../context.ts';
 
 const BREAKS = [

@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { ensureUp } from '../../stack/ensure-up.ts';
 import { ROOT, stackPath } from '../../stack/paths.ts';
-import { killProcess, waitFor } from '../../stack/process.ts';
+import { killProcess } from '../../stack/process.ts';
+import { waitFor } from '../../run/wait-for.ts';
 import type { Injector } from '../context.ts';
 
 const run = promisify(execFile);

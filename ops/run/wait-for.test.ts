@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from './process.ts';
+import { waitFor } from './wait-for.ts';
 
 describe('waitFor()', () => {
   it('resolves with the first truthy value, polling past falsy values and throws', async () => {
