@@ -1,17 +1,9 @@
 /** Reads the ledger (issue_outcomes) for the tests: rows by event id, whether all are decided. */
 import type pg from 'pg';
-import type { TerminalOutcome } from '../../schemas/outcomes.ts';
+import type { OutcomeRow } from '../../processor/ledger.ts';
 
-export interface LedgerRow {
-  event_id: string;
-  coupon_id: string;
-  user_id: string;
-  outcome: TerminalOutcome;
-  reason: string | null;
-  user_coupon_id: string | null;
-  source_partition: number;
-  source_offset: string;
-}
+/** A row of issue_outcomes as `SELECT *` returns it: the processor's columns without its millisecond times. */
+export type LedgerRow = Omit<OutcomeRow, 'requested_ms' | 'decided_ms'>;
 
 export async function ledgerRows(db: pg.Pool, eventIds: string[]): Promise<Map<string, LedgerRow>> {
   const { rows } = await db.query<LedgerRow>('SELECT * FROM issue_outcomes WHERE event_id = ANY($1::uuid[])', [eventIds]);
