@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import Kafka, { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { endpointsFromEnv } from './endpoints.ts';
+import './kafka-client-fixes.ts';
 import { kafkaLogger } from './kafka-logger.ts';
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
