@@ -37,6 +37,7 @@ async function expectViolation(run: Promise<unknown>, code: string, constraint: 
 
 const UNIQUE_VIOLATION = '23505';
 const CHECK_VIOLATION = '23514';
+const FOREIGN_KEY_VIOLATION = '23503';
 
 describe('migrate()', () => {
   it('applies every migration once; a second run applies nothing and leaves the same schema', async () => {
@@ -103,6 +104,21 @@ describe('data model constraints', () => {
       // Neither key is stricter than it should be: the same user may hold another coupon.
       await insertUserCoupon(c, couponB, 7, randomUUID());
       expect((await c.query('SELECT count(*)::int AS n FROM user_coupons')).rows[0]).toEqual({ n: 2 });
+    });
+  });
+
+  it('a coupon issued to users cannot be deleted or renumbered; one nobody holds can', async () => {
+    const schema = await migratedSchema();
+    await withClient(schema.url, async (c) => {
+      const held = (await insertCoupon(c, 10, 1)).rows[0]!.id;
+      const unheld = (await insertCoupon(c, 10, 0)).rows[0]!.id;
+      await insertUserCoupon(c, held, 7, randomUUID());
+      for (const change of [c.query('DELETE FROM coupons WHERE id = $1', [held]), c.query('UPDATE coupons SET id = id + 1000 WHERE id = $1', [held])]) {
+        const error = await change.then(() => undefined, (err: unknown) => err as pg.DatabaseError);
+        expect({ code: error?.code, message: error?.message }).toEqual({ code: FOREIGN_KEY_VIOLATION, message: `coupon ${held} has been issued to users; it cannot be deleted or renumbered` });
+      }
+      await c.query('DELETE FROM coupons WHERE id = $1', [unheld]);
+      expect((await c.query('SELECT id FROM coupons')).rows).toEqual([{ id: held }]);
     });
   });
 
