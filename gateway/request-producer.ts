@@ -2,13 +2,16 @@
  * Produces CouponIssueRequested records (Avro through the schema registry, keyed by coupon id so a
  * coupon's requests share one partition and its FCFS order) with an idempotent, acks=all
  * producer, and resolves with where each record landed once the broker has acknowledged it.
+ * Each record is one native produce() whose delivery report settles its own promise (the KafkaJS
+ * layer's send() and report handler cost more JavaScript per request than the native call).
  */
-import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { KafkaJS, type DeliveryReport, type LibrdKafkaError } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import type { CouponIssueRequested } from '../schemas/contracts.ts';
 import { Serde } from '../schemas/serde.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { kafkaJsClient, type KafkaConnection } from '../platform/kafka-config.ts';
+import { DELIVERY_REPORT, nativeProducerOf, type NativeProducer } from '../platform/kafka-native.ts';
 import { checkKafkaAccess } from '../platform/kafka-refusal.ts';
 import { registryRequest, type RegistryConnection } from '../platform/registry-config.ts';
 import { classifyProduceFailure, type ProduceFailure } from './produce-failure.ts';
@@ -46,13 +49,23 @@ export class ProduceError extends Error {
   }
 }
 
+/** A record's delivery report, routed to it as the native produce's opaque. */
+type Delivery = (err: LibrdKafkaError | null, report: DeliveryReport) => void;
+
 export class RequestProducer {
+  private readonly native: NativeProducer;
+
   private constructor(
     private readonly producer: KafkaJS.Producer,
     private readonly admin: KafkaJS.Admin,
     private readonly serde: Serde,
     private readonly schemaId: number,
-  ) {}
+  ) {
+    this.native = nativeProducerOf(producer);
+    // Replaces the KafkaJS layer's handler (registered on connect), which expects its own opaque.
+    this.native.removeAllListeners(DELIVERY_REPORT);
+    this.native.on(DELIVERY_REPORT, (err: LibrdKafkaError | null, report: DeliveryReport) => (report.opaque as Delivery)(err, report));
+  }
 
   /** Registers the schema (once) and connects; throws if either the registry or Kafka is unreachable. */
   static async start(options: RequestProducerOptions, log: Logger): Promise<RequestProducer> {
@@ -85,26 +98,36 @@ export class RequestProducer {
     return new RequestProducer(producer, admin, serde, schemaId);
   }
 
-  async send(request: CouponIssueRequested): Promise<ProducedAt> {
+  send(request: CouponIssueRequested): Promise<ProducedAt> {
     // Only failures name the request: built per request, the text would cost every send.
     const what = (): string => `the request of user ${request.userId} for coupon ${request.couponId}`;
-    let value: Buffer;
-    try {
-      value = this.serde.encode(TOPICS.requests, request);
-    } catch (err) {
-      throw new ProduceError(`encoding ${what()} failed: ${(err as Error).message}`, 'NOT_QUEUED', { cause: err });
-    }
-    let metadata: KafkaJS.RecordMetadata[];
-    try {
-      metadata = await this.producer.send({ topic: TOPICS.requests, messages: [{ key: recordKey(request.couponId), value }] });
-    } catch (err) {
-      throw new ProduceError(`producing ${what()} failed: ${(err as Error).message}`, classifyProduceFailure(err), { cause: err });
-    }
-    const first = metadata[0];
-    const offset = Number(first?.baseOffset ?? first?.offset);
-    // Acknowledged, so written; only where is unknown.
-    if (!first || !Number.isSafeInteger(offset)) throw new ProduceError(`the delivery report of ${what()} has no offset: ${JSON.stringify(metadata)}`, 'UNKNOWN');
-    return { partition: first.partition, offset };
+    return new Promise<ProducedAt>((resolve, reject) => {
+      let value: Buffer;
+      try {
+        value = this.serde.encode(TOPICS.requests, request);
+      } catch (err) {
+        reject(new ProduceError(`encoding ${what()} failed: ${(err as Error).message}`, 'NOT_QUEUED', { cause: err }));
+        return;
+      }
+      const delivered: Delivery = (err, report) => {
+        if (err) {
+          reject(new ProduceError(`producing ${what()} failed: ${err.message}`, classifyProduceFailure(err), { cause: err }));
+          return;
+        }
+        const offset = Number(report.offset);
+        // Acknowledged, so written; only where is unknown.
+        if (!Number.isSafeInteger(offset)) reject(new ProduceError(`the delivery report of ${what()} has no offset: ${JSON.stringify(report)}`, 'UNKNOWN'));
+        else resolve({ partition: report.partition, offset });
+      };
+      try {
+        this.native.produce(TOPICS.requests, null, value, recordKey(request.couponId), null, delivered);
+      } catch (err) {
+        // Refused before librdkafka took it (queue full, bad argument), or the client is not
+        // connected (closing), which the native layer reports without a librdkafka code.
+        const failure = this.native.isConnected() ? classifyProduceFailure(err) : 'NOT_QUEUED';
+        reject(new ProduceError(`producing ${what()} failed: ${(err as Error).message}`, failure, { cause: err }));
+      }
+    });
   }
 
   /** Resolves when a broker answers a metadata request for the requests topic. */

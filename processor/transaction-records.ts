@@ -8,29 +8,20 @@
  * promise — is replaced by one that only logs the failures the commit will report anyway.
  */
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
-import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
+import { DELIVERY_REPORT, nativeProducerOf } from '../platform/kafka-native.ts';
 
 export interface TopicRecords {
   topic: string;
   messages: Array<{ key: Buffer | string | null; value: Buffer | null }>;
 }
 
-/** The node-rdkafka producer under the KafkaJS one: the calls used here. */
-interface NativeProducer extends EventEmitter {
-  produce(topic: string, partition: number | null, value: Buffer | null, key: Buffer | string | null, timestamp: number | null): boolean;
-}
-
-const DELIVERY_REPORT = 'delivery-report';
-
-const nativeOf = (producer: KafkaJS.Producer): NativeProducer => (producer as unknown as { _getInternalClient(): NativeProducer })._getInternalClient();
-
 /** Failed records are counted and logged at most this often: an aborted transaction purges thousands at once. */
 const FAILURE_LOG_INTERVAL_MS = 5000;
 
 /** Call once the producer is connected (the KafkaJS layer registers its handler on connect). */
 export function takeOverDeliveryReports(producer: KafkaJS.Producer, log: Logger): void {
-  const native = nativeOf(producer);
+  const native = nativeProducerOf(producer);
   native.removeAllListeners(DELIVERY_REPORT);
   let failed = 0;
   let loggedAt = 0;
@@ -47,7 +38,7 @@ export function takeOverDeliveryReports(producer: KafkaJS.Producer, log: Logger)
 
 /** Produces every record into the open transaction; throws librdkafka's error if one is refused at once (queue full, fatal state). */
 export function produceRecords(producer: KafkaJS.Producer, topicRecords: readonly TopicRecords[]): void {
-  const native = nativeOf(producer);
+  const native = nativeProducerOf(producer);
   for (const { topic, messages } of topicRecords) {
     for (const m of messages) native.produce(topic, null, m.value, m.key, null);
   }
