@@ -63,8 +63,12 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
   }
   const redis = connectedRedis.value;
   const producer = startedProducer.value;
-  const gate = new Gate(redis);
   const metrics = createMetrics();
+  const recordStage = metrics.stage.labels('record');
+  const gate = new Gate(redis, {
+    confirmed: (seconds) => recordStage.observe(seconds),
+    failed: (err, couponId, eventIds) => log.warn({ err, couponId, eventIds }, 'could not confirm accepted requests at the gate; the reconciler settles their holds'),
+  });
   const watermarks = new WatermarkCache((partition) => gate.watermark(partition), log);
   const deps: GatewayDeps = {
     config,

@@ -73,3 +73,23 @@ describe('Batcher', () => {
     expect(await Promise.all(answers)).toEqual(['a batch of 2 got 1 answers', 'a batch of 2 got 1 answers']);
   });
 });
+
+describe('Batcher.add', () => {
+  it('batches items added without an answer together with answered ones, in order', async () => {
+    const { batcher, batches, flush } = manual();
+    batcher.add('a', 1);
+    const answer = batcher.submit('a', 2);
+    batcher.add('a', 3);
+    flush();
+    expect(await answer).toBe('a:2');
+    expect(batches).toEqual([['a', [1, 2, 3]]]);
+  });
+
+  it("leaves a failed batch's unanswered items to the run itself (nothing is rejected unhandled)", async () => {
+    const { batcher, batches, flush } = manual(100, () => Promise.reject(new Error('connection lost')));
+    batcher.add('a', 1);
+    flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([['a', [1]]]);
+  });
+});

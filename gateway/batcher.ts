@@ -1,13 +1,20 @@
 /**
  * Gathers calls made during one turn of the event loop (or a window the caller schedules) into
  * one call per key: the requests that arrive together (every socket read in one poll phase) cost
- * one Redis command per coupon instead of one each. Each caller still gets its own answer, or the batch's error.
+ * one Redis command per coupon instead of one each. Each caller still gets its own answer, or the
+ * batch's error — unless it asked for none (add): then the batch's run reports on its own.
  */
 export type RunBatch<K, I, R> = (key: K, items: I[]) => Promise<R[]>;
 
+interface Settle<R> {
+  resolve: (r: R) => void;
+  reject: (err: unknown) => void;
+}
+
 interface Pending<I, R> {
   items: I[];
-  settle: { resolve: (r: R) => void; reject: (err: unknown) => void }[];
+  /** undefined for an item added without an answer. */
+  settle: (Settle<R> | undefined)[];
 }
 
 export class Batcher<K, I, R> {
@@ -25,12 +32,21 @@ export class Batcher<K, I, R> {
   ) {}
 
   submit(key: K, item: I): Promise<R> {
+    return new Promise<R>((resolve, reject) => this.queue(key, item, { resolve, reject }));
+  }
+
+  /** Like submit, without an answer: no promise per item where nobody waits (the run reports failures itself). */
+  add(key: K, item: I): void {
+    this.queue(key, item, undefined);
+  }
+
+  private queue(key: K, item: I, settle: Settle<R> | undefined): void {
     let pending = this.queued.get(key);
     if (!pending) {
       pending = { items: [], settle: [] };
       this.queued.set(key, pending);
     }
-    const answer = new Promise<R>((resolve, reject) => pending.settle.push({ resolve, reject }));
+    pending.settle.push(settle);
     pending.items.push(item);
     if (pending.items.length >= this.maxItems) {
       this.queued.delete(key);
@@ -39,7 +55,6 @@ export class Batcher<K, I, R> {
       this.scheduled = true;
       this.schedule(() => this.flush());
     }
-    return answer;
   }
 
   /** Runs every queued batch now (a flush scheduled earlier still runs, on whatever is queued by then). */
@@ -55,13 +70,13 @@ export class Batcher<K, I, R> {
       (results) => {
         if (results.length !== settle.length) {
           const err = new Error(`a batch of ${settle.length} got ${results.length} answers`);
-          for (const s of settle) s.reject(err);
+          for (const s of settle) s?.reject(err);
           return;
         }
-        for (let i = 0; i < settle.length; i++) settle[i]!.resolve(results[i]!);
+        for (let i = 0; i < settle.length; i++) settle[i]?.resolve(results[i]!);
       },
       (err: unknown) => {
-        for (const s of settle) s.reject(err);
+        for (const s of settle) s?.reject(err);
       },
     );
   }

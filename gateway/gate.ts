@@ -9,6 +9,7 @@
  * requests a second, one command per request cost the gateway more CPU than anything else it did.
  */
 import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../platform/redis-connection.ts';
 import { holdMember, redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
@@ -99,13 +100,32 @@ export interface Reservation {
 
 type Produced = GrantedRequest & { partition: number; offset: number };
 
+/** A request's confirm, queued: when it was asked for (performance.now() ms). */
+type Confirming = Produced & { since: number };
+
+/**
+ * Told what became of the confirms nobody waits for (the 202 is out): the gateway times them and
+ * warns about failures, once per batch rather than with a promise and a callback per request.
+ */
+export interface ConfirmReport {
+  /** One request's confirm is done, `seconds` after it was asked for. */
+  confirmed(seconds: number): void;
+  /** A batch's confirms failed even when tried again: their holds stay for the reconciler. */
+  failed(err: unknown, couponId: number, eventIds: string[]): void;
+}
+
+const UNREPORTED: ConfirmReport = { confirmed: () => undefined, failed: () => undefined };
+
 export class Gate {
   private readonly reserveScript = new LuaScript(script('reserve-many'));
   private readonly confirmScript = new LuaScript(script('confirm-many'));
   private readonly reserves = new Batcher<number, GrantedRequest, Reservation & { held: boolean }>((couponId, requests) => this.reserveBatch(couponId, requests), MAX_BATCH);
-  private readonly confirms = new Batcher<number, Produced, void>((couponId, produced) => this.confirmBatch(couponId, produced), MAX_BATCH, (flush) => setTimeout(flush, CONFIRM_LINGER_MS));
+  private readonly confirms = new Batcher<number, Confirming, void>((couponId, produced) => this.confirmBatch(couponId, produced), MAX_BATCH, (flush) => setTimeout(flush, CONFIRM_LINGER_MS));
 
-  constructor(private readonly redis: RedisClient) {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly report: ConfirmReport = UNREPORTED,
+  ) {
     redis.defineCommand('couponGateRelease', { numberOfKeys: 5, lua: script('release') });
     redis.defineCommand('couponGatePrime', { numberOfKeys: 5, lua: script('prime') });
   }
@@ -169,9 +189,12 @@ export class Gate {
     return released === 1;
   }
 
-  /** The request's record reached Kafka at `at`: settles its hold and records its position (with the coupon's other confirms of the next few ms). */
-  async confirm(couponId: number, userId: number, eventId: string, at: { partition: number; offset: number }): Promise<void> {
-    await this.confirms.submit(couponId, { userId, eventId, partition: at.partition, offset: at.offset });
+  /**
+   * The request's record reached Kafka at `at`: settles its hold and records its position (with
+   * the coupon's other confirms of the next few ms), in the background; the outcome goes to the report.
+   */
+  confirm(couponId: number, userId: number, eventId: string, at: { partition: number; offset: number }): void {
+    this.confirms.add(couponId, { userId, eventId, partition: at.partition, offset: at.offset, since: performance.now() });
   }
 
   /** Sends the confirms still gathering now (before the Redis connection closes). */
@@ -179,9 +202,20 @@ export class Gate {
     this.confirms.flush();
   }
 
-  private async confirmBatch(couponId: number, produced: Produced[]): Promise<void[]> {
+  private async confirmBatch(couponId: number, produced: Confirming[]): Promise<void[]> {
     // Nobody waits for a confirm (the 202 is out): a stall costs it a pause and a new try.
-    await withGateRetry(() => this.confirmMany(couponId, produced), { firstPauseMs: 250 });
+    try {
+      await withGateRetry(() => this.confirmMany(couponId, produced), { firstPauseMs: 250 });
+    } catch (err) {
+      this.report.failed(
+        err,
+        couponId,
+        produced.map((p) => p.eventId),
+      );
+      return produced.map(() => undefined);
+    }
+    const now = performance.now();
+    for (const p of produced) this.report.confirmed((now - p.since) / 1000);
     return produced.map(() => undefined);
   }
 

@@ -44,7 +44,6 @@ export function issueRoutes(app: GatewayApp, deps: GatewayDeps): void {
   const { gate, producer, watermarks, metrics, config, releases } = deps;
   const gateStage = metrics.stage.labels('gate');
   const produceStage = metrics.stage.labels('produce');
-  const recordStage = metrics.stage.labels('record');
   // The hold is settled once it is older than the settle bound, at the reconciler's next run.
   const settledWithinSeconds = Math.ceil((config.holdSettleMs + config.reconcileIntervalMs) / 1000);
   const eventIds = new EventIds();
@@ -85,12 +84,9 @@ export function issueRoutes(app: GatewayApp, deps: GatewayDeps): void {
     // The request is accepted from here on: its record is in Kafka. The confirm is not waited
     // for: failing it only costs the status endpoint the position (it still answers PENDING) and
     // leaves the hold to the reconciler, which will find the record in Kafka or its outcome in the
-    // ledger. Waiting cost every 202 a Redis round trip.
-    const confirming = performance.now();
-    void gate.confirm(couponId, userId, eventId, at).then(
-      () => recordStage.observe((performance.now() - confirming) / 1000),
-      (err: unknown) => request.log.warn({ err, couponId, userId, eventId }, 'could not confirm an accepted request at the gate'),
-    );
+    // ledger. Waiting cost every 202 a Redis round trip. Its time and failures are reported by the
+    // gate (buildGateway's ConfirmReport).
+    gate.confirm(couponId, userId, eventId, at);
 
     request.outcome = 'ACCEPTED';
     const accepted: IssueAccepted = { eventId, status: 'PENDING', position: queuePosition(at.offset, watermarks.get(at.partition)) };
