@@ -5,11 +5,16 @@ import { TOPICS } from '../schemas/topics.ts';
 import { LagMonitor } from './lag-monitor.ts';
 import { ProcessorMetrics } from './metrics.ts';
 
-/** An admin client that knows six partitions: end offset 100 each, the group committed at 10 × partition. */
+/** An admin client that knows six partitions: end offset 100 each. */
 const admin = {
   fetchTopicOffsets: async () => Array.from({ length: 6 }, (_, partition) => ({ partition, high: '100', low: '0', offset: '100' })),
-  fetchOffsets: async () => [{ topic: TOPICS.requests, partitions: Array.from({ length: 6 }, (_, partition) => ({ partition, offset: String(10 * partition) })) }],
 } as unknown as KafkaJS.Admin;
+
+/** A consumer whose group committed at 10 × partition; it answers only for the partitions asked about. */
+const consumerOwning = (assignment: () => KafkaJS.TopicPartition[]): Pick<KafkaJS.Consumer, 'assignment' | 'committed'> => ({
+  assignment,
+  committed: async (partitions) => (partitions ?? []).map(({ topic, partition }) => ({ topic, partition, offset: String(10 * partition) })),
+});
 
 async function lagSeries(metrics: ProcessorMetrics): Promise<Record<string, number>> {
   const { values } = await metrics.consumerLag.get();
@@ -24,7 +29,7 @@ describe('LagMonitor', () => {
       { topic: TOPICS.requests, partition: 4 },
       { topic: 'some-other-topic', partition: 0 },
     ];
-    const monitor = new LagMonitor(admin, 'group', () => assignment, metrics, pino({ level: 'silent' }));
+    const monitor = new LagMonitor(admin, consumerOwning(() => assignment), metrics, pino({ level: 'silent' }));
 
     await monitor.sample();
     expect(await lagSeries(metrics)).toEqual({ '1': 90, '4': 60 });

@@ -3,6 +3,9 @@
  * requests topic this instance owns (end offset − committed offset). Only the owned ones: every
  * instance sees the whole group's offsets, and exporting them all would multiply `sum` by the
  * number of instances.
+ * The committed offsets come from this instance's own consumer (its group coordinator), never from
+ * the admin API: librdkafka 2.15's admin OffsetFetch dereferences a missing consumer group when
+ * the coordinator moves (NOT_COORDINATOR, e.g. a broker restart) and kills the process (SIGSEGV).
  */
 import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
@@ -22,15 +25,16 @@ export function ownedPartitions(assignment: KafkaJS.TopicPartition[], topic: str
   return new Set(assignment.filter((tp) => tp.topic === topic).map((tp) => tp.partition));
 }
 
+const COMMITTED_TIMEOUT_MS = 10_000;
+
 export class LagMonitor {
   private timer?: NodeJS.Timeout;
   private readonly ages = new Map<number, PendingAge>();
 
   constructor(
     private readonly admin: KafkaJS.Admin,
-    private readonly groupId: string,
-    /** The consumer's current assignment (it changes with every rebalance). */
-    private readonly assignment: () => KafkaJS.TopicPartition[],
+    /** The processing consumer: its assignment (it changes with every rebalance) and its group's committed offsets. */
+    private readonly consumer: Pick<KafkaJS.Consumer, 'assignment' | 'committed'>,
     private readonly metrics: ProcessorMetrics,
     private readonly log: Logger,
   ) {}
@@ -52,10 +56,10 @@ export class LagMonitor {
   }
 
   async sample(): Promise<void> {
+    const owned = ownedPartitions(this.consumer.assignment(), TOPICS.requests);
     const ends = await this.admin.fetchTopicOffsets(TOPICS.requests, { isolationLevel: KafkaJS.IsolationLevel.READ_COMMITTED });
-    const [committed] = await this.admin.fetchOffsets({ groupId: this.groupId, topics: [TOPICS.requests] });
-    const byPartition = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
-    const owned = ownedPartitions(this.assignment(), TOPICS.requests);
+    const committed = owned.size === 0 ? [] : await this.consumer.committed([...owned].map((partition) => ({ topic: TOPICS.requests, partition })), COMMITTED_TIMEOUT_MS);
+    const byPartition = new Map(committed.map((p) => [p.partition, p.offset === null ? -1 : Number(p.offset)]));
     const now = Date.now();
     // Synchronously from here on: a scrape never sees the series half replaced.
     this.metrics.consumerLag.reset();

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
   const task = new IssuanceTask({ serde, decider, producer, statuses, unknownSchemas: new UnknownSchemaGrace(config.unknownSchemaGraceMs), metrics, misrouted });
   const loop = new ProcessingLoop(consumer, task, mode, config, log, metrics, fatal);
   onConsumerFatal(consumer, fatal);
-  const lag = new LagMonitor(admin, config.groupId, () => consumer.assignment(), metrics, log);
+  const lag = new LagMonitor(admin, consumer, metrics, log);
   const deadLetters = new DeadLetterMonitor(kafka, config.groupId, serde, metrics, log);
   const http = buildHttp(metrics, () => loop.healthy);
   await http.listen({ port: config.metricsPort, host: config.metricsHost });
