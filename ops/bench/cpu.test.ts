@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { attribution, machineTicks, microsPerUnit, roleOf, scenarioMicros, statTicks, usageBetween, type CpuSnapshot } from './cpu.ts';
+import { attribution, machineTicks, microsPerUnit, reapedChildrenTicks, roleOf, scenarioMicros, statTicks, usageBetween, type CpuSnapshot } from './cpu.ts';
 
 describe('statTicks', () => {
   it('adds utime and stime, even when the command name holds spaces and parentheses', () => {
     const stat = '1234 (node (worker) x) S 1 1234 1234 0 -1 4194560 5000 0 0 0 250 75 0 0 20 0 11 0 100 0 0';
     expect(statTicks(stat)).toBe(325);
+  });
+});
+
+describe('reapedChildrenTicks', () => {
+  it('adds cutime and cstime', () => {
+    const stat = '1234 (node (worker) x) S 1 1234 1234 0 -1 4194560 5000 0 0 0 250 75 600 40 20 0 11 0 100 0 0';
+    expect(reapedChildrenTicks(stat)).toBe(640);
   });
 });
 
@@ -27,8 +34,9 @@ describe('roleOf', () => {
     expect(roleOf(11, 1, 'redis-server 127.0.0.1:16379', scenario)).toBe('redis');
   });
 
-  it("counts the postmaster's backends as the scenario's Postgres", () => {
+  it("counts the postmaster's backends as the scenario's Postgres, and Redis's rewrite child as its Redis", () => {
     expect(roleOf(300, 9, 'postgres: coupon coupon 127.0.0.1(5000) idle', scenario)).toBe('postgres');
+    expect(roleOf(301, 11, 'redis-aof-rewrite 127.0.0.1:16379', scenario)).toBe('redis');
   });
 
   it('calls the same kinds of process on other ports foreign', () => {

@@ -3,10 +3,13 @@
  * as cores busy over the scenario's wall time (1.00 = one core saturated). A process belongs to
  * the scenario when the bench started it (load generator, gateway, processors), when it listens
  * on one of the scenario's server ports (its broker(s), Postgres, Redis, registry), or when its
- * parent is such a server (Postgres backends); every other process is named by what it looks
- * like, prefixed "foreign-" (another stack's broker, someone else's processor), or "other". The
- * main thread of each Node process is reported on its own ("processor:main"): a JavaScript-bound
- * service saturates that one thread long before the machine.
+ * parent is such a server (Postgres backends, Redis's rewrite of its append-only file, counted
+ * also once it ended); every other process is named by what it looks like, prefixed "foreign-"
+ * (another stack's broker, someone else's processor), or "other". The main thread of each Node
+ * process is reported on its own ("processor:main"): a JavaScript-bound service saturates that
+ * one thread long before the machine. A child of the bench that ended
+ * within the phase (the grant scenario's ops CLI) is gone from /proc by its end: its CPU is counted
+ * as "bench-children", from the CPU of the bench's reaped children.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -59,6 +62,15 @@ export function statTicks(stat: string): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/** cutime + cstime of a /proc/<pid>/stat line (fields 16 and 17): the CPU of the children it has reaped. */
+export function reapedChildrenTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[13]) + Number(fields[14]);
+}
+
+/** Role of the CPU of the bench's children that ended (reaped): the grant's ops CLI. */
+export const BENCH_CHILDREN = 'bench-children';
+
 /** busy and total ticks from the aggregate "cpu" line of /proc/stat. */
 export function machineTicks(procStat: string): { busy: number; total: number } {
   const line = procStat.split('\n').find((l) => l.startsWith('cpu '));
@@ -100,8 +112,8 @@ export function attribution(started: ReadonlyMap<number, string>, servers: Serve
       const pid = listening.get(port);
       if (pid === undefined) continue;
       pids.set(pid, role);
-      // A postmaster forks one backend per connection: they are the scenario's Postgres work.
-      if (role === 'postgres') parents.set(pid, role);
+      // A postmaster forks one backend per connection, Redis a child per append-only-file rewrite: their servers' work.
+      if (role === 'postgres' || role === 'redis') parents.set(pid, role);
     }
   }
   return { pids, parents };
@@ -163,7 +175,10 @@ export class CpuSampler {
       const stat = readOrEmpty(`/proc/${pid}/stat`);
       if (!stat) continue;
       const group = roleOf(pid, parentPid(stat), readOrEmpty(`/proc/${pid}/cmdline`), scenario);
-      processes.push({ pid, group, ticks: statTicks(stat) });
+      // Redis's rewrite of its append-only file is a child that usually ends within the phase: counted as the server's.
+      const rewrites = scenario.pids.get(pid) === 'redis' ? reapedChildrenTicks(stat) : 0;
+      processes.push({ pid, group, ticks: statTicks(stat) + rewrites });
+      if (pid === process.pid) processes.push({ pid, group: BENCH_CHILDREN, ticks: reapedChildrenTicks(stat) });
       if (this.known.has(pid)) {
         const main = readOrEmpty(`/proc/${pid}/task/${pid}/stat`);
         if (main) processes.push({ pid, group: `${group}:main`, ticks: statTicks(main) });

@@ -109,6 +109,7 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
       const saleIds = [...baseline.answers, ...during].filter((a) => a.status === 202).map((a) => eventIdOf(a.body));
       return { couponId, warm, grantId, firstRun, again, httpSeconds, gatewayRss, baseline: latencies(baseline.answers), during: latencies(during), saleIds, saleRequests: baseline.answers.length + during.length, newOutcomes: Number(decidedAfter.rows[0]!.n) - Number(decidedBefore.rows[0]!.n) };
     });
+    ctx.perUnit('grant', 'user', users);
     const grantIds = Array.from({ length: users }, (_, i) => grantEventId(run.couponId, run.grantId, i + 1));
     await verifyScenario(ctx, 'grant', [run.warm.couponId, run.couponId], [...run.warm.eventIds, ...run.saleIds, ...grantIds], since);
     const usersPerS = users / run.firstRun.seconds;
