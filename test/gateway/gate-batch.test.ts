@@ -76,6 +76,28 @@ describe('reserveMany', () => {
     expect(await gate.reserveMany(couponId, [{ userId: 31, eventId: grantEventId(couponId, 'g2', 31) }], Date.now())).toEqual(['ALREADY_REQUESTED']);
   });
 
+  it('sees its own earlier users in one call: a user twice is the same request (HELD) or another one (ALREADY_REQUESTED)', async () => {
+    const couponId = await primedCoupon(10);
+    const [first] = requestsOf(couponId, [51]);
+    const other = { userId: 51, eventId: grantEventId(couponId, 'g2', 51) };
+    expect(await gate.reserveMany(couponId, [first!, first!, other], Date.now())).toEqual(['RESERVED', 'HELD', 'ALREADY_REQUESTED']);
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('1');
+    expect(await redis.zrange(redisKeys.holds(couponId), 0, -1)).toEqual([`51:${first!.eventId}`]);
+  });
+
+  it('reserves and confirms more users in one call than one variadic command takes (5,000: the SADD, ZADD and ZREM go in slices)', async () => {
+    const couponId = await primedCoupon(4_500);
+    const requests = requestsOf(couponId, Array.from({ length: 5_000 }, (_, i) => 100 + i));
+    const outcomes = await gate.reserveMany(couponId, requests, Date.now());
+    expect(outcomes.filter((o) => o === 'RESERVED')).toHaveLength(4_500);
+    expect(outcomes.slice(4_500).every((o) => o === 'SOLD_OUT')).toBe(true);
+    expect(await redis.scard(redisKeys.requesters(couponId))).toBe(4_500);
+    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(4_500);
+    await gate.confirmMany(couponId, requests.slice(0, 4_500).map((r, i) => ({ ...r, partition: 1, offset: i })));
+    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
+    expect(await redis.hgetall(redisKeys.status(couponId, 4_599))).toMatchObject({ status: 'PENDING', partition: '1', offset: '4499' });
+  });
+
   it('refuses a whole batch for an unknown coupon or outside the window, changing nothing', async () => {
     const future = await primedCoupon(10, { startsAt: Date.now() + 3_600_000, endsAt: null });
     expect(await gate.reserveMany(future, requestsOf(future, [41, 42]), Date.now())).toEqual(['COUPON_NOT_ACTIVE', 'COUPON_NOT_ACTIVE']);
