@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkGrantId, contentGrantId, grantEventId, InvalidGrantIdError } from './grant-id.ts';
+import { v5 as uuidv5 } from 'uuid';
+import { checkGrantId, contentGrantId, grantEventId, grantEventIds, InvalidGrantIdError } from './grant-id.ts';
 import { isUuid } from '../../processor/validate.ts';
 
 describe('grantEventId', () => {
@@ -9,6 +10,15 @@ describe('grantEventId', () => {
     expect(id[14]).toBe('5');
     expect(grantEventId(42, 'crm-2026-11', 7)).toBe(id);
     expect(new Set([id, grantEventId(43, 'crm-2026-11', 7), grantEventId(42, 'crm-2026-12', 7), grantEventId(42, 'crm-2026-11', 8)]).size).toBe(4);
+  });
+
+  it("is uuid's v5 of <coupon>/<grant>/<user> in the grant namespace, as before it was derived by hand: a re-upload must find the same ids", () => {
+    expect(grantEventId(42, 'crm-2026-11', 7)).toBe(uuidv5('42/crm-2026-11/7', '3c0f4d52-8f51-4c59-9a0e-2f8f4c4f7a1e'));
+    const ids = grantEventIds(9_007_199_254, `c9007199254-${'f'.repeat(32)}`);
+    for (const userId of [1, 9, 10, 99_999, 123_456_789, Number.MAX_SAFE_INTEGER, 42, 1]) {
+      expect(ids(userId)).toBe(uuidv5(`9007199254/c9007199254-${'f'.repeat(32)}/${userId}`, '3c0f4d52-8f51-4c59-9a0e-2f8f4c4f7a1e'));
+    }
+    for (let userId = 1; userId <= 2_000; userId++) expect(grantEventId(7, 'g', userId)).toBe(uuidv5(`7/g/${userId}`, '3c0f4d52-8f51-4c59-9a0e-2f8f4c4f7a1e'));
   });
 });
 

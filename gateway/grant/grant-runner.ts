@@ -18,10 +18,11 @@ import type { Gate, GrantedRequest } from '../gate.ts';
 import type { GrantBatchStep, GrantMetrics, GrantUserStage } from './grant-metrics.ts';
 import { chunksOf } from '../chunks.ts';
 import { withGateRetry } from '../gate-retry.ts';
-import { grantEventId } from './grant-id.ts';
+import { grantEventIds } from './grant-id.ts';
 import type { GrantProducer } from './grant-producer.ts';
 import { decidedBelow, newProgress, type GrantProgress, type ProducedBatch } from './grant-progress.ts';
-import type { Grant, GrantStore, RosterEntry } from './grant-store.ts';
+import type { DecidedRequest, Grant, GrantStore, RosterEntry } from './grant-store.ts';
+import { Turns, type Turn } from './turns.ts';
 import { UserLineParser } from './user-lines.ts';
 
 export interface GrantDeps {
@@ -78,22 +79,24 @@ export async function uploadGrant(lines: AsyncIterable<string>, deps: GrantDeps,
   const { store, metrics } = deps;
   const state: GrantUpload = upload ?? startUpload(options);
   const progress = state.progress;
-  await store.start(o.grantId, o.couponId);
+  const run: GrantRun = { eventIdOf: grantEventIds(o.couponId, o.grantId), created: await store.start(o.grantId, o.couponId) };
   metrics?.running.inc();
   const parser = new UserLineParser();
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   // The gate sees the batches in file order, so an uninterrupted run and a resumed one admit the
-  // same users when the quantity runs out (first come, first served, by line).
-  let gateTurn: Promise<unknown> = Promise.resolve();
+  // same users when the quantity runs out (first come, first served, by line); the roster too, so
+  // a user repeated further down the file (in a later batch) is listed at its first line.
+  const gateTurns = new Turns();
+  const rosterTurns = new Turns();
   const dispatch = async (batch: Map<number, number>): Promise<void> => {
-    const previous = gateTurn;
-    let gateDone: () => void = () => undefined;
-    gateTurn = new Promise<void>((resolve) => (gateDone = resolve));
-    const work = processBatch(batch, deps, o, state, { after: previous, done: () => gateDone() }).catch((err: unknown) => {
-      gateDone();
-      failure ??= err;
-    });
+    const turns: BatchTurns = { gate: gateTurns.next(), roster: rosterTurns.next() };
+    const work = processBatch(batch, deps, o, run, state, turns)
+      .catch((err: unknown) => void (failure ??= err))
+      .finally(() => {
+        turns.gate.done();
+        turns.roster.done();
+      });
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
     while (inFlight.size >= o.concurrency) await Promise.race(inFlight);
@@ -140,13 +143,20 @@ export const startUpload = (options: Pick<GrantOptions, 'couponId' | 'grantId' |
   produced: [],
 });
 
-/** A batch's turn at the gate: after the previous batch's, handing over to the next when done. */
-interface GateTurn {
-  after: Promise<unknown>;
-  done: () => void;
+/** What every batch of one run shares. */
+interface GrantRun {
+  eventIdOf: (userId: number) => string;
+  /** The grant is new: no request of it can be decided yet (its event ids are its own), so the ledger is not asked. */
+  created: boolean;
 }
 
-async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: GrantOptions & typeof DEFAULTS, state: GrantUpload, turn: GateTurn): Promise<void> {
+/** A batch's turns at the gate and at the roster: after the previous batch's, handing over to the next when done. */
+interface BatchTurns {
+  gate: Turn;
+  roster: Turn;
+}
+
+async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: GrantOptions & typeof DEFAULTS, run: GrantRun, state: GrantUpload, turns: BatchTurns): Promise<void> {
   const { gate, producer, store, metrics } = deps;
   const { couponId, grantId } = o;
   const progress = state.progress;
@@ -160,11 +170,12 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
   };
   const atGate = <T>(step: () => Promise<T>): Promise<T> =>
     withGateRetry(step, { onRetry: (err, attempt) => deps.log.warn({ err, grantId, attempt }, 'a grant step at the gate failed; trying it again') });
-  const entries: Entry[] = [...batch].map(([userId, line]) => ({ userId, line, eventId: grantEventId(couponId, grantId, userId) }));
+  const entries: Entry[] = [];
+  for (const [userId, line] of batch) entries.push({ userId, line, eventId: run.eventIdOf(userId) });
 
-  const decided = await timed('ledger', () => store.decided(grantId, entries));
+  const decided = run.created ? new Map<string, DecidedRequest>() : await timed('ledger', () => store.decided(grantId, entries));
   const open = entries.filter((e) => !decided.has(e.eventId));
-  await turn.after;
+  await turns.gate.after;
   const now = Date.now();
   const outcomes = await timed('gate', async () => {
     try {
@@ -173,7 +184,7 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
       for (const chunk of chunksOf(open, o.gateChunk)) out.push(...(await atGate(() => gate.reserveMany(couponId, chunk, now))));
       return out;
     } finally {
-      turn.done();
+      turns.gate.done();
     }
   });
   const toProduce: Entry[] = [];
@@ -185,7 +196,9 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
     if (produce) toProduce.push(e);
     roster.push({ ...e, refused: produce ? null : outcome });
   });
+  await turns.roster.after;
   await timed('roster', () => store.addUsers(grantId, roster));
+  turns.roster.done();
 
   const delivered = await timed('produce', () => producer.sendAll(toProduce.map((e) => ({ eventId: e.eventId, couponId, userId: e.userId, requestedAt: now, grant: grantId }))));
   await timed('confirm', async () => {

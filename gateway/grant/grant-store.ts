@@ -80,16 +80,17 @@ export class GrantStore {
 
   /**
    * Starts (or restarts: a re-upload, a resumed run) the grant: RUNNING, nothing read yet.
+   * Resolves true when the grant is new: no run made any of its requests before, so none is decided.
    * Throws GrantConflictError if the id belongs to a grant of another coupon, GrantNotFoundError if the coupon does not exist.
    */
-  async start(grantId: string, couponId: number): Promise<void> {
-    let rows: unknown[];
+  async start(grantId: string, couponId: number): Promise<boolean> {
+    let rows: Array<{ created: boolean }>;
     try {
-      ({ rows } = await this.db.query(
+      ({ rows } = await this.db.query<{ created: boolean }>(
         `INSERT INTO coupon_grants (id, coupon_id) VALUES ($1, $2)
          ON CONFLICT (id) DO UPDATE SET status = 'RUNNING', uploaded = false, lines_read = 0, invalid_lines = 0, completed_at = NULL, updated_at = now()
            WHERE coupon_grants.coupon_id = EXCLUDED.coupon_id
-         RETURNING id`,
+         RETURNING xmax = 0 AS created`,
         [grantId, couponId],
       ));
     } catch (err) {
@@ -97,6 +98,8 @@ export class GrantStore {
       throw err;
     }
     if (rows.length === 0) throw new GrantConflictError(`grant ${grantId} belongs to another coupon`);
+    // xmax is 0 for the row an INSERT made, the updating transaction's id for one ON CONFLICT updated.
+    return rows[0]!.created;
   }
 
   /**
