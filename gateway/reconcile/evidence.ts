@@ -9,9 +9,10 @@ import type pg from 'pg';
 import type { KafkaConnection } from '../../platform/kafka-config.ts';
 import type { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { readPendingRequests, type PartitionPosition } from '../../ops/cli/pending.ts';
+import { readPendingRequests } from '../../ops/cli/pending.ts';
+import type { PartitionPosition } from '../../platform/group-positions.ts';
 import { isUuid } from '../../processor/validate.ts';
-import { groupPositions } from './group-positions.ts';
+import { groupPositions } from '../../platform/group-positions.ts';
 import type { DecidedRequest, GateRequest } from './accounting.ts';
 import type { TerminalOutcome } from '../../schemas/outcomes.ts';
 

@@ -1,7 +1,7 @@
 /** `lag`: how far the processor group is behind on the requests topic, and how old its oldest pending request is. */
 import type { CommandResult } from './args.ts';
 import type { OpsCommand, OpsContext } from './context.ts';
-import type { PartitionPosition } from './pending.ts';
+import type { PartitionPosition } from '../../platform/group-positions.ts';
 import { renderTable } from './table.ts';
 import { formatDuration, formatTime } from './time.ts';
 
@@ -48,9 +48,9 @@ export function renderLag(report: LagReport): string {
 }
 
 async function run(ctx: OpsContext): Promise<CommandResult> {
-  const [{ processorPositions, readPendingRequests, lagOf }, { TOPICS }] = await Promise.all([import('./pending.ts'), import('../../schemas/topics.ts')]);
+  const [{ readPendingRequests, lagOf }, { groupPositions }, { TOPICS }] = await Promise.all([import('./pending.ts'), import('../../platform/group-positions.ts'), import('../../schemas/topics.ts')]);
   const { processorGroupId: group, kafkaBrokers, kafka } = ctx.config();
-  const positions = await ctx.step(`reading the offsets of group ${group} from Kafka (${kafkaBrokers})`, async () => processorPositions(await ctx.admin(), group));
+  const positions = await ctx.step(`reading the offsets of group ${group} from Kafka (${kafkaBrokers})`, () => groupPositions(kafka, group, TOPICS.requests));
   const behind = positions.filter((p) => lagOf(p) > 0);
   // Only the first record above each position is needed (markers and aborted records skipped).
   const firsts = await ctx.step('reading the oldest pending requests', () => readPendingRequests(behind, () => true, { perPartition: 1, kafka }));

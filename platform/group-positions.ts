@@ -1,14 +1,25 @@
 /**
- * Where the processor group stands on the requests topic, read with a short-lived consumer of the
- * group that never joins it (no subscribe, no commit): committed offsets (OffsetFetch) and the
- * partitions' watermarks. A consumer rather than the admin API: the gateway runs this while Kafka
- * may be down, and the admin API's coordinator requests timing out during a broker outage have
- * aborted the process inside librdkafka (rd_kafka_enq_once_del_source_return assertion).
+ * Where a consumer group stands on a topic, read with a short-lived consumer of the group that
+ * never joins it (no subscribe, no commit): committed offsets (OffsetFetch) and the partitions'
+ * watermarks. A consumer rather than the admin API, for every reader of a group's offsets (the
+ * gateway's reconciler, the ops CLI): the admin API's coordinator requests have killed the process
+ * inside librdkafka 2.15 — an assertion (rd_kafka_enq_once_del_source_return) when they time out
+ * during a broker outage, a SIGSEGV (a missing consumer group dereferenced) when the coordinator
+ * moves.
  */
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
-import { rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
-import type { PartitionPosition } from '../../ops/cli/pending.ts';
+import { rdkafkaConfig, type KafkaConnection } from './kafka-config.ts';
+
+export interface PartitionPosition {
+  partition: number;
+  /** First retained offset. */
+  logStart: number;
+  /** Last stable offset: where a read_committed reader stops now. */
+  logEnd: number;
+  /** The group's committed offset (next record to process), null when it has none. */
+  committed: number | null;
+}
 
 const TIMEOUT_MS = 10_000;
 
