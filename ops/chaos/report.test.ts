@@ -16,6 +16,7 @@ const clean: ChaosReport = {
   invariants: { I1: true, I2: true, I3: true, I4: true, I5: true, I6: null, I7: true },
   processor_exits: 0,
   gateway_exits: 0,
+  crashes: 0,
   exits: [],
   answers: {},
   shed: 0,
@@ -28,7 +29,7 @@ const clean: ChaosReport = {
 describe('passed', () => {
   it('needs every count at zero and no invariant broken', () => {
     expect(passed(clean)).toBe(true);
-    for (const field of ['lost', 'doubled', 'over_issued', 'stuck', 'locked_out'] as const) expect(passed({ ...clean, [field]: 1 })).toBe(false);
+    for (const field of ['lost', 'doubled', 'over_issued', 'stuck', 'locked_out', 'crashes'] as const) expect(passed({ ...clean, [field]: 1 })).toBe(false);
     expect(passed({ ...clean, invariants: { ...clean.invariants, I7: false } })).toBe(false);
   });
 });

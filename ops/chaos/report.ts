@@ -1,4 +1,8 @@
-/** The run's JSON report and its verdict: exit 0 only when nothing was lost, doubled, over-issued, stuck or locked out and every invariant held. */
+/**
+ * The run's JSON report and its verdict: exit 0 only when nothing was lost, doubled, over-issued,
+ * stuck or locked out, every invariant held and no service crashed (died of a signal the run did
+ * not send: a service must survive every fault in-process or exit on purpose, never crash).
+ */
 import type { IssueAnswer } from '../verify/client-answers.ts';
 import type { InvariantResult } from '../verify/invariants.ts';
 
@@ -22,8 +26,10 @@ export interface ChaosReport {
   /** Exits nobody asked for: each is a defect signal (the supervisor restarted them). */
   processor_exits: number;
   gateway_exits: number;
-  /** Each such exit: which service, its exit code and the last fatal message it logged. */
-  exits: Array<{ service: string; code: number | null; reason: string | null }>;
+  /** Of those, the ones that died of a signal (SIGSEGV, SIGABRT, ...): the verdict fails on any. */
+  crashes: number;
+  /** Each such exit: which service, its exit code or signal and the last fatal message it logged. */
+  exits: Array<{ service: string; code: number | null; signal: string | null; reason: string | null }>;
   /** Answers of the load by status and error code. */
   answers: Record<string, number>;
   shed: number;
@@ -49,6 +55,6 @@ export function invariantMap(results: readonly InvariantResult[]): Record<Invari
 
 /** Every count zero and no invariant broken (an unchecked one does not pass for broken). */
 export function passed(report: ChaosReport): boolean {
-  const zero = report.lost === 0 && report.doubled === 0 && report.over_issued === 0 && report.stuck === 0 && report.locked_out === 0;
+  const zero = report.lost === 0 && report.doubled === 0 && report.over_issued === 0 && report.stuck === 0 && report.locked_out === 0 && report.crashes === 0;
   return zero && Object.values(report.invariants).every((held) => held !== false);
 }

@@ -11,6 +11,8 @@ import type { ServiceProcess } from '../run/service-process.ts';
 export interface Exit {
   label: string;
   code: number | null;
+  /** The signal that ended it — one this run did not send: a crash (SIGSEGV, SIGABRT, ...). */
+  signal: NodeJS.Signals | null;
   at: number;
   log: string;
   /** The last fatal log line's error message, if the service logged one. */
@@ -106,7 +108,7 @@ export class Supervised {
       this.crashesInARow = 0;
     } else {
       const reason = lastFatalMessage(tail(service.logFile, this.logStart)) ?? (service.child.signalCode ? `killed by ${service.child.signalCode} (not by this run)` : undefined);
-      this.exits.push({ label: this.label, code, at: Date.now(), log: service.logFile, reason });
+      this.exits.push({ label: this.label, code, signal: service.child.signalCode, at: Date.now(), log: service.logFile, reason });
       delayMs = Math.min(10_000, this.restartDelayMs * 2 ** this.crashesInARow++);
       this.say(`!! ${this.label} exited by itself with ${code ?? service.child.signalCode ?? 'a signal'}${reason ? ` (${reason})` : ''}; restarting in ${delayMs} ms`);
     }

@@ -39,12 +39,13 @@ describe('chaos run, short form', () => {
     const planned = ['processor_kill', 'gateway_kill', 'redis_stall', 'broker_stop', 'broker_kill', 'redis_data_loss', 'postgres_restart', 'postgres_error', 'registry_restart'];
     for (const kind of planned) expect(report.faults[kind] ?? 0, `${kind} injected`).toBeGreaterThanOrEqual(1);
     expect(report.accepted).toBeGreaterThan(0);
-    expect({ lost: report.lost, doubled: report.doubled, over_issued: report.over_issued, stuck: report.stuck, locked_out: report.locked_out }, tail).toEqual({
+    expect({ lost: report.lost, doubled: report.doubled, over_issued: report.over_issued, stuck: report.stuck, locked_out: report.locked_out, crashes: report.exits.filter((e) => e.signal !== null) }, tail).toEqual({
       lost: 0,
       doubled: 0,
       over_issued: 0,
       stuck: 0,
       locked_out: 0,
+      crashes: [],
     });
     for (const [name, held] of Object.entries(report.invariants)) expect(held, `${name}: ${report.details[name] ?? 'not checked'}`).not.toBe(false);
     expect(run.code, tail).toBe(0);
