@@ -7,14 +7,14 @@
  *   3. the roster: every user with the gate's refusal, before anything is produced, so a
  *      produced request is always listed;
  *   4. produce the reserved and held requests to coupon-issue-requests and await every delivery;
- *   5. confirm their holds.
+ *   5. settle their holds (no queue position is stored: nobody waits in line for a grant's request).
  * A crash anywhere leaves holds (settled by the reconciler, or found HELD by a re-run, which
  * produces them again: the processor decides an event id once) and nothing issued twice.
  * Memory is bounded by the batches in flight, whatever the input's size.
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Gate, GrantedRequest } from '../gate.ts';
+import type { Gate } from '../gate.ts';
 import type { GrantBatchStep, GrantMetrics, GrantUserStage } from './grant-metrics.ts';
 import { chunksOf } from '../chunks.ts';
 import { withGateRetry } from '../gate-retry.ts';
@@ -61,10 +61,6 @@ export interface GrantUpload {
   invalidLines: InvalidLine[];
   /** Where the produced requests went, batch by batch (for decided counts from the watermarks). */
   produced: ProducedBatch[];
-}
-
-interface Entry extends GrantedRequest {
-  line: number;
 }
 
 const DEFAULTS = { batchSize: 5000, gateChunk: 1000, concurrency: 3, keepInvalid: 100 };
@@ -170,8 +166,9 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
   };
   const atGate = <T>(step: () => Promise<T>): Promise<T> =>
     withGateRetry(step, { onRetry: (err, attempt) => deps.log.warn({ err, grantId, attempt }, 'a grant step at the gate failed; trying it again') });
-  const entries: Entry[] = [];
-  for (const [userId, line] of batch) entries.push({ userId, line, eventId: run.eventIdOf(userId) });
+  // Each user of the batch as its roster row (refused set if the gate refuses it).
+  const entries: RosterEntry[] = [];
+  for (const [userId, line] of batch) entries.push({ userId, line, eventId: run.eventIdOf(userId), refused: null });
 
   const decided = run.created ? new Map<string, DecidedRequest>() : await timed('ledger', () => store.decided(grantId, entries));
   const open = entries.filter((e) => !decided.has(e.eventId));
@@ -187,14 +184,14 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
       turns.gate.done();
     }
   });
-  const toProduce: Entry[] = [];
+  const toProduce: RosterEntry[] = [];
   const roster: RosterEntry[] = [];
-  for (const e of entries) if (decided.get(e.eventId)?.listed === false) roster.push({ ...e, refused: null });
+  for (const e of entries) if (decided.get(e.eventId)?.listed === false) roster.push(e);
   open.forEach((e, i) => {
     const outcome = outcomes[i]!;
-    const produce = outcome === 'RESERVED' || outcome === 'HELD';
-    if (produce) toProduce.push(e);
-    roster.push({ ...e, refused: produce ? null : outcome });
+    if (outcome === 'RESERVED' || outcome === 'HELD') toProduce.push(e);
+    else e.refused = outcome;
+    roster.push(e);
   });
   await turns.roster.after;
   await timed('roster', () => store.addUsers(grantId, roster));
@@ -202,8 +199,7 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
 
   const delivered = await timed('produce', () => producer.sendAll(toProduce.map((e) => ({ eventId: e.eventId, couponId, userId: e.userId, requestedAt: now, grant: grantId }))));
   await timed('confirm', async () => {
-    const confirmed = toProduce.map((e, i) => ({ ...e, ...delivered[i]! }));
-    for (const chunk of chunksOf(confirmed, o.gateChunk)) await atGate(() => gate.confirmMany(couponId, chunk));
+    for (const chunk of chunksOf(toProduce, o.gateChunk)) await atGate(() => gate.settleHolds(couponId, chunk));
     // A run killed between produce and confirm left the holds of requests decided since.
     for (const chunk of chunksOf(entries.filter((e) => decided.has(e.eventId)), o.gateChunk)) await atGate(() => gate.dropHolds(couponId, chunk));
   });

@@ -98,6 +98,19 @@ describe('reserveMany', () => {
     expect(await redis.hgetall(redisKeys.status(couponId, 4_599))).toMatchObject({ status: 'PENDING', partition: '1', offset: '4499' });
   });
 
+  it("settles a grant's holds without a queue position: the units stay reserved, the statuses PENDING", async () => {
+    const couponId = await primedCoupon(10);
+    const requests = requestsOf(couponId, [61, 62]);
+    await gate.reserveMany(couponId, requests, Date.now());
+    await gate.settleHolds(couponId, requests);
+    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
+    const status = await redis.hgetall(redisKeys.status(couponId, 62));
+    expect(status).toMatchObject({ status: 'PENDING', eventId: requests[1]!.eventId });
+    expect(status.offset).toBeUndefined();
+    expect(await gate.reserveMany(couponId, requests, Date.now())).toEqual(['HELD', 'HELD']);
+  });
+
   it('refuses a whole batch for an unknown coupon or outside the window, changing nothing', async () => {
     const future = await primedCoupon(10, { startsAt: Date.now() + 3_600_000, endsAt: null });
     expect(await gate.reserveMany(future, requestsOf(future, [41, 42]), Date.now())).toEqual(['COUPON_NOT_ACTIVE', 'COUPON_NOT_ACTIVE']);
