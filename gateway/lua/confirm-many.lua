@@ -1,7 +1,8 @@
 -- The requests' records reached Kafka: each hold is settled (the unit stays reserved), and where
 -- each record landed is stored so the status endpoint can compute its queue position — unless the
 -- processor has already written a terminal status for it. Many requests of one coupon: the issue
--- requests acknowledged in one turn of the gateway's event loop, or a grant's batch.
+-- requests acknowledged in the gateway's last few ms (a grant's batch settles its holds with a
+-- plain ZREM instead: no position is stored for a grant's request).
 -- KEYS: holds, then one status hash per request   ARGV: per request: userId, eventId, partition, offset
 -- Returns how many positions were stored (holds are removed either way).
 local stored = 0
