@@ -39,18 +39,28 @@ export const redisClusterNodesVariable = z
 export const redisTarget = (clusterNodes: HostPort[] | undefined, redisUrl: string): RedisTarget =>
   clusterNodes ? { kind: 'cluster', nodes: clusterNodes } : { kind: 'single', url: redisUrl };
 
-export async function connectRedis(target: RedisTarget, commandTimeoutMs: number, log: Logger): Promise<RedisClient> {
+export interface RedisConnectionOptions {
+  /**
+   * Batch the commands of one event-loop turn into one write (default on): many concurrent
+   * requests share the gateway's connection. A client that batches its own commands turns it off
+   * and with it ioredis' auto-pipelining code, which has thrown out of a callback when a command
+   * timed out during a Redis stall ("results[i] is not iterable", redis/ioredis#1931).
+   */
+  autoPipelining?: boolean;
+}
+
+export async function connectRedis(target: RedisTarget, commandTimeoutMs: number, log: Logger, options: RedisConnectionOptions = {}): Promise<RedisClient> {
+  const autoPipelining = options.autoPipelining ?? true;
   const common: RedisOptions = {
     lazyConnect: true,
-    // Many concurrent requests share one connection; batching their commands per tick saves syscalls.
-    enableAutoPipelining: true,
+    enableAutoPipelining: autoPipelining,
     maxRetriesPerRequest: 0,
     commandTimeout: commandTimeoutMs,
     connectTimeout: 2000,
   };
   const client: RedisClient =
     target.kind === 'cluster'
-      ? new Cluster(target.nodes, { lazyConnect: true, enableAutoPipelining: true, enableOfflineQueue: false, slotsRefreshTimeout: 2000, redisOptions: common })
+      ? new Cluster(target.nodes, { lazyConnect: true, enableAutoPipelining: autoPipelining, enableOfflineQueue: false, slotsRefreshTimeout: 2000, redisOptions: common })
       : new Redis(target.url, { ...common, enableOfflineQueue: false, retryStrategy: (times) => Math.min(times * 100, 1000) });
   // ioredis reports every failed reconnect attempt; warn once per outage rather than per attempt.
   let healthy = true;
