@@ -13,13 +13,13 @@ export class ConfigError extends Error {
 /** An integer variable within [min, max]. */
 export const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
-/** LOG_LEVEL: one of pino's levels, `info` when unset. */
 /**
  * PROCESSOR_GROUP_ID: the processors' consumer group. The gateway and the ops tools read it too
  * (the processed watermarks and the lag are the group's).
  */
 export const processorGroupIdVariable = z.string().trim().min(1).default('coupon-processor');
 
+/** LOG_LEVEL: one of pino's levels, `info` when unset. */
 export const logLevelVariable = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
 /** A ConfigError about `service`'s configuration (`invalid <service> configuration: ...`). */
