@@ -6,6 +6,7 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { PartitionPosition } from '../../platform/group-positions.ts';
 import type { RedisClient } from '../../platform/redis-connection.ts';
 import type { Serde } from '../../schemas/serde.ts';
 import { Progress } from '../demo/progress.ts';
@@ -88,10 +89,24 @@ export class OpsContext {
     });
   }
 
-  admin(): Promise<KafkaJS.Admin> {
-    return this.once('admin', async () => {
+  /** A refused login or certificate ends the command at once with the broker's reason (checked once). */
+  kafkaAccess(): Promise<void> {
+    return this.once('kafka-access', async () => {
       const { checkKafkaAccess } = await import('../../platform/kafka-refusal.ts');
       await checkKafkaAccess(this.config().kafka, PROBE_TIMEOUT_MS);
+    });
+  }
+
+  /** Where the processor group stands on the requests topic (platform/group-positions.ts: a consumer, not the admin API). */
+  async processorPositions(): Promise<PartitionPosition[]> {
+    await this.kafkaAccess();
+    const [{ groupPositions }, { TOPICS }] = await Promise.all([import('../../platform/group-positions.ts'), import('../../schemas/topics.ts')]);
+    return groupPositions(this.config().kafka, this.config().processorGroupId, TOPICS.requests);
+  }
+
+  admin(): Promise<KafkaJS.Admin> {
+    return this.once('admin', async () => {
+      await this.kafkaAccess();
       const admin = (await this.kafka()).admin();
       await admin.connect();
       this.closers.push(() => admin.disconnect());

@@ -125,13 +125,13 @@ async function gateOf(redis: RedisClient, couponId: number): Promise<GateView> {
 
 /** Per coupon id, its requests above the processor group's committed offsets. */
 async function pendingCounts(ctx: OpsContext, ids: number[]): Promise<Map<number, number>> {
-  const [{ readPendingRequests }, { groupPositions }, { TOPICS }] = await Promise.all([import('./pending.ts'), import('../../platform/group-positions.ts'), import('../../schemas/topics.ts')]);
+  const { readPendingRequests } = await import('./pending.ts');
   const { processorGroupId, kafkaBrokers, kafka } = ctx.config();
   const keys = new Set(ids.map(String));
   const tracker = ctx.track('reading pending requests');
   try {
     const records = await ctx.step(`reading the requests pending for group ${processorGroupId} from Kafka (${kafkaBrokers})`, async () =>
-      readPendingRequests(await groupPositions(kafka, processorGroupId, TOPICS.requests), (r) => keys.has(r.key?.toString() ?? ''), {
+      readPendingRequests(await ctx.processorPositions(), (r) => keys.has(r.key?.toString() ?? ''), {
         kafka,
         onProgress: (n, total) => tracker.update(n, total),
       }),

@@ -48,9 +48,9 @@ export function renderLag(report: LagReport): string {
 }
 
 async function run(ctx: OpsContext): Promise<CommandResult> {
-  const [{ readPendingRequests, lagOf }, { groupPositions }, { TOPICS }] = await Promise.all([import('./pending.ts'), import('../../platform/group-positions.ts'), import('../../schemas/topics.ts')]);
+  const [{ readPendingRequests, lagOf }, { TOPICS }] = await Promise.all([import('./pending.ts'), import('../../schemas/topics.ts')]);
   const { processorGroupId: group, kafkaBrokers, kafka } = ctx.config();
-  const positions = await ctx.step(`reading the offsets of group ${group} from Kafka (${kafkaBrokers})`, () => groupPositions(kafka, group, TOPICS.requests));
+  const positions = await ctx.step(`reading the offsets of group ${group} from Kafka (${kafkaBrokers})`, () => ctx.processorPositions());
   const behind = positions.filter((p) => lagOf(p) > 0);
   // Only the first record above each position is needed (markers and aborted records skipped).
   const firsts = await ctx.step('reading the oldest pending requests', () => readPendingRequests(behind, () => true, { perPartition: 1, kafka }));
