@@ -121,16 +121,23 @@ export class GrantStore {
    * Adds users to the roster (distinct users per call). A user already there keeps its row,
    * except that a refusal gives way to the latest verdict: a user refused by an earlier run
    * (units came back since) and produced by this one is produced.
+   * The grant row is locked once per call (FOR KEY SHARE), where a foreign key locked it once per
+   * user (migration 005): a grant cannot be deleted under the insert, and none is inserted for a
+   * grant that does not exist (GrantNotFoundError).
    */
   async addUsers(grantId: string, entries: readonly RosterEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.query(
-      `INSERT INTO coupon_grant_users (grant_id, user_id, event_id, line, refused)
-       SELECT $1, u, e, l, r FROM unnest($2::bigint[], $3::uuid[], $4::bigint[], $5::text[]) AS t(u, e, l, r)
-       ON CONFLICT (grant_id, user_id) DO UPDATE SET refused = EXCLUDED.refused
-         WHERE coupon_grant_users.refused IS NOT NULL AND coupon_grant_users.refused IS DISTINCT FROM EXCLUDED.refused`,
+    const { rows } = await this.db.query<{ grants: number }>(
+      `WITH g AS (SELECT id FROM coupon_grants WHERE id = $1 FOR KEY SHARE),
+       added AS (
+         INSERT INTO coupon_grant_users (grant_id, user_id, event_id, line, refused)
+         SELECT g.id, u, e, l, r FROM g, unnest($2::bigint[], $3::uuid[], $4::bigint[], $5::text[]) AS t(u, e, l, r)
+         ON CONFLICT (grant_id, user_id) DO UPDATE SET refused = EXCLUDED.refused
+           WHERE coupon_grant_users.refused IS NOT NULL AND coupon_grant_users.refused IS DISTINCT FROM EXCLUDED.refused)
+       SELECT count(*)::int AS grants FROM g`,
       [grantId, entries.map((e) => e.userId), entries.map((e) => e.eventId), entries.map((e) => e.line), entries.map((e) => e.refused)],
     );
+    if (rows[0]?.grants !== 1) throw new GrantNotFoundError(`no grant ${grantId}`);
   }
 
   /** Records how far the upload got (lines read, invalid lines), and whether it is complete. */

@@ -122,6 +122,21 @@ describe('data model constraints', () => {
     });
   });
 
+  it('a grant with users on its roster cannot be deleted or renamed; one without can', async () => {
+    const schema = await migratedSchema();
+    await withClient(schema.url, async (c) => {
+      const coupon = (await insertCoupon(c, 10, 0)).rows[0]!.id;
+      await c.query("INSERT INTO coupon_grants (id, coupon_id) VALUES ('listed', $1), ('empty', $1)", [coupon]);
+      await c.query("INSERT INTO coupon_grant_users (grant_id, user_id, event_id, line) VALUES ('listed', 7, $1, 2)", [randomUUID()]);
+      for (const change of [c.query("DELETE FROM coupon_grants WHERE id = 'listed'"), c.query("UPDATE coupon_grants SET id = 'renamed' WHERE id = 'listed'")]) {
+        const error = await change.then(() => undefined, (err: unknown) => err as pg.DatabaseError);
+        expect({ code: error?.code, message: error?.message }).toEqual({ code: FOREIGN_KEY_VIOLATION, message: 'grant listed has users on its roster; it cannot be deleted or renamed' });
+      }
+      await c.query("DELETE FROM coupon_grants WHERE id = 'empty'");
+      expect((await c.query('SELECT id FROM coupon_grants')).rows).toEqual([{ id: 'listed' }]);
+    });
+  });
+
   it('the rejections hold one row per event_id; the ledger view shows issued and rejected requests as one outcome each', async () => {
     const schema = await migratedSchema();
     await withClient(schema.url, async (c) => {
