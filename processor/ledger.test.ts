@@ -36,6 +36,10 @@ describe('decidedOutcomes', () => {
   it('refuses an outcome at a position that was not staged', () => {
     expect(() => decidedOutcomes([staged('a', 10)], [row('a', 99)])).toThrow(/not staged/);
   });
+
+  it('refuses an outcome at the staged offset of another partition', () => {
+    expect(() => decidedOutcomes([staged('a', 10)], [{ ...row('a', 10), source_partition: 5 }])).toThrow(/not staged/);
+  });
 });
 
 describe('undecidedEvents', () => {
@@ -43,5 +47,10 @@ describe('undecidedEvents', () => {
     const requests = [staged('a', 10), staged('b', 11), staged('b', 12), staged('c', 13)];
     const decided = decidedOutcomes(requests, [row('a', 10)]);
     expect(undecidedEvents(requests, decided)).toEqual(['b', 'c']);
+  });
+
+  it('names none when every staged request has its outcome', () => {
+    const requests = [staged('a', 10), staged('b', 11)];
+    expect(undecidedEvents(requests, decidedOutcomes(requests, [row('a', 10), row('b', 11)]))).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { sourceKey, type StagedRequest } from './plan.ts';
+import type { StagedRequest } from './plan.ts';
 import type { TerminalOutcome } from '../schemas/outcomes.ts';
 
 /** A row of the ledger: the terminal outcome of one request. */
@@ -125,10 +125,16 @@ export interface DecidedRow {
 
 /** The merge's own outcomes as ledger outcomes, completed from the staged requests they decided. */
 export function decidedOutcomes(requests: StagedRequest[], rows: DecidedRow[]): LedgerOutcome[] {
-  const bySource = new Map(requests.map((r) => [sourceKey(r.partition, r.offset), r]));
+  // Keyed by numbers, not "partition:offset" strings: this runs for every record.
+  const bySource = new Map<number, Map<number, StagedRequest>>();
+  for (const r of requests) {
+    let offsets = bySource.get(r.partition);
+    if (!offsets) bySource.set(r.partition, (offsets = new Map()));
+    offsets.set(r.offset, r);
+  }
   return rows.map((row) => {
     const offset = Number(row.source_offset);
-    const staged = bySource.get(sourceKey(row.source_partition, offset));
+    const staged = bySource.get(row.source_partition)?.get(offset);
     if (!staged) throw new Error(`the merge decided event ${row.event_id} at ${row.source_partition}/${offset}, which was not staged`);
     return {
       eventId: row.event_id,
@@ -147,6 +153,8 @@ export function decidedOutcomes(requests: StagedRequest[], rows: DecidedRow[]): 
 
 /** Staged event ids without an outcome among `decided`: decided before this batch, their outcome is the ledger's. */
 export function undecidedEvents(requests: StagedRequest[], decided: LedgerOutcome[]): string[] {
+  // The usual case: one outcome per staged request (outcomes are one per staged event id).
+  if (decided.length === requests.length) return [];
   const known = new Set(decided.map((o) => o.eventId));
   return [...new Set(requests.map((r) => r.eventId).filter((id) => !known.has(id)))];
 }

@@ -81,6 +81,17 @@ describe.each(['batch', 'single'] as const)('processor in %s mode', (mode) => {
     for (const s of [...first.slice(30), ...second]) expect(ledger.get(s.eventId)).toMatchObject({ outcome: 'REJECTED', reason: 'ALREADY_ISSUED' });
     const { rows } = await db.query('SELECT issued_quantity FROM coupons WHERE id = $1', [coupon]);
     expect(rows[0].issued_quantity).toBe(30);
+
+    // The status stays ISSUED although the user's second request was decided in the same batch.
+    const redis = new Redis(endpointsFromEnv().redisUrl);
+    try {
+      const last = all.reduce((a, b) => (b.offset > a.offset ? b : a));
+      await eventually(async () => Number(await redis.get(redisKeys.watermark(last.partition))) >= last.offset, 30_000);
+      const statuses = await Promise.all(first.slice(0, 30).map((s) => redis.hmget(redisKeys.status(coupon, s.userId), 'status', 'eventId')));
+      expect(statuses).toEqual(first.slice(0, 30).map((s) => ['ISSUED', s.eventId]));
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('rejects unknown coupons and requests outside the coupon window', async () => {
