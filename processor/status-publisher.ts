@@ -1,9 +1,12 @@
 /**
  * Publishes decided requests' statuses and each partition's processed watermark to Redis, the
- * gateway's cache of the ledger. It never holds up a transaction: writes are queued (the latest
- * per key wins), sent in one script call per coupon (its keys share a Redis Cluster slot), and
- * retried with backoff until Redis takes them — also when Redis was down when the processor
- * started. The ledger stays the truth: the gateway answers from it when a status lags.
+ * gateway's cache of the ledger. It never holds up a transaction: writes are queued in decision
+ * order as script calls of one coupon each (its keys share a Redis Cluster slot), sent in that
+ * order on one connection (so a later status of a key overwrites an earlier one), and retried with
+ * backoff until Redis takes them — also when Redis was down when the processor started. The ledger
+ * stays the truth: the gateway answers from it when a status lags.
+ * Queued as ready-made script arguments: a map of pending statuses per key and the regrouping at
+ * each flush made a third of the processor's allocations.
  */
 import type { Logger } from 'pino';
 import type { RedisClient } from '../platform/redis-connection.ts';
@@ -42,14 +45,39 @@ type ScriptClient = RedisClient & {
   raiseWatermark(key: string, offset: number): Promise<unknown>;
 };
 
-interface PendingStatus {
-  couponId: number;
-  args: [string, string, string, string | number];
+/**
+ * Statuses per SET_STATUSES call: a big batch of one coupon (a bulk grant's 5,000 users) is split
+ * so that Redis serves other clients (the sale's gate) between calls.
+ */
+export const STATUSES_PER_CALL = 500;
+
+/** One SET_STATUSES call: status keys of one coupon, and per key its 4 arguments. */
+export interface StatusCall {
+  keys: string[];
+  args: string[];
+}
+
+/** The script calls for `outcomes`, in their order: one per coupon, at most `perCall` keys each. */
+export function statusCalls(outcomes: readonly LedgerOutcome[], perCall = STATUSES_PER_CALL): StatusCall[] {
+  const calls: StatusCall[] = [];
+  const open = new Map<number, StatusCall>();
+  for (const o of outcomes) {
+    let call = open.get(o.couponId);
+    if (!call || call.keys.length === perCall) {
+      open.set(o.couponId, (call = { keys: [], args: [] }));
+      calls.push(call);
+    }
+    call.keys.push(redisKeys.status(o.couponId, o.userId));
+    call.args.push(o.outcome, o.eventId, o.reason ?? '', o.userCouponId === null ? '' : String(o.userCouponId));
+  }
+  return calls;
 }
 
 export class StatusPublisher {
   private redis: ScriptClient | undefined;
-  private statuses = new Map<string, PendingStatus>();
+  private calls: StatusCall[] = [];
+  /** Statuses in `calls`. */
+  private queued = 0;
   private watermarks = new Map<number, number>();
   private running: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -65,19 +93,10 @@ export class StatusPublisher {
   ) {}
 
   /** Queues the statuses of decided requests (called once their Postgres transaction committed). */
-  publish(outcomes: LedgerOutcome[]): void {
-    for (const o of outcomes) {
-      const key = redisKeys.status(o.couponId, o.userId);
-      // ISSUED is final here too: a user's second request decided in the same flush (ALREADY_ISSUED) must not replace it.
-      if (o.outcome !== 'ISSUED' && this.statuses.get(key)?.args[0] === 'ISSUED') continue;
-      this.statuses.delete(key); // re-inserted last: Map order is the age order used when dropping
-      this.statuses.set(key, { couponId: o.couponId, args: [o.outcome, o.eventId, o.reason ?? '', o.userCouponId ?? ''] });
-    }
-    for (const key of this.statuses.keys()) {
-      if (this.statuses.size <= this.maxBacklog) break;
-      this.statuses.delete(key);
-      this.metrics.statusWriteErrors.inc({ kind: 'dropped' });
-    }
+  publish(outcomes: readonly LedgerOutcome[]): void {
+    for (const call of statusCalls(outcomes)) this.calls.push(call);
+    this.queued += outcomes.length;
+    this.dropBeyondBacklog();
     this.kick();
   }
 
@@ -95,36 +114,47 @@ export class StatusPublisher {
     this.redis?.disconnect();
   }
 
+  private dropBeyondBacklog(): void {
+    while (this.queued > this.maxBacklog && this.calls.length > 0) {
+      const dropped = this.calls.shift()!;
+      this.queued -= dropped.keys.length;
+      this.metrics.statusWriteErrors.inc({ kind: 'dropped' }, dropped.keys.length);
+    }
+  }
+
   private kick(): void {
     if (this.running || this.retryTimer || this.closed) return;
     this.running = this.flush().finally(() => {
       this.running = undefined;
-      if (this.statuses.size + this.watermarks.size > 0 && !this.retryTimer) this.kick();
+      if (this.calls.length + this.watermarks.size > 0 && !this.retryTimer) this.kick();
     });
   }
 
   private async flush(): Promise<void> {
-    const statuses = this.statuses;
-    const watermarks = this.watermarks;
-    this.statuses = new Map();
+    const { calls, queued, watermarks } = this;
+    this.calls = [];
+    this.queued = 0;
     this.watermarks = new Map();
-    this.metrics.statusBacklog.set(statuses.size);
+    this.metrics.statusBacklog.set(queued);
     try {
       const redis = (this.redis ??= await this.open());
+      // Statuses first: a watermark covers requests whose statuses were written before it.
       await Promise.all([
-        ...[...byCoupon(statuses)].map(({ keys, args }) => redis.setStatuses(keys.length, ...keys, STATUS_TTL_SECONDS, ...args)),
+        ...calls.map(({ keys, args }) => redis.setStatuses(keys.length, ...keys, STATUS_TTL_SECONDS, ...args)),
         ...[...watermarks].map(([partition, offset]) => redis.raiseWatermark(redisKeys.watermark(partition), offset)),
       ]);
       this.attempt = 0;
-      this.metrics.statusBacklog.set(this.statuses.size);
+      this.metrics.statusBacklog.set(this.queued);
     } catch (err) {
-      // Put back what newer writes have not superseded, and try again later.
-      for (const [key, s] of statuses) if (!this.statuses.has(key)) this.statuses.set(key, s);
+      // Put everything back in front of what came meanwhile (rewriting a status is harmless), and try again later.
+      this.calls = [...calls, ...this.calls];
+      this.queued += queued;
+      this.dropBeyondBacklog();
       for (const [p, o] of watermarks) this.watermarks.set(p, Math.max(o, this.watermarks.get(p) ?? -1));
       this.metrics.statusWriteErrors.inc({ kind: 'failed' });
-      this.metrics.statusBacklog.set(this.statuses.size);
+      this.metrics.statusBacklog.set(this.queued);
       const wait = backoffMs(this.attempt++, 200, 5000);
-      if (this.attempt === 1 || this.attempt % 20 === 0) this.log.warn({ err, attempt: this.attempt, backlog: this.statuses.size }, 'Redis status update failed; retrying (the gateway answers from the ledger meanwhile)');
+      if (this.attempt === 1 || this.attempt % 20 === 0) this.log.warn({ err, attempt: this.attempt, backlog: this.queued }, 'Redis status update failed; retrying (the gateway answers from the ledger meanwhile)');
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.kick();
@@ -141,15 +171,4 @@ export class StatusPublisher {
     this.log.info('Redis connected; publishing statuses');
     return redis;
   }
-}
-
-function* byCoupon(statuses: Map<string, PendingStatus>): Generator<{ keys: string[]; args: Array<string | number> }> {
-  const calls = new Map<number, { keys: string[]; args: Array<string | number> }>();
-  for (const [key, s] of statuses) {
-    let call = calls.get(s.couponId);
-    if (!call) calls.set(s.couponId, (call = { keys: [], args: [] }));
-    call.keys.push(key);
-    call.args.push(...s.args);
-  }
-  yield* calls.values();
 }
