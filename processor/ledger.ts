@@ -33,8 +33,9 @@ export interface StageTimer {
 
 const MERGE_SQL = fs.readFileSync(new URL('./sql/merge.sql', import.meta.url), 'utf8');
 
+/** requested_ms, not a timestamptz: parsing one cost Postgres ~0.45 µs per row, and the processor a Date and a string. */
 const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS staging_requests (
-  event_id uuid NOT NULL, coupon_id bigint NOT NULL, user_id bigint NOT NULL, requested_at timestamptz NOT NULL,
+  event_id uuid NOT NULL, coupon_id bigint NOT NULL, user_id bigint NOT NULL, requested_ms bigint NOT NULL,
   src_partition integer NOT NULL, src_offset bigint NOT NULL, failure text, replay boolean NOT NULL
 ) ON COMMIT DELETE ROWS`;
 
@@ -76,7 +77,7 @@ export async function applyBatch(client: pg.ClientBase, requests: StagedRequest[
 
 async function copyRows(client: pg.ClientBase, requests: StagedRequest[]): Promise<void> {
   const stream = client.query(
-    copyFrom('COPY staging_requests (event_id, coupon_id, user_id, requested_at, src_partition, src_offset, failure, replay) FROM STDIN'),
+    copyFrom('COPY staging_requests (event_id, coupon_id, user_id, requested_ms, src_partition, src_offset, failure, replay) FROM STDIN'),
   );
   const lines = function* (): Generator<string> {
     // Chunks of rows keep the number of stream writes low.
@@ -84,7 +85,7 @@ async function copyRows(client: pg.ClientBase, requests: StagedRequest[]): Promi
     for (let i = 0; i < requests.length; i += CHUNK) {
       let chunk = '';
       for (const r of requests.slice(i, i + CHUNK)) {
-        chunk += `${r.eventId}\t${r.couponId}\t${r.userId}\t${new Date(r.requestedAt).toISOString()}\t${r.partition}\t${r.offset}\t${
+        chunk += `${r.eventId}\t${r.couponId}\t${r.userId}\t${r.requestedAt}\t${r.partition}\t${r.offset}\t${
           r.failure === null ? '\\N' : copyEscape(r.failure)
         }\t${r.replay ? 't' : 'f'}\n`;
       }

@@ -12,7 +12,7 @@
 -- reason, decision time); the caller reads back from the ledger only the staged events they do not
 -- name (decided earlier, or by another instance meanwhile).
 WITH fresh AS (
-  SELECT DISTINCT ON (s.event_id) s.*
+  SELECT DISTINCT ON (s.event_id) s.*, to_timestamp(s.requested_ms::float8 / 1000) AS requested_at
   FROM staging_requests s
   WHERE s.failure IS NULL
     AND NOT EXISTS (SELECT 1 FROM user_coupons uc WHERE uc.event_id = s.event_id)
@@ -90,7 +90,7 @@ SELECT event_id, source_partition, source_offset, outcome, NULL, reason, (extrac
 
 -- Requests that decoded but failed validation still get their one terminal outcome.
 INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
-SELECT DISTINCT ON (s.event_id) s.event_id, s.coupon_id, s.user_id, 'FAILED', s.failure, s.src_partition, s.src_offset, s.requested_at, now()
+SELECT DISTINCT ON (s.event_id) s.event_id, s.coupon_id, s.user_id, 'FAILED', s.failure, s.src_partition, s.src_offset, to_timestamp(s.requested_ms::float8 / 1000), now()
 FROM staging_requests s
 WHERE s.failure IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM user_coupons uc WHERE uc.event_id = s.event_id)
