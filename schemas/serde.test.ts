@@ -5,6 +5,9 @@ import { DecodeError } from './errors.ts';
 import { Serde, frame, isLevelSetConcurrently } from './serde.ts';
 import { TOPICS } from './topics.ts';
 
+// encode() needs a registered writer schema; registering sets the subject's level first, over HTTP.
+vi.mock('./compatibility.ts', async (importOriginal) => ({ ...(await importOriginal<object>()), ensureCompatibility: async () => undefined }));
+
 describe('frame()', () => {
   it('writes magic byte 0, the schema id as 4 big-endian bytes, then the body unchanged', () => {
     const body = Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]);
@@ -49,6 +52,37 @@ describe('Serde checks that need no registry', () => {
 
   it('refuses to encode before the topic schema is registered', () => {
     expect(() => serde.encode(TOPICS.requests, { eventId: 'x', couponId: 1, userId: 1, requestedAt: 0 })).toThrow(/not registered yet/);
+  });
+});
+
+describe('encode()', () => {
+  const requestType = avro.Type.forSchema(avroSchemaOf(TOPICS.requests) as avro.Schema);
+  const request = (userId: number, eventId = `0190a1b2-0000-7000-8000-${String(userId).padStart(12, '0')}`) => ({ eventId, couponId: 3, userId, requestedAt: 1_700_000_000_000, grant: 'g1' });
+  const registered = async (): Promise<Serde> => {
+    const serde = new Serde({ url: 'http://127.0.0.1:9' });
+    vi.spyOn(serde.registry, 'register').mockResolvedValue({ id: 41 });
+    await serde.register(TOPICS.requests);
+    return serde;
+  };
+
+  it('frames the Avro body with the registered schema id, as frame() does', async () => {
+    const serde = await registered();
+    expect(serde.encode(TOPICS.requests, request(9))).toEqual(frame(41, requestType.toBuffer(request(9))));
+  });
+
+  it('returns a buffer of its own: a later encode leaves an earlier record unchanged', async () => {
+    const serde = await registered();
+    const first = serde.encode(TOPICS.requests, request(1));
+    const copy = Buffer.from(first);
+    serde.encode(TOPICS.requests, request(2));
+    expect(first).toEqual(copy);
+  });
+
+  it('encodes a record larger than its scratch buffer, and the next small one', async () => {
+    const serde = await registered();
+    const big = request(5, 'e'.repeat(50_000));
+    expect(serde.encode(TOPICS.requests, big)).toEqual(frame(41, requestType.toBuffer(big)));
+    expect(serde.encode(TOPICS.requests, request(6))).toEqual(frame(41, requestType.toBuffer(request(6))));
   });
 });
 

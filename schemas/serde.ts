@@ -28,6 +28,8 @@ export class Serde {
   private readonly readers = new Map<string, Promise<Reader>>();
   /** The readers resolved so far, by topic and writer schema id: decodeKnown() needs no promise. */
   private readonly resolved = new Map<TopicName, Map<number, Reader>>();
+  /** encode() writes each framed record here first (grown when a record does not fit). */
+  private scratch = Buffer.allocUnsafe(1024);
 
   constructor(readonly connection: RegistryConnection) {
     this.registry = schemaRegistryClient(connection);
@@ -65,11 +67,28 @@ export class Serde {
     return id;
   }
 
-  /** Encodes synchronously; register(topic) must have completed first. */
+  /**
+   * Encodes synchronously; register(topic) must have completed first. The record is framed in a
+   * scratch buffer and copied out once into a buffer of its own from Node's pool: avsc's
+   * toBuffer() allocates a zero-filled, unpooled buffer per record, which frame() then copied
+   * again — about 2 us per record, paid per request by the gateway and the grant, per output by
+   * the processor.
+   */
   encode<T extends TopicName>(topic: T, value: TopicValues[T]): Buffer {
     const id = this.writerIds.get(topic);
     if (id === undefined) throw new Error(`schema of ${topic} is not registered yet: call register() first`);
-    return frame(id, this.typeOf(topic).toBuffer(value));
+    const type = this.typeOf(topic);
+    let end = type.encode(value, this.scratch, HEADER_BYTES);
+    if (end < 0) {
+      // avsc answers how many bytes were missing, negated.
+      this.scratch = Buffer.allocUnsafe(2 * (this.scratch.length - end));
+      end = type.encode(value, this.scratch, HEADER_BYTES);
+    }
+    this.scratch[0] = MAGIC_BYTE;
+    this.scratch.writeInt32BE(id, 1);
+    const out = Buffer.allocUnsafe(end);
+    this.scratch.copy(out, 0, 0, end);
+    return out;
   }
 
   /** Decodes a record value of `topic`, or throws a DecodeError saying what is wrong with it. */
