@@ -61,8 +61,8 @@ export async function applyBatch(client: pg.ClientBase, requests: StagedRequest[
     await time('copy', () => copyRows(client, requests));
     const outcomes = await time('merge', async () => {
       await client.query(LOCK_SQL);
-      const written = (await client.query(MERGE_SQL)) as unknown as [pg.QueryResult<DecidedRow>, pg.QueryResult<DecidedRow>];
-      const decided = decidedOutcomes(requests, [...written[0].rows, ...written[1].rows]);
+      const [clock, merged, failed] = (await client.query(MERGE_SQL)) as unknown as [pg.QueryResult<{ decided_ms: string }>, pg.QueryResult<DecidedRow>, pg.QueryResult<DecidedRow>];
+      const decided = decidedOutcomes(requests, [...merged.rows, ...failed.rows], Number(clock.rows[0]!.decided_ms));
       const unknown = undecidedEvents(requests, decided);
       if (unknown.length > 0) decided.push(...(await client.query<OutcomeRow>(READ_BACK_SQL, [unknown])).rows.map(toOutcome));
       return decided;
@@ -113,7 +113,7 @@ export interface OutcomeRow {
   decided_ms: string;
 }
 
-/** An outcome the merge wrote: the rest of its row is the staged request at that source position. */
+/** An outcome the merge wrote: the rest of its row is the staged request at that source position, decided at the transaction's time. */
 export interface DecidedRow {
   event_id: string;
   source_partition: number;
@@ -121,11 +121,10 @@ export interface DecidedRow {
   outcome: TerminalOutcome;
   user_coupon_id: string | null;
   reason: string | null;
-  decided_ms: string;
 }
 
 /** The merge's own outcomes as ledger outcomes, completed from the staged requests they decided. */
-export function decidedOutcomes(requests: StagedRequest[], rows: DecidedRow[]): LedgerOutcome[] {
+export function decidedOutcomes(requests: StagedRequest[], rows: DecidedRow[], decidedAt: number): LedgerOutcome[] {
   // Keyed by numbers, not "partition:offset" strings: this runs for every record.
   const bySource = new Map<number, Map<number, StagedRequest>>();
   for (const r of requests) {
@@ -147,7 +146,7 @@ export function decidedOutcomes(requests: StagedRequest[], rows: DecidedRow[]): 
       partition: row.source_partition,
       offset,
       requestedAt: staged.requestedAt,
-      decidedAt: Number(row.decided_ms),
+      decidedAt,
     };
   });
 }

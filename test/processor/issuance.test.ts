@@ -49,6 +49,13 @@ describe.each(['batch', 'single'] as const)('processor in %s mode', (mode) => {
     const outputs = await readOutputs(producer.serde, since);
     const mine = new Set(ids);
     expect(outputs.issued.filter((r) => mine.has(r.eventId))).toHaveLength(quantity);
+    // Each coupon-issued record carries the ledger's issue time and request time, to the millisecond.
+    const times = await db.query<{ event_id: string; issued_ms: string; requested_ms: string }>(
+      'SELECT event_id, (extract(epoch FROM issued_at) * 1000)::bigint AS issued_ms, (extract(epoch FROM requested_at) * 1000)::bigint AS requested_ms FROM user_coupons WHERE event_id = ANY($1::uuid[])',
+      [issued],
+    );
+    const ledgerTimes = new Map(times.rows.map((r) => [r.event_id, [Number(r.issued_ms), Number(r.requested_ms)]]));
+    for (const r of outputs.issued.filter((o) => mine.has(o.eventId))) expect([r.issuedAt, r.requestedAt]).toEqual(ledgerTimes.get(r.eventId));
     expect(outputs.rejected.filter((r) => mine.has(r.eventId))).toHaveLength(users - quantity);
     const results = await checkInvariants(db, [coupon], ids, outputs);
     expect(results.filter((r) => !r.held)).toEqual([]);
