@@ -23,7 +23,9 @@ return 0`;
 /**
  * Sets many users' statuses of one coupon in one call, one HSET per status (an ISSUED one skips the
  * read). ISSUED is final: a later request of the same user (rejected ALREADY_ISSUED) must not hide
- * the coupon the user holds. No table is built per key: that was half of the script's time.
+ * the coupon the user holds. A status hash keeps the TTL it was created with (by the gate's PENDING,
+ * normally): only a hash the processor creates gets one — an ISSUED HSET that added all 3 fields, a
+ * rejection whose read found nothing. No table is built per key: that was half of the script's time.
  * KEYS: status hashes; ARGV: ttl, then per key: status, eventId, reason (not ISSUED), userCouponId (ISSUED).
  */
 const SET_STATUSES = `local ttl = ARGV[1]
@@ -31,11 +33,15 @@ for i, key in ipairs(KEYS) do
   local b = i * 4 - 2
   local status = ARGV[b]
   if status == 'ISSUED' then
-    redis.call('HSET', key, 'status', status, 'eventId', ARGV[b + 1], 'userCouponId', ARGV[b + 3])
-    redis.call('EXPIRE', key, ttl)
-  elseif redis.call('HGET', key, 'status') ~= 'ISSUED' then
-    redis.call('HSET', key, 'status', status, 'eventId', ARGV[b + 1], 'reason', ARGV[b + 2])
-    redis.call('EXPIRE', key, ttl)
+    if redis.call('HSET', key, 'status', status, 'eventId', ARGV[b + 1], 'userCouponId', ARGV[b + 3]) == 3 then
+      redis.call('EXPIRE', key, ttl)
+    end
+  else
+    local was = redis.call('HGET', key, 'status')
+    if was ~= 'ISSUED' then
+      redis.call('HSET', key, 'status', status, 'eventId', ARGV[b + 1], 'reason', ARGV[b + 2])
+      if not was then redis.call('EXPIRE', key, ttl) end
+    end
   end
 end
 return 0`;

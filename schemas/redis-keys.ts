@@ -27,7 +27,7 @@ export const redisKeys = {
    * reconciler's fix is guarded by (applied only if it did not move since the snapshot).
    */
   seq: (couponId: number) => `${couponTag(couponId)}:seq`,
-  /** Hash: a user's request status (see RequestStatus), TTL STATUS_TTL_SECONDS. */
+  /** Hash: a user's request status (see RequestStatus), TTL STATUS_TTL_SECONDS from its creation (the gate's PENDING, or the processor's status if it came first). */
   status: (couponId: number, userId: number) => `${couponTag(couponId)}:u:${userId}`,
   /**
    * String: the highest offset of the requests topic partition that the processor has committed

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { Redis } from 'ioredis';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
-import { redisKeys } from '../../schemas/redis-keys.ts';
+import { redisKeys, STATUS_TTL_SECONDS } from '../../schemas/redis-keys.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, ledgerRows } from '../support/ledger.ts';
@@ -96,6 +96,30 @@ describe.each(['batch', 'single'] as const)('processor in %s mode', (mode) => {
       await eventually(async () => Number(await redis.get(redisKeys.watermark(last.partition))) >= last.offset, 30_000);
       const statuses = await Promise.all(first.slice(0, 30).map((s) => redis.hmget(redisKeys.status(coupon, s.userId), 'status', 'eventId')));
       expect(statuses).toEqual(first.slice(0, 30).map((s) => ['ISSUED', s.eventId]));
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('keeps the TTL of a status the gate wrote, and gives a status it creates the full TTL', async () => {
+    const coupon = await createCoupon(db, 2);
+    // Users 1 and 3 have the PENDING status the gate writes on a 202 (here with a short TTL); users 2
+    // and 4 have none (their requests came from another producer). 1 and 2 win, 3 and 4 are SOLD_OUT.
+    const requests = range(1, 4).map((u) => request(coupon, u));
+    const key = (userId: number): string => redisKeys.status(coupon, userId);
+    const redis = new Redis(endpointsFromEnv().redisUrl);
+    try {
+      for (const r of [requests[0]!, requests[2]!]) {
+        await redis.hset(key(r.userId), { status: 'PENDING', eventId: r.eventId, heldAt: String(r.requestedAt) });
+        await redis.expire(key(r.userId), 1000);
+      }
+      const sent = await producer.send(requests);
+      await eventually(() => allDecided(db, sent.map((s) => s.eventId)), 60_000);
+      const statuses = async (): Promise<Array<string | null>> => Promise.all(range(1, 4).map((u) => redis.hget(key(u), 'status')));
+      await eventually(async () => JSON.stringify(await statuses()) === JSON.stringify(['ISSUED', 'ISSUED', 'REJECTED', 'REJECTED']), 30_000);
+      const ttls = await Promise.all(range(1, 4).map((u) => redis.ttl(key(u))));
+      const [kept1, created2, kept3, created4] = ttls.map((ttl) => (ttl > 0 && ttl <= 1000 ? 'kept' : ttl > STATUS_TTL_SECONDS - 60 && ttl <= STATUS_TTL_SECONDS ? 'full' : ttl));
+      expect([kept1, created2, kept3, created4]).toEqual(['kept', 'full', 'kept', 'full']);
     } finally {
       redis.disconnect();
     }
