@@ -8,7 +8,7 @@ import type { CouponIssueDeadLetter, TopicValues } from '../schemas/contracts.ts
 import { REJECTION_REASONS, type RejectionReason } from '../schemas/contracts.ts';
 import { TOPICS, type TopicName } from '../schemas/topics.ts';
 import type { LedgerOutcome } from './ledger.ts';
-import { sourceKey, type BatchPlan, type DeadLetterPlan } from './plan.ts';
+import type { BatchPlan, DeadLetterPlan } from './plan.ts';
 import type { SourceRecord } from './decode.ts';
 import { recordKey } from '../schemas/record-key.ts';
 
@@ -69,7 +69,7 @@ export function collectOutputs(plan: BatchPlan, outcomes: LedgerOutcome[], now: 
       });
     } else {
       out.counts.failed++;
-      const source = plan.sources.get(sourceKey(staged.partition, staged.offset))!;
+      const source = plan.sources.get(staged)!;
       const [errorType, ...message] = (outcome.reason ?? 'FAILED').split(': ');
       out.records.push(deadLetter(source, { errorType: errorType!, message: message.join(': '), eventId: outcome.eventId }, outcome.decidedAt));
     }

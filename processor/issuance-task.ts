@@ -12,7 +12,7 @@ import { decodeRecords, type SourceRecord } from './decode.ts';
 import { collectOutputs, type CollectedBatch, type OutputRecord } from './emit.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import type { MisroutedRecords } from './misrouted-records.ts';
-import { planBatch, sourceKey } from './plan.ts';
+import { planBatch } from './plan.ts';
 import type { PostgresDecider } from './postgres-decider.ts';
 import type { StatusPublisher } from './status-publisher.ts';
 import type { TransactionalProducer } from './transactional-producer.ts';
@@ -47,7 +47,7 @@ export class IssuanceTask {
     const decision = await decider.decide(plan.staged);
     for (const { staged, message } of decision.unrecordable) {
       plan.staged.splice(plan.staged.indexOf(staged), 1);
-      plan.deadLetters.push({ source: plan.sources.get(sourceKey(staged.partition, staged.offset))!, errorType: 'UNPROCESSABLE', message, eventId: staged.eventId });
+      plan.deadLetters.push({ source: plan.sources.get(staged)!, errorType: 'UNPROCESSABLE', message, eventId: staged.eventId });
     }
     const collected = collectOutputs(plan, decision.outcomes, now);
     this.deps.statuses.publish(collected.emitted);

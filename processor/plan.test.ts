@@ -28,7 +28,7 @@ describe('planBatch', () => {
     expect(plan.deadLetters).toHaveLength(1);
     expect(plan.staged).toHaveLength(1);
     expect(plan.staged[0]!.failure).toBe('INVALID_FIELD: userId -1 is not a positive integer');
-    expect(plan.sources.get('0:2')).toBeDefined();
+    expect(plan.sources.get(plan.staged[0]!)).toMatchObject({ partition: 0, offset: 2 });
   });
   it('gives a FAILED request with a nonsense time a storable one', () => {
     const d = req(0, 1, 1, 'bad time') as Extract<Decoded, { kind: 'request' }>;

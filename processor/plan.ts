@@ -26,11 +26,9 @@ export interface DeadLetterPlan {
 export interface BatchPlan {
   staged: StagedRequest[];
   deadLetters: DeadLetterPlan[];
-  /** The source record of each staged (partition, offset), to dead-letter FAILED outcomes with their bytes. */
-  sources: Map<string, SourceRecord>;
+  /** The source record of each staged request, to dead-letter FAILED outcomes with their bytes (keyed by the object: no key string per record). */
+  sources: Map<StagedRequest, SourceRecord>;
 }
-
-export const sourceKey = (partition: number, offset: number): string => `${partition}:${offset}`;
 
 /** A FAILED request's time may be nonsense; the ledger still needs a timestamp it can store. */
 const MAX_DATE_MS = 8_640_000_000_000_000;
@@ -44,7 +42,7 @@ export function planBatch(decoded: Decoded[]): BatchPlan {
       continue;
     }
     const { request, source } = d;
-    plan.staged.push({
+    const staged: StagedRequest = {
       eventId: request.eventId.toLowerCase(),
       couponId: request.couponId,
       userId: request.userId,
@@ -53,8 +51,9 @@ export function planBatch(decoded: Decoded[]): BatchPlan {
       offset: source.offset,
       failure: d.problem === null ? null : `INVALID_FIELD: ${d.problem}`,
       replay: source.headers.some((h) => h.key === HEADERS.replayedFrom),
-    });
-    plan.sources.set(sourceKey(source.partition, source.offset), source);
+    };
+    plan.staged.push(staged);
+    plan.sources.set(staged, source);
   }
   // FCFS is partition order: stage in (partition, offset) order whatever order records came in.
   plan.staged.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
