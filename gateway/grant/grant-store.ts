@@ -105,13 +105,17 @@ export class GrantStore {
   /**
    * The requests of `entries` the ledger has already decided, and whether the grant's roster has
    * the user already (then nothing is left to do for it).
+   * The roster is probed per user (LATERAL ... LIMIT 1): as an EXISTS, the planner may hash the
+   * grant's whole roster once per batch instead — it did whenever the statistics predated the
+   * grant (a re-upload or resume right after the first run), reading all 1,000,000 roster rows
+   * for each 5,000-user batch (1.6 s a batch against 0.14 s).
    */
   async decided(grantId: string, entries: ReadonlyArray<{ userId: number; eventId: string }>): Promise<Map<string, DecidedRequest>> {
     if (entries.length === 0) return new Map();
     const { rows } = await this.db.query<{ event_id: string; listed: boolean }>(
-      `SELECT t.e::text AS event_id,
-              EXISTS (SELECT 1 FROM coupon_grant_users g WHERE g.grant_id = $1 AND g.user_id = t.u) AS listed
-       FROM unnest($2::bigint[], $3::uuid[]) AS t(u, e) JOIN issue_outcomes o ON o.event_id = t.e`,
+      `SELECT t.e::text AS event_id, l.listed IS NOT NULL AS listed
+       FROM unnest($2::bigint[], $3::uuid[]) AS t(u, e) JOIN issue_outcomes o ON o.event_id = t.e
+         LEFT JOIN LATERAL (SELECT true AS listed FROM coupon_grant_users g WHERE g.grant_id = $1 AND g.user_id = t.u LIMIT 1) l ON true`,
       [grantId, entries.map((e) => e.userId), entries.map((e) => e.eventId)],
     );
     return new Map(rows.map((r) => [r.event_id, { listed: r.listed }]));
