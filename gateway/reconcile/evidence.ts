@@ -31,6 +31,16 @@ export interface Evidence {
   pending: Map<number, GateRequest[]>;
 }
 
+/**
+ * Evidence is read in the background, and a large coupon's ledger takes longer to read than the
+ * request path's query timeout (5 s) allows: with it, a rebuild after Redis lost its data failed
+ * the same way every pass and never finished.
+ */
+export const EVIDENCE_QUERY_TIMEOUT_MS = 120_000;
+
+/** A query of the evidence, with its own read timeout (pg reads it from the query config). */
+const evidenceQuery = (text: string, values: unknown[]): pg.QueryConfig & { query_timeout: number } => ({ text, values, query_timeout: EVIDENCE_QUERY_TIMEOUT_MS });
+
 const groupBy = <T extends { couponId: number }>(items: T[], couponIds: readonly number[]): Map<number, T[]> => {
   const out = new Map<number, T[]>(couponIds.map((id) => [id, []]));
   for (const item of items) out.get(item.couponId)?.push(item);
@@ -40,8 +50,7 @@ const groupBy = <T extends { couponId: number }>(items: T[], couponIds: readonly
 export async function gatherEvidence(sources: EvidenceSources, couponIds: readonly number[]): Promise<Evidence> {
   const positions = await groupPositions(sources.kafka, sources.groupId, TOPICS.requests);
   const { rows } = await sources.db.query<{ event_id: string; coupon_id: string; user_id: string; outcome: TerminalOutcome }>(
-    'SELECT event_id, coupon_id, user_id, outcome FROM issue_outcomes WHERE coupon_id = ANY($1::bigint[])',
-    [couponIds],
+    evidenceQuery('SELECT event_id, coupon_id, user_id, outcome FROM issue_outcomes WHERE coupon_id = ANY($1::bigint[])', [couponIds]),
   );
   const decided = rows.map((r) => ({ eventId: r.event_id, couponId: Number(r.coupon_id), userId: Number(r.user_id), outcome: r.outcome }));
   return { decided: groupBy(decided, couponIds), pending: await pendingRequests(sources, positions, couponIds) };
@@ -71,9 +80,11 @@ export async function gatherUnitEvidence(sources: EvidenceSources, couponIds: re
   // A non-UUID event id has no ledger row (event_id is a uuid column), and would fail the cast.
   const lookup = [...heldEventIds, ...[...pending.values()].flat().map((r) => r.eventId)].filter(isUuid);
   const { rows } = await sources.db.query<{ issued: Record<string, number>; decided: string[] }>(
-    `SELECT (SELECT coalesce(json_object_agg(coupon_id, n), '{}') FROM (SELECT coupon_id, count(*) AS n FROM user_coupons WHERE coupon_id = ANY($1::bigint[]) GROUP BY coupon_id) c) AS issued,
-            (SELECT coalesce(array_agg(event_id::text), '{}') FROM issue_outcomes WHERE event_id = ANY($2::uuid[])) AS decided`,
-    [couponIds, lookup],
+    evidenceQuery(
+      `SELECT (SELECT coalesce(json_object_agg(coupon_id, n), '{}') FROM (SELECT coupon_id, count(*) AS n FROM user_coupons WHERE coupon_id = ANY($1::bigint[]) GROUP BY coupon_id) c) AS issued,
+              (SELECT coalesce(array_agg(event_id::text), '{}') FROM issue_outcomes WHERE event_id = ANY($2::uuid[])) AS decided`,
+      [couponIds, lookup],
+    ),
   );
   const { issued, decided } = rows[0]!;
   return { issued: new Map(couponIds.map((id) => [id, Number(issued[id] ?? 0)])), pending, decided: new Set(decided) };

@@ -53,6 +53,9 @@ export interface ReconcileOptions {
 /** A coupon that keeps moving is tried this often before it is reported busy. */
 const FIX_ATTEMPTS = 3;
 
+/** Missing gates rebuilt per reconcile call: a chunk that fails leaves the others rebuilt, so every pass makes progress. */
+export const REBUILD_CHUNK = 20;
+
 export class Reconciler {
   /** Live coupons seen without a gate, and since when (epoch ms). */
   private readonly missingSince = new Map<number, number>();
@@ -66,6 +69,8 @@ export class Reconciler {
    * lost its data, or a coupon's gate could not be opened at creation). Not sooner: a request
    * reserved before the loss may still be on its way to Kafka, and a rebuild that misses it would
    * admit one too many; a missing gate admits nobody, so after the bound nothing is in flight.
+   * In chunks of REBUILD_CHUNK coupons, the newest first (a sale under way is likelier there): a
+   * chunk that fails is logged and tried again at the next pass, and the others open meanwhile.
    */
   async rebuildMissingGates(nowMs = Date.now()): Promise<CouponReconciliation[]> {
     const coupons = await liveCoupons(this.deps.db);
@@ -74,9 +79,16 @@ export class Reconciler {
     const stillMissing = new Set(missing.map((c) => c.id));
     for (const id of this.missingSince.keys()) if (!stillMissing.has(id)) this.missingSince.delete(id);
     for (const c of missing) if (!this.missingSince.has(c.id)) this.missingSince.set(c.id, nowMs);
-    const due = missing.filter((c) => nowMs - this.missingSince.get(c.id)! >= this.deps.settleMs);
-    if (due.length === 0) return [];
-    const reports = await this.reconcile(due, { fix: true, rebuild: true });
+    const due = missing.filter((c) => nowMs - this.missingSince.get(c.id)! >= this.deps.settleMs).sort((a, b) => b.id - a.id);
+    const reports: CouponReconciliation[] = [];
+    for (let i = 0; i < due.length; i += REBUILD_CHUNK) {
+      const chunk = due.slice(i, i + REBUILD_CHUNK);
+      try {
+        reports.push(...(await this.reconcile(chunk, { fix: true, rebuild: true })));
+      } catch (err) {
+        this.deps.log.warn({ err, coupons: chunk.map((c) => c.id) }, 'rebuilding these gates failed; the other gates go on, these are tried again at the next pass');
+      }
+    }
     for (const r of reports) if (r.fix === 'applied') this.missingSince.delete(r.couponId);
     return reports;
   }

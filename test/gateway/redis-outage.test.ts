@@ -44,8 +44,9 @@ describe('Redis outage', () => {
     expect(refused.headers['retry-after']).toBe('2');
     expect(refused.json()).toEqual({ error: { code: 'REDIS_UNAVAILABLE', message: expect.any(String) } });
 
-    // The ledger has nothing for user 1 yet, and without Redis the gateway cannot tell PENDING from NOT_REQUESTED.
-    const unknown = await gw.app.inject({ method: 'GET', url: `/api/coupons/${couponId}/issue/1` });
+    // User 3 never asked: without Redis the gateway cannot tell NOT_REQUESTED from a request the
+    // ledger has not decided yet. (User 1's request may be decided by now: a processor may run.)
+    const unknown = await gw.app.inject({ method: 'GET', url: `/api/coupons/${couponId}/issue/3` });
     expect([unknown.statusCode, (unknown.json() as { error: { code: string } }).error.code]).toEqual([503, 'REDIS_UNAVAILABLE']);
 
     const ready = await gw.app.inject({ method: 'GET', url: '/readyz' });
