@@ -132,14 +132,16 @@ export class Reconciler {
    * A coupon whose gate moved since the previous call is not measured either: it is selling, so
    * its gate would move while its evidence is read, and reading that evidence means reading and
    * decoding its whole backlog in Kafka — hundreds of thousands of requests during a bulk grant.
-   * It is measured once its gate has held still for one interval. The first call measures all.
+   * It is measured once its gate has held still for one interval — on a gateway's first call too,
+   * which sees no coupon still: a gateway started during a bulk grant read the grant's whole
+   * backlog at its first check (1.1 s of CPU per 200,000 users).
    */
   async measureDrift(): Promise<Map<number, number>> {
     const coupons = await liveCoupons(this.deps.db);
     const ids = coupons.map((c) => c.id);
     // The counts say whether the gate exists: no separate EXISTS round trip per coupon.
     const current = (await this.deps.store.countsOf(ids)).filter((g) => g.gateExists);
-    const before = current.filter((g) => (this.driftSeqs.get(g.couponId) ?? g.seq) === g.seq);
+    const before = current.filter((g) => this.driftSeqs.get(g.couponId) === g.seq);
     this.driftSeqs = new Map(current.map((g) => [g.couponId, g.seq]));
     const still = before.map((g) => g.couponId);
     const evidence = await gatherUnitEvidence(

@@ -186,6 +186,8 @@ describe('the drift gauge', () => {
     const full = snapshot.reserved - expectedAccounting(evidence.decided.get(couponId)!, evidence.pending.get(couponId)!, snapshot.holds).reserved;
     // 4 issued + 3 pending + the orphan hold = 8 units accounted for; 10 reserved.
     expect(full).toBe(2);
+    // A first measurement sees no coupon still (it has nothing to compare with); the next one measures it.
+    expect((await reconciler.measureDrift()).has(couponId)).toBe(false);
     expect((await reconciler.measureDrift()).get(couponId)).toBe(full);
 
     // The gate moves (its seq, as every reservation and release moves it; the coupon is sold out
