@@ -16,7 +16,13 @@ export function createConsumer(kafka: KafkaJS.Kafka, config: ProcessorConfig, mo
     // Hand over several transactions' worth at once, so one unit's commit overlaps the next one's Postgres work.
     'js.consumer.max.batch.size': mode.unitRecords * mode.unitsPerFetch,
     'fetch.wait.max.ms': config.batchMaxWaitMs,
-    'partition.assignment.strategy': 'cooperative-sticky',
+    // Eager, not cooperative-sticky: a cooperative rebalance takes partitions away in one
+    // generation and hands them out in the next, which the member that gave them up triggers by
+    // rejoining. A static member killed before it rejoined comes back into a Stable group, gets
+    // its old assignment and triggers nothing: the partitions in between stayed unowned, unread
+    // by every processor, until the next rebalance (seen in a chaos run: two partitions waited
+    // minutes). An eager generation assigns every partition.
+    'partition.assignment.strategy': 'range',
     'group.instance.id': config.groupInstanceId,
     'session.timeout.ms': config.sessionTimeoutMs,
   });
