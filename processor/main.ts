@@ -52,7 +52,7 @@ async function main(): Promise<void> {
     log,
   );
   // Redis is optional for processing: statuses queue up and are written once it is reachable.
-  // The publisher batches its own writes (one script call per coupon), so no auto-pipelining.
+  // The publisher batches its own writes (script calls of one coupon each), so no auto-pipelining.
   const statuses = new StatusPublisher(() => connectRedis(config.redis, 1000, log, { autoPipelining: false }), log, metrics);
 
   // A refused login or certificate is a configuration error: stop now with the broker's reason.

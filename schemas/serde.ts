@@ -84,8 +84,7 @@ export class Serde {
       this.scratch = Buffer.allocUnsafe(2 * (this.scratch.length - end));
       end = type.encode(value, this.scratch, HEADER_BYTES);
     }
-    this.scratch[0] = MAGIC_BYTE;
-    this.scratch.writeInt32BE(id, 1);
+    writeHeader(this.scratch, id);
     const out = Buffer.allocUnsafe(end);
     this.scratch.copy(out, 0, 0, end);
     return out;
@@ -164,11 +163,16 @@ function readBody<T extends TopicName>(reader: Reader, value: Buffer, schemaId: 
   }
 }
 
-/** Prefixes an Avro body with the Confluent wire-format header. */
+/** Writes the Confluent wire-format header (magic byte, schema id) into the first HEADER_BYTES of `target`. */
+function writeHeader(target: Buffer, schemaId: number): void {
+  target[0] = MAGIC_BYTE;
+  target.writeInt32BE(schemaId, 1);
+}
+
+/** Prefixes an Avro body with the Confluent wire-format header (the reference encode() is tested against). */
 export function frame(schemaId: number, body: Buffer): Buffer {
   const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
-  out[0] = MAGIC_BYTE;
-  out.writeInt32BE(schemaId, 1);
+  writeHeader(out, schemaId);
   body.copy(out, HEADER_BYTES);
   return out;
 }
