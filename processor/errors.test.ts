@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RegistryUnavailableError } from '../schemas/errors.ts';
-import { backoffMs, classify, FatalProcessorError, poisonsConnection, SchemaNotYetKnownError } from './errors.ts';
+import { backoffMs, classify, FatalProcessorError, FencedInstanceError, poisonsConnection, SchemaNotYetKnownError } from './errors.ts';
 
 const pgError = (code: string) => Object.assign(new Error('pg'), { code });
 const kafkaError = (props: object) => Object.assign(new Error('kafka'), { name: 'KafkaJSError', ...props });
@@ -34,6 +34,7 @@ describe('failure classes', () => {
   it('ends the process only for a zombie (or a stall, reported as FatalProcessorError)', () => {
     expect(classify(kafkaError({ code: 82 }))).toBe('zombie');
     expect(classify(new FatalProcessorError('stuck'))).toBe('zombie');
+    expect(classify(new FencedInstanceError('fenced out of the group'))).toBe('zombie');
   });
   it('reuses a connection only after a data error', () => {
     expect(poisonsConnection(pgError('23505'))).toBe(false);

@@ -18,6 +18,15 @@ export class FatalProcessorError extends Error {
   override name = 'FatalProcessorError';
 }
 
+/**
+ * A zombie: another live instance took this instance's group.instance.id (FENCED_INSTANCE_ID).
+ * librdkafka holds such a consumer in a fatal state and never finishes closing it
+ * (rd_kafka_consumer_close waits forever), so the process exits without closing it.
+ */
+export class FencedInstanceError extends FatalProcessorError {
+  override name = 'FencedInstanceError';
+}
+
 /** A record whose writer schema the registry does not know (yet): retried for a grace period. */
 export class SchemaNotYetKnownError extends Error {
   override name = 'SchemaNotYetKnownError';

@@ -3,7 +3,7 @@ import { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { kafkaJsClient } from '../platform/kafka-config.ts';
 import type { ProcessorConfig } from './config.ts';
-import { FatalProcessorError } from './errors.ts';
+import { FencedInstanceError } from './errors.ts';
 import type { ModeStrategy } from './mode.ts';
 
 export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka {
@@ -50,6 +50,6 @@ export function createProducer(kafka: KafkaJS.Kafka, config: ProcessorConfig): K
 export function onConsumerFatal(consumer: KafkaJS.Consumer, onFatal: (err: Error) => void): void {
   const internal = (consumer as unknown as { _getInternalClient(): NodeJS.EventEmitter })._getInternalClient();
   internal.on('event.log', (event: { fac?: string; message?: string }) => {
-    if (event.fac === 'FATAL') onFatal(new FatalProcessorError(`consumer fenced out of the group: ${event.message ?? 'fatal error'}`));
+    if (event.fac === 'FATAL') onFatal(new FencedInstanceError(`consumer fenced out of the group: ${event.message ?? 'fatal error'}`));
   });
 }

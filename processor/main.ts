@@ -12,6 +12,7 @@ import { Serde } from '../schemas/serde.ts';
 import { OUTPUT_TOPICS, TOPICS } from '../schemas/topics.ts';
 import { loadConfig } from './config.ts';
 import { DeadLetterMonitor } from './dead-letter-monitor.ts';
+import { FencedInstanceError } from './errors.ts';
 import { buildHttp } from './http.ts';
 import { IssuanceTask } from './issuance-task.ts';
 import { createConsumer, createProducer, kafkaClient, onConsumerFatal } from './kafka-clients.ts';
@@ -67,14 +68,15 @@ async function main(): Promise<void> {
 
   let exitCode = 0;
   let stopping: Promise<void> | undefined;
-  const shutdown = (code: number): Promise<void> =>
+  /** `closeConsumer` false for a zombie: its consumer never finishes closing (FencedInstanceError). */
+  const shutdown = (code: number, closeConsumer = true): Promise<void> =>
     (stopping ??= (async () => {
       exitCode = code;
-      log.info({ exitCode: code }, 'stopping');
+      log.info({ exitCode: code, closeConsumer }, 'stopping');
       lag.stop();
       misrouted.stop();
       await deadLetters.stop();
-      await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
+      if (closeConsumer) await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
       await producer.close().catch((err: unknown) => log.warn({ err }, 'producer disconnect failed'));
       await admin.disconnect().catch(() => undefined);
       await http.close();
@@ -85,8 +87,15 @@ async function main(): Promise<void> {
     })());
   const fatal = (err: Error): void => {
     log.fatal({ err }, 'fatal processing error; exiting so a supervisor restarts a fresh instance');
-    void shutdown(1);
+    void shutdown(1, !(err instanceof FencedInstanceError));
   };
+  // The Kafka client's consume loop can reject while it is being disconnected (a seek it had
+  // queued finds the consumer closed): harmless then. Any other unhandled rejection is a bug that
+  // stops the process through the orderly shutdown rather than by crashing out of it.
+  process.on('unhandledRejection', (err) => {
+    if (stopping) log.warn({ err }, 'unhandled rejection while stopping; ignored');
+    else fatal(err instanceof Error ? err : new Error(String(err)));
+  });
 
   const decider = new PostgresDecider(pool, mode, (stage, work) => metrics.time(stage, work), log);
   const misrouted = new MisroutedRecords(metrics.misroutedRecords, log);

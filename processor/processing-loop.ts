@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { TOPICS } from '../schemas/topics.ts';
 import type { ProcessorConfig } from './config.ts';
 import type { SourceRecord } from './decode.ts';
-import { backoffMs, classify, FatalProcessorError } from './errors.ts';
+import { backoffMs, classify, FatalProcessorError, FencedInstanceError } from './errors.ts';
 import type { IssuanceTask, PreparedUnit } from './issuance-task.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import type { ModeStrategy } from './mode.ts';
@@ -99,9 +99,14 @@ export class ProcessingLoop {
     const failingFor = this.failingFor(now);
     this.metrics.stalledSeconds.set(failingFor / 1000);
     const where = { partition: first.partition, offset: first.offset };
-    if (classify(err) === 'zombie' || failingFor > this.config.stallTimeoutMs) {
+    if (classify(err) === 'zombie') {
       this.failed = true;
-      const reason = classify(err) === 'zombie' ? (err as Error).message : `no progress for ${Math.round(failingFor / 1000)} s at partition ${where.partition} offset ${where.offset}; last error: ${(err as Error).message}`;
+      this.onFatal(err instanceof FatalProcessorError ? err : new FencedInstanceError((err as Error).message, { cause: err }));
+      return;
+    }
+    if (failingFor > this.config.stallTimeoutMs) {
+      this.failed = true;
+      const reason = `no progress for ${Math.round(failingFor / 1000)} s at partition ${where.partition} offset ${where.offset}; last error: ${(err as Error).message}`;
       this.onFatal(new FatalProcessorError(reason, { cause: err }));
       return;
     }
