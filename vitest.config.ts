@@ -12,6 +12,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          setupFiles: ['test/support/leftover-services.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -29,6 +29,20 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/**
+ * Kills (SIGKILL) every service this process started that still runs, and resolves with their
+ * pids once they are gone: a test that failed or timed out must not leave a processor in the
+ * shared group, taking partitions from the next test's processors.
+ */
+export async function killRunningServices(): Promise<number[]> {
+  const left = [...running];
+  await Promise.all(left.map((child) => new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  })));
+  return left.map((child) => child.pid ?? -1);
+}
+
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
