@@ -16,8 +16,8 @@ const consumerOwning = (assignment: () => KafkaJS.TopicPartition[]): Pick<KafkaJ
   committed: async (partitions) => (partitions ?? []).map(({ topic, partition }) => ({ topic, partition, offset: String(10 * partition) })),
 });
 
-async function lagSeries(metrics: ProcessorMetrics): Promise<Record<string, number>> {
-  const { values } = await metrics.consumerLag.get();
+async function lagSeries(metrics: ProcessorMetrics, gauge: 'consumerLag' | 'groupLag' = 'consumerLag'): Promise<Record<string, number>> {
+  const { values } = await metrics[gauge].get();
   return Object.fromEntries(values.map((v) => [String(v.labels.partition), v.value]));
 }
 
@@ -38,5 +38,13 @@ describe('LagMonitor', () => {
     await monitor.sample();
     expect(await lagSeries(metrics)).toEqual({ '5': 50 });
     expect((await metrics.oldestPendingAge.get()).values.map((v) => v.labels.partition)).toEqual(['5']);
+  });
+
+  it("exports the group's lag of every partition, owned or not, so a partition nobody owns shows", async () => {
+    const metrics = new ProcessorMetrics();
+    const monitor = new LagMonitor(admin, consumerOwning(() => [{ topic: TOPICS.requests, partition: 2 }]), metrics, pino({ level: 'silent' }));
+    await monitor.sample();
+    expect(await lagSeries(metrics, 'groupLag')).toEqual({ '0': 100, '1': 90, '2': 80, '3': 70, '4': 60, '5': 50 });
+    expect(await lagSeries(metrics)).toEqual({ '2': 80 });
   });
 });

@@ -2,7 +2,9 @@
  * Publishes the group's lag and the oldest pending request's age for the partitions of the
  * requests topic this instance owns (end offset − committed offset). Only the owned ones: every
  * instance sees the whole group's offsets, and exporting them all would multiply `sum` by the
- * number of instances.
+ * number of instances. The group's lag of every partition goes to a gauge of its own, which
+ * alerting reads with `max`: lag on a partition no instance owns (a rebalance that left it out)
+ * shows only there.
  * The committed offsets come from this instance's own consumer (its group coordinator), never from
  * the admin API: librdkafka 2.15's admin OffsetFetch dereferences a missing consumer group when
  * the coordinator moves (NOT_COORDINATOR, e.g. a broker restart) and kills the process (SIGSEGV).
@@ -58,19 +60,23 @@ export class LagMonitor {
   async sample(): Promise<void> {
     const owned = ownedPartitions(this.consumer.assignment(), TOPICS.requests);
     const ends = await this.admin.fetchTopicOffsets(TOPICS.requests, { isolationLevel: KafkaJS.IsolationLevel.READ_COMMITTED });
-    const committed = owned.size === 0 ? [] : await this.consumer.committed([...owned].map((partition) => ({ topic: TOPICS.requests, partition })), COMMITTED_TIMEOUT_MS);
+    const committed = await this.consumer.committed(ends.map((e) => ({ topic: TOPICS.requests, partition: e.partition })), COMMITTED_TIMEOUT_MS);
     const byPartition = new Map(committed.map((p) => [p.partition, p.offset === null ? -1 : Number(p.offset)]));
     const now = Date.now();
     // Synchronously from here on: a scrape never sees the series half replaced.
     this.metrics.consumerLag.reset();
+    this.metrics.groupLag.reset();
     this.metrics.oldestPendingAge.reset();
     for (const p of this.ages.keys()) if (!owned.has(p)) this.ages.delete(p);
-    for (const e of ends.filter((e) => owned.has(e.partition))) {
+    for (const e of ends) {
       const partition = String(e.partition);
       const committedAt = byPartition.get(e.partition) ?? -1;
+      const lag = lagOf(Number(e.high), committedAt, Number(e.low));
+      this.metrics.groupLag.set({ partition }, lag);
+      if (!owned.has(e.partition)) continue;
       let age = this.ages.get(e.partition);
       if (!age) this.ages.set(e.partition, (age = new PendingAge()));
-      this.metrics.consumerLag.set({ partition }, lagOf(Number(e.high), committedAt, Number(e.low)));
+      this.metrics.consumerLag.set({ partition }, lag);
       this.metrics.oldestPendingAge.set({ partition }, age.observe(now, Number(e.high), position(committedAt, Number(e.low))));
     }
   }

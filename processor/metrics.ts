@@ -79,6 +79,12 @@ export class ProcessorMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly groupLag = new client.Gauge({
+    name: 'coupon_processor_group_lag_records',
+    help: 'Records of the requests topic not yet committed by the group, for every partition (each instance reports them all: aggregate with max by partition). A partition with lag here and no coupon_processor_consumer_lag_records series has no owner.',
+    labelNames: ['partition'] as const,
+    registers: [this.registry],
+  });
   readonly oldestPendingAge = new client.Gauge({
     name: 'coupon_processor_oldest_pending_age_seconds',
     help: 'How long the oldest uncommitted request has been waiting, per partition this instance owns (0 when none; resolution: the lag interval).',

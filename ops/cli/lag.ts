@@ -1,4 +1,5 @@
 /** `lag`: how far the processor group is behind on the requests topic, and how old its oldest pending request is. */
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { CommandResult } from './args.ts';
 import type { OpsCommand, OpsContext } from './context.ts';
 import type { PartitionPosition } from '../../platform/group-positions.ts';
@@ -7,6 +8,8 @@ import { formatDuration, formatTime } from './time.ts';
 
 export interface PartitionLag extends PartitionPosition {
   lag: number;
+  /** The group member that owns the partition (its instance id, else its client id); null when none does. */
+  owner: string | null;
   /** The first committed record above the group's position: the oldest pending request. */
   oldestPendingOffset: number | null;
   oldestPendingAt: number | null;
@@ -16,15 +19,28 @@ export interface LagReport {
   group: string;
   topic: string;
   at: number;
+  /** False when the group's members could not be read: the owners are unknown, not absent. */
+  ownersKnown: boolean;
   totalLag: number;
   /** Age of the oldest pending request over all partitions, null when nothing is pending. */
   oldestPendingAgeMs: number | null;
   partitions: PartitionLag[];
 }
 
-export function lagReport(group: string, topic: string, partitions: PartitionLag[], at: number): LagReport {
+export function lagReport(group: string, topic: string, partitions: PartitionLag[], at: number, ownersKnown = true): LagReport {
   const oldest = partitions.reduce<number | null>((min, p) => (p.oldestPendingAt !== null && (min === null || p.oldestPendingAt < min) ? p.oldestPendingAt : min), null);
-  return { group, topic, at, totalLag: partitions.reduce((n, p) => n + p.lag, 0), oldestPendingAgeMs: oldest === null ? null : Math.max(0, at - oldest), partitions };
+  return { group, topic, at, ownersKnown, totalLag: partitions.reduce((n, p) => n + p.lag, 0), oldestPendingAgeMs: oldest === null ? null : Math.max(0, at - oldest), partitions };
+}
+
+type GroupMember = KafkaJS.GroupDescriptions['groups'][number]['members'][number];
+
+/** Partition → owning member, from a description of the group (members and their assignments). */
+export function partitionOwners(members: readonly GroupMember[], topic: string): Map<number, string> {
+  const owners = new Map<number, string>();
+  for (const m of members) {
+    for (const tp of m.assignment?.topicPartitions ?? []) if (tp.topic === topic) owners.set(tp.partition, m.groupInstanceId ?? m.clientId);
+  }
+  return owners;
 }
 
 export function renderLag(report: LagReport): string {
@@ -36,15 +52,22 @@ export function renderLag(report: LagReport): string {
     { header: 'LAG', value: (p) => p.lag },
     { header: 'OLDEST PENDING', value: (p) => (p.oldestPendingAt === null ? null : formatTime(p.oldestPendingAt)) },
     { header: 'AGE', value: (p) => (p.oldestPendingAt === null ? null : formatDuration(report.at - p.oldestPendingAt)) },
+    { header: 'OWNER', value: (p) => (report.ownersKnown ? (p.owner ?? 'NONE') : '?') },
   ]);
   const noGroup = report.partitions.every((p) => p.committed === null) ? `\n(group ${report.group} has no committed offsets: everything retained counts as pending)` : '';
+  const orphans = report.ownersKnown ? report.partitions.filter((p) => p.lag > 0 && p.owner === null).map((p) => p.partition) : [];
+  const orphaned =
+    orphans.length > 0
+      ? `\n(partition${orphans.length > 1 ? 's' : ''} ${orphans.join(', ')} ha${orphans.length > 1 ? 've' : 's'} lag and no owner: no processor will read ${orphans.length > 1 ? 'them' : 'it'} until the group rebalances)`
+      : '';
+  const unknownOwners = report.ownersKnown ? '' : '\n(the group\'s members could not be read: owners unknown)';
   const oldest =
     report.oldestPendingAgeMs !== null
       ? `oldest pending request ${formatDuration(report.oldestPendingAgeMs)} old`
       : report.totalLag > 0
         ? 'nothing pending (the offsets above the committed ones hold only transaction markers or aborted records)'
         : 'nothing pending';
-  return `group ${report.group} on ${report.topic}: lag ${report.totalLag.toLocaleString('en-US')}, ${oldest}\n\n${table}${noGroup}`;
+  return `group ${report.group} on ${report.topic}: lag ${report.totalLag.toLocaleString('en-US')}, ${oldest}\n\n${table}${noGroup}${orphaned}${unknownOwners}`;
 }
 
 async function run(ctx: OpsContext): Promise<CommandResult> {
@@ -55,11 +78,16 @@ async function run(ctx: OpsContext): Promise<CommandResult> {
   // Only the first record above each position is needed (markers and aborted records skipped).
   const firsts = await ctx.step('reading the oldest pending requests', () => readPendingRequests(behind, () => true, { perPartition: 1, kafka }));
   const first = new Map(firsts.map((r) => [r.partition, r]));
+  // Owners are a diagnosis, not the report: without them the lag is still worth printing.
+  const owners = await ctx
+    .admin()
+    .then(async (admin) => partitionOwners((await admin.describeGroups([group])).groups[0]?.members ?? [], TOPICS.requests))
+    .catch(async (err: unknown) => void (await ctx.log()).warn({ err }, 'reading the group members failed'));
   const partitions = positions.map((p): PartitionLag => {
     const r = first.get(p.partition);
-    return { ...p, lag: lagOf(p), oldestPendingOffset: r?.offset ?? null, oldestPendingAt: r?.timestamp ?? null };
+    return { ...p, lag: lagOf(p), owner: owners?.get(p.partition) ?? null, oldestPendingOffset: r?.offset ?? null, oldestPendingAt: r?.timestamp ?? null };
   });
-  const report = lagReport(group, TOPICS.requests, partitions, Date.now());
+  const report = lagReport(group, TOPICS.requests, partitions, Date.now(), owners !== undefined);
   return { data: report, text: renderLag(report) };
 }
 
@@ -68,6 +96,7 @@ export const lagCommand: OpsCommand = {
   summary: 'per-partition lag of the processor group and the age of its oldest pending request',
   description:
     'Lag is the log end (last stable offset) minus the group\'s committed offset; the oldest pending request is the first\n' +
-    'committed record above the committed offset, aged by its record timestamp. The group is PROCESSOR_GROUP_ID.',
+    'committed record above the committed offset, aged by its record timestamp. OWNER is the group member the partition\n' +
+    'is assigned to (its PROCESSOR_INSTANCE_ID); NONE with lag means no processor reads it. The group is PROCESSOR_GROUP_ID.',
   run,
 };
