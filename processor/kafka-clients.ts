@@ -30,7 +30,16 @@ export function createConsumer(kafka: KafkaJS.Kafka, config: ProcessorConfig, mo
 
 export function createProducer(kafka: KafkaJS.Kafka, config: ProcessorConfig): KafkaJS.Producer {
   return kafka.producer({
-    kafkaJS: { transactionalId: config.transactionalId, idempotent: true, maxInFlightRequests: 5 },
+    kafkaJS: {
+      transactionalId: config.transactionalId,
+      idempotent: true,
+      maxInFlightRequests: 5,
+      // A transaction begun right after the previous commit meets CONCURRENT_TRANSACTIONS at the
+      // coordinator until that commit's markers are written; the KafkaJS layer's default backoff
+      // (300 ms, growing to 30 s) turned that into 300-500 ms pauses in sendOffsets. Java's
+      // producer waits 20 ms for this error (KAFKA-5477); librdkafka caps its growth at 1 s.
+      retry: { initialRetryTime: 20, maxRetryTime: 1000 },
+    },
     'transaction.timeout.ms': config.transactionTimeoutMs,
     // librdkafka requires socket.timeout.ms <= transaction.timeout.ms + 100.
     'socket.timeout.ms': Math.min(60_000, config.transactionTimeoutMs),
