@@ -5,7 +5,9 @@ import type { LagReport } from '../../ops/cli/lag.ts';
 import { resetGroupOffsets } from '../../ops/verify/group-offsets.ts';
 import { topicEnds } from '../../ops/verify/read-committed.ts';
 import { TOPICS } from '../../schemas/topics.ts';
+import { eventually } from '../support/eventually.ts';
 import { opsJson, runOps } from '../support/ops-cli.ts';
+import { ProcessorProcess } from '../support/processor-process.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
 import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
 
@@ -45,10 +47,27 @@ describe('coupon-ops lag', () => {
     expect(report.oldestPendingAgeMs).toBeGreaterThanOrEqual(report.at - mine.oldestPendingAt!);
     expect(report.totalLag).toBeGreaterThanOrEqual(5);
 
+    // The group has offsets but no member: nobody will ever read those records.
+    expect(report.ownersKnown).toBe(true);
+    expect(mine.owner).toBeNull();
+
     const human = await runOps(['lag'], { PROCESSOR_GROUP_ID: group });
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(new RegExp(`^group ${group} on coupon-issue-requests: lag [\\d,]+, oldest pending request .* old`));
-    expect(human.stdout).toMatch(new RegExp(`^\\s+${partition}\\s+${first}\\s`, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`^\\s+${partition}\\s+${first}\\s.*\\sNONE$`, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`\\(partitions? [\\d, ]*\\b${partition}\\b[\\d, ]* ha(s|ve) lag and no owner`));
+  });
+
+  it('names the processor instance that owns each partition', async () => {
+    const processor = await (await ProcessorProcess.startAlone({ instanceId: 'lag-owner' })).ready();
+    try {
+      // Its member id is in the group once its first assignment is done.
+      let report: LagReport | undefined;
+      await eventually(async () => (report = await opsJson<LagReport>(['lag'], { PROCESSOR_GROUP_ID: processor.groupId })).partitions.every((p) => p.owner !== null), 30_000, 500);
+      expect(new Set(report!.partitions.map((p) => p.owner))).toEqual(new Set([`${processor.groupId}-lag-owner`]));
+    } finally {
+      await processor.stop('SIGTERM');
+    }
   });
 
   it('exits 2 on bad configuration, 1 when Kafka cannot be reached', async () => {
