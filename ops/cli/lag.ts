@@ -56,10 +56,8 @@ export function renderLag(report: LagReport): string {
   ]);
   const noGroup = report.partitions.every((p) => p.committed === null) ? `\n(group ${report.group} has no committed offsets: everything retained counts as pending)` : '';
   const orphans = report.ownersKnown ? report.partitions.filter((p) => p.lag > 0 && p.owner === null).map((p) => p.partition) : [];
-  const orphaned =
-    orphans.length > 0
-      ? `\n(partition${orphans.length > 1 ? 's' : ''} ${orphans.join(', ')} ha${orphans.length > 1 ? 've' : 's'} lag and no owner: no processor will read ${orphans.length > 1 ? 'them' : 'it'} until the group rebalances)`
-      : '';
+  const [noun, verb, pronoun] = orphans.length > 1 ? ['partitions', 'have', 'them'] : ['partition', 'has', 'it'];
+  const orphaned = orphans.length > 0 ? `\n(${noun} ${orphans.join(', ')} ${verb} lag and no owner: no processor will read ${pronoun} until the group rebalances)` : '';
   const unknownOwners = report.ownersKnown ? '' : '\n(the group\'s members could not be read: owners unknown)';
   const oldest =
     report.oldestPendingAgeMs !== null
