@@ -20,8 +20,8 @@ import { parseStoredInteger } from './position.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    couponGateRelease(reserved: string, users: string, status: string, holds: string, seq: string, userId: number, eventId: string): Result<number, Context>;
-    couponGatePrime(gate: string, reserved: string, users: string, holds: string, seq: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
+    couponGateRelease(reserved: string, users: string, status: string, holds: string, seq: string, grants: string, userId: number, eventId: string): Result<number, Context>;
+    couponGatePrime(gate: string, reserved: string, users: string, holds: string, seq: string, grants: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
   }
 }
 
@@ -71,12 +71,13 @@ export interface GateFigures {
 }
 
 /** The keys release.lua changes for one user's request, in its KEYS order. */
-const requestKeys = (couponId: number, userId: number): [string, string, string, string, string] => [
+const requestKeys = (couponId: number, userId: number): [string, string, string, string, string, string] => [
   redisKeys.reserved(couponId),
   redisKeys.requesters(couponId),
   redisKeys.status(couponId, userId),
   redisKeys.holds(couponId),
   redisKeys.seq(couponId),
+  redisKeys.grants(couponId),
 ];
 
 const script = (name: string): string => fs.readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
@@ -126,8 +127,8 @@ export class Gate {
     private readonly redis: RedisClient,
     private readonly report: ConfirmReport = UNREPORTED,
   ) {
-    redis.defineCommand('couponGateRelease', { numberOfKeys: 5, lua: script('release') });
-    redis.defineCommand('couponGatePrime', { numberOfKeys: 5, lua: script('prime') });
+    redis.defineCommand('couponGateRelease', { numberOfKeys: 6, lua: script('release') });
+    redis.defineCommand('couponGatePrime', { numberOfKeys: 6, lua: script('prime') });
   }
 
   /**
@@ -152,10 +153,28 @@ export class Gate {
    * per request, in order. Requests must name distinct users.
    */
   async reserveMany(couponId: number, requests: readonly GrantedRequest[], nowMs: number): Promise<BatchReserveOutcome[]> {
-    if (requests.length === 0) return [];
-    const keys = [redisKeys.gate(couponId), redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.holds(couponId), redisKeys.seq(couponId)];
+    const keys = this.couponKeys(couponId);
     for (const r of requests) keys.push(redisKeys.status(couponId, r.userId));
-    const args: Array<string | number> = [nowMs, STATUS_TTL_SECONDS];
+    return this.runReserve(keys, nowMs, '', requests);
+  }
+
+  /**
+   * reserveMany() for a bulk grant's users: the same checks and counts, and instead of a PENDING
+   * status hash per user, the user's field in the coupon's grants hash (redisKeys.grants).
+   */
+  async reserveGrant(couponId: number, grantId: string, requests: readonly GrantedRequest[], nowMs: number): Promise<BatchReserveOutcome[]> {
+    const keys = this.couponKeys(couponId);
+    keys.push(redisKeys.grants(couponId));
+    return this.runReserve(keys, nowMs, grantId, requests);
+  }
+
+  private couponKeys(couponId: number): string[] {
+    return [redisKeys.gate(couponId), redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.holds(couponId), redisKeys.seq(couponId)];
+  }
+
+  private async runReserve(keys: string[], nowMs: number, grantId: string, requests: readonly GrantedRequest[]): Promise<BatchReserveOutcome[]> {
+    if (requests.length === 0) return [];
+    const args: Array<string | number> = [nowMs, STATUS_TTL_SECONDS, grantId];
     for (const r of requests) args.push(r.userId, r.eventId);
     const codes = (await this.reserveScript.run(this.redis, keys, args)) as number[];
     return codes.map(batchReserveOutcome);
@@ -240,6 +259,11 @@ export class Gate {
     return this.redis.hgetall(redisKeys.status(couponId, userId));
   }
 
+  /** The bulk grant whose request holds the user, if one does (such a user has no status hash). */
+  async grantOf(couponId: number, userId: number): Promise<string | undefined> {
+    return (await this.redis.hget(redisKeys.grants(couponId), String(userId))) ?? undefined;
+  }
+
   async prime(couponId: number, window: GateWindow): Promise<void> {
     await this.redis.couponGatePrime(
       redisKeys.gate(couponId),
@@ -247,6 +271,7 @@ export class Gate {
       redisKeys.requesters(couponId),
       redisKeys.holds(couponId),
       redisKeys.seq(couponId),
+      redisKeys.grants(couponId),
       window.totalQuantity,
       window.startsAt,
       window.endsAt ?? 0,

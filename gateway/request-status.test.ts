@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { grantEventId } from './grant/grant-id.ts';
 import { ledgerOverridesPending, pendingNeedsLedger, pendingPartition, viewOfLedgerEntry, viewOfRedisStatus } from './request-status.ts';
 
 const eventId = '01937c1e-0000-7000-8000-000000000001';
@@ -37,6 +38,12 @@ describe('viewOfLedgerEntry', () => {
     expect(viewOfLedgerEntry({ eventId, outcome: 'ISSUED', reason: null, userCouponId: 9 })).toEqual({ status: 'ISSUED', eventId, userCouponId: 9 });
     expect(viewOfLedgerEntry({ eventId, outcome: 'REJECTED', reason: 'ALREADY_ISSUED', userCouponId: null })).toEqual({ status: 'REJECTED', eventId, reason: 'ALREADY_ISSUED' });
     expect(viewOfLedgerEntry({ eventId, outcome: 'FAILED', reason: 'x', userCouponId: null })).toEqual({ status: 'FAILED', eventId, reason: 'x' });
+  });
+
+  it("answers a bulk grant's user from the ledger once decided, and PENDING with the grant's event id before", () => {
+    const grant = { couponId: 42, userId: 7, grantId: 'spring' };
+    expect(viewOfLedgerEntry(undefined, grant)).toEqual({ status: 'PENDING', eventId: grantEventId(42, 'spring', 7), position: null });
+    expect(viewOfLedgerEntry({ eventId, outcome: 'ISSUED', reason: null, userCouponId: 9 }, grant)).toEqual({ status: 'ISSUED', eventId, userCouponId: 9 });
   });
 });
 

@@ -6,6 +6,7 @@ import type { RequestState } from '../schemas/redis-keys.ts';
 import type { LedgerEntry } from './ledger.ts';
 import { parseStoredInteger, queuePosition } from './position.ts';
 import { TERMINAL_OUTCOMES } from '../schemas/outcomes.ts';
+import { grantEventId } from './grant/grant-id.ts';
 
 export type StatusView =
   | { status: 'PENDING'; eventId: string; /** null until the gateway has recorded the record's offset. */ position: number | null }
@@ -64,7 +65,12 @@ export function ledgerOverridesPending(pending: { eventId: string }, entry: Ledg
   return viewOfLedgerEntry(entry);
 }
 
-export function viewOfLedgerEntry(entry: LedgerEntry | undefined): StatusView {
+/**
+ * The view of the ledger's entry for a user; without one, the grant request holding the user
+ * (a grant's users have no status hash) is PENDING, without a queue position: nobody waits in line for it.
+ */
+export function viewOfLedgerEntry(entry: LedgerEntry | undefined, grant?: { couponId: number; userId: number; grantId: string }): StatusView {
+  if (!entry && grant) return { status: 'PENDING', eventId: grantEventId(grant.couponId, grant.grantId, grant.userId), position: null };
   if (!entry) return { status: 'NOT_REQUESTED' };
   if (entry.outcome === 'ISSUED') return { status: 'ISSUED', eventId: entry.eventId, userCouponId: entry.userCouponId };
   return { status: entry.outcome, eventId: entry.eventId, reason: entry.reason };

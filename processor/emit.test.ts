@@ -6,7 +6,7 @@ import type { BatchPlan, StagedRequest } from './plan.ts';
 
 const E1 = '0190a000-0000-7000-8000-000000000001';
 const E2 = '0190a000-0000-7000-8000-000000000002';
-const staged = (eventId: string, offset: number, failure: string | null = null): StagedRequest => ({ eventId, couponId: 7, userId: 3, requestedAt: 10, partition: 0, offset, failure, replay: false });
+const staged = (eventId: string, offset: number, failure: string | null = null): StagedRequest => ({ eventId, couponId: 7, userId: 3, requestedAt: 10, partition: 0, offset, failure, replay: false, fromGrant: false });
 const outcome = (eventId: string, offset: number, over: Partial<LedgerOutcome>): LedgerOutcome => ({
   eventId, couponId: 7, userId: 3, outcome: 'ISSUED', reason: null, userCouponId: 99, partition: 0, offset, requestedAt: 10, decidedAt: 20, ...over,
 });
@@ -32,6 +32,11 @@ describe('collectOutputs', () => {
     const out = collectOutputs(plan([staged(E1, 5)]), [outcome(E1, 1, { outcome: 'REJECTED', reason: 'SOLD_OUT', userCouponId: null })], 30);
     expect(out.records).toEqual([]);
     expect(out.counts.duplicate).toBe(1);
+  });
+  it("queues every outcome's status for Redis but a bulk grant's, which the gateway answers from the ledger", () => {
+    const out = collectOutputs(plan([staged(E1, 1), { ...staged(E2, 2), fromGrant: true }]), [outcome(E1, 1, {}), outcome(E2, 2, {})], 30);
+    expect(out.emitted.map((o) => o.eventId)).toEqual([E1, E2]);
+    expect(out.statuses.map((o) => o.eventId)).toEqual([E1]);
   });
   it('refuses a staged event without a ledger outcome', () => {
     expect(() => collectOutputs(plan([staged(E1, 1)]), [], 30)).toThrow(/no outcome/);

@@ -22,14 +22,16 @@ export type OutcomeLabel = 'issued' | 'rejected' | 'failed' | 'dead_letter' | 'd
 
 export interface CollectedBatch {
   records: OutputRecord[];
-  /** Outcomes that produced a record, for statuses and metrics. */
+  /** Outcomes that produced a record, for metrics. */
   emitted: LedgerOutcome[];
+  /** Those of them whose status Redis caches: every one but a bulk grant's. */
+  statuses: LedgerOutcome[];
   counts: Record<OutcomeLabel, number>;
 }
 
 export function collectOutputs(plan: BatchPlan, outcomes: LedgerOutcome[], now: number): CollectedBatch {
   const byEvent = new Map(outcomes.map((o) => [o.eventId, o]));
-  const out: CollectedBatch = { records: [], emitted: [], counts: { issued: 0, rejected: 0, failed: 0, dead_letter: 0, duplicate: 0 } };
+  const out: CollectedBatch = { records: [], emitted: [], statuses: [], counts: { issued: 0, rejected: 0, failed: 0, dead_letter: 0, duplicate: 0 } };
   for (const staged of plan.staged) {
     const outcome = byEvent.get(staged.eventId);
     if (!outcome) throw new Error(`ledger has no outcome for staged event ${staged.eventId}`);
@@ -38,6 +40,7 @@ export function collectOutputs(plan: BatchPlan, outcomes: LedgerOutcome[], now: 
       continue;
     }
     out.emitted.push(outcome);
+    if (!staged.fromGrant) out.statuses.push(outcome);
     const key = recordKey(outcome.couponId);
     if (outcome.outcome === 'ISSUED') {
       out.counts.issued++;

@@ -1,7 +1,8 @@
 /**
  * One unit of exactly-once work (Kafka Streams' StreamTask), in two halves:
  * - prepare: decode → plan → decide in Postgres (committed there, idempotent) → collect the output
- *   records; the decided statuses are queued for Redis at once, since the ledger is final now;
+ *   records; the decided statuses (not a bulk grant's) are queued for Redis at once, since the
+ *   ledger is final now;
  * - commit: one Kafka transaction with the outputs and the consumed offsets of the units that
  *   partitions finished meanwhile (transaction-group.ts) → each partition's processed watermark.
  * The loop (processing-loop.ts) overlaps one unit's commit with the next unit's prepare.
@@ -50,7 +51,7 @@ export class IssuanceTask {
       plan.deadLetters.push({ source: plan.sources.get(staged)!, errorType: 'UNPROCESSABLE', message, eventId: staged.eventId });
     }
     const collected = collectOutputs(plan, decision.outcomes, now);
-    this.deps.statuses.publish(collected.emitted);
+    this.deps.statuses.publish(collected.statuses);
     return { records, collected };
   }
 

@@ -11,6 +11,7 @@ const staged = (eventId: string, offset: number, userId = 7): StagedRequest => (
   offset,
   failure: null,
   replay: false,
+  fromGrant: false,
 });
 
 const row = (eventId: string, offset: number, extra: Partial<DecidedRow> = {}): DecidedRow => ({

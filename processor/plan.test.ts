@@ -30,6 +30,13 @@ describe('planBatch', () => {
     expect(plan.staged[0]!.failure).toBe('INVALID_FIELD: userId -1 is not a positive integer');
     expect(plan.sources.get(plan.staged[0]!)).toMatchObject({ partition: 0, offset: 2 });
   });
+  it("marks a bulk grant's requests (null or absent grant: a request through the gate)", () => {
+    const granted = req(0, 1, 1) as Extract<Decoded, { kind: 'request' }>;
+    granted.request.grant = 'spring';
+    const viaGate = req(0, 2, 2) as Extract<Decoded, { kind: 'request' }>;
+    viaGate.request.grant = null;
+    expect(planBatch([granted, viaGate, req(0, 3, 3)]).staged.map((s) => s.fromGrant)).toEqual([true, false, false]);
+  });
   it('gives a FAILED request with a nonsense time a storable one', () => {
     const d = req(0, 1, 1, 'bad time') as Extract<Decoded, { kind: 'request' }>;
     d.request.requestedAt = Number.MAX_SAFE_INTEGER;

@@ -14,6 +14,8 @@ export interface StagedRequest {
   failure: string | null;
   /** Re-produced from the DLQ: a FAILED outcome of the event is decided afresh. */
   replay: boolean;
+  /** Made by a bulk grant: its status is not cached in Redis (the gateway answers from its grants hash and the ledger). */
+  fromGrant: boolean;
 }
 
 export interface DeadLetterPlan {
@@ -51,6 +53,7 @@ export function planBatch(decoded: Decoded[]): BatchPlan {
       offset: source.offset,
       failure: d.problem === null ? null : `INVALID_FIELD: ${d.problem}`,
       replay: source.headers.some((h) => h.key === HEADERS.replayedFrom),
+      fromGrant: request.grant != null,
     };
     plan.staged.push(staged);
     plan.sources.set(staged, source);

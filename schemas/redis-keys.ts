@@ -27,6 +27,11 @@ export const redisKeys = {
    * reconciler's fix is guarded by (applied only if it did not move since the snapshot).
    */
   seq: (couponId: number) => `${couponTag(couponId)}:seq`,
+  /**
+   * Hash: user id → the bulk grant whose request holds the user (a grant's users have no status
+   * hash: docs/gate.md). TTL STATUS_TTL_SECONDS from the grant's last reservation.
+   */
+  grants: (couponId: number) => `${couponTag(couponId)}:grants`,
   /** Hash: a user's request status (see RequestStatus), TTL STATUS_TTL_SECONDS from its creation (the gate's PENDING, or the processor's status if it came first). */
   status: (couponId: number, userId: number) => `${couponTag(couponId)}:u:${userId}`,
   /**

@@ -4,6 +4,7 @@
  *   1. the ledger: users whose request of this grant is already decided need nothing more;
  *   2. the gate (reserve-many.lua, in chunks so Redis is never blocked long): reserved, held by
  *      this same request (a resumed run), or refused (sold out, requested by another request);
+ *      the users get no status hash, only their grant's name in the coupon's grants hash;
  *   3. the roster: every user with the gate's refusal, before anything is produced, so a
  *      produced request is always listed;
  *   4. produce the reserved and held requests to coupon-issue-requests and await every delivery;
@@ -178,7 +179,7 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
     try {
       const out = [];
       // A chunk retried after a timeout may have run: its users then answer HELD, and are produced.
-      for (const chunk of chunksOf(open, o.gateChunk)) out.push(...(await atGate(() => gate.reserveMany(couponId, chunk, now))));
+      for (const chunk of chunksOf(open, o.gateChunk)) out.push(...(await atGate(() => gate.reserveGrant(couponId, grantId, chunk, now))));
       return out;
     } finally {
       turns.gate.done();

@@ -2,12 +2,17 @@
 -- for many users of one coupon in one call, in order, each seeing the effect of those before it:
 -- the issue requests that arrived in one turn of the gateway's event loop, or a bulk grant's
 -- users. Checks come before any write, so a refused request changes nothing.
--- KEYS: gate hash, reserved counter, requesters set, holds, seq, then one status hash per user
--- ARGV: now (epoch ms), status TTL (s), then per user: userId, eventId
+-- A grant's users get no status hash: the coupon's grants hash records which grant holds each of
+-- them (one field a user instead of a key with three fields and a TTL), and the status endpoint
+-- answers them from it and the ledger (docs/gate.md).
+-- KEYS: gate hash, reserved counter, requesters set, holds, seq, then either one status hash per
+--       user (requests) or the grants hash (a grant)
+-- ARGV: now (epoch ms), status TTL (s), grant id ('' for requests), then per user: userId, eventId
 -- Returns one code per user: 1 reserved; 2 already held by this same request (a resumed or
 -- repeated grant: produce it again, the processor keys it by event id); -1 unknown coupon;
 -- -2 outside window; -3 requested by another request; -4 sold out.
-local n = (#ARGV - 2) / 2
+local n = (#ARGV - 3) / 2
+local grant = ARGV[3]
 local codes = {}
 local function every(code)
   for i = 1, n do codes[i] = code end
@@ -20,14 +25,23 @@ local now = tonumber(ARGV[1])
 local endsAt = tonumber(gate[3]) or 0
 if now < (tonumber(gate[2]) or 0) or (endsAt > 0 and now >= endsAt) then return every(-2) end
 local reserved = tonumber(redis.call('GET', KEYS[2])) or 0
--- The requesters and holds of the reserved users are added at the end, in one SADD and one ZADD
--- (each user's own commands are most of a grant's Redis time, and every write is a line of the
--- append-only file); `added` answers for them meanwhile, for a user twice in one call.
-local added, users, holds = {}, {}, {}
+-- Whether a requester's request is this very one, once its hold is settled: a request's status
+-- hash carries its event id, the grants hash names the grant of a grant's user (release.lua
+-- removes the user's field with the user, so a field left there is the user's request).
+local function sameRequest(user, event, i)
+  if grant == '' then return redis.call('HGET', KEYS[5 + i], 'eventId') == event end
+  return redis.call('HGET', KEYS[6], user) == grant
+end
+-- The requesters, holds (and grant users) of the reserved users are added at the end, in one
+-- SADD and one ZADD (each user's own commands are most of a grant's Redis time, and every write
+-- is a line of the append-only file); `added` answers for them meanwhile, for a user twice in one
+-- call: the same request (HELD) or another one.
+local added, users, holds, granted = {}, {}, {}, {}
 for i = 1, n do
-  local user, event, status = ARGV[1 + 2 * i], ARGV[2 + 2 * i], KEYS[5 + i]
-  if added[user] or redis.call('SISMEMBER', KEYS[3], user) == 1 then
-    if redis.call('HGET', status, 'eventId') == event or redis.call('ZSCORE', KEYS[4], user .. ':' .. event) then
+  local user, event = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
+  local earlier = added[user]
+  if earlier or redis.call('SISMEMBER', KEYS[3], user) == 1 then
+    if earlier == event or (not earlier and (redis.call('ZSCORE', KEYS[4], user .. ':' .. event) or sameRequest(user, event, i))) then
       codes[i] = 2
     else
       codes[i] = -3
@@ -35,10 +49,16 @@ for i = 1, n do
   elseif reserved + #users >= total then
     codes[i] = -4
   else
-    redis.call('DEL', status)
-    redis.call('HSET', status, 'status', 'PENDING', 'eventId', event, 'heldAt', ARGV[1])
-    redis.call('EXPIRE', status, ARGV[2])
-    added[user] = true
+    if grant == '' then
+      local status = KEYS[5 + i]
+      redis.call('DEL', status)
+      redis.call('HSET', status, 'status', 'PENDING', 'eventId', event, 'heldAt', ARGV[1])
+      redis.call('EXPIRE', status, ARGV[2])
+    else
+      granted[#granted + 1] = user
+      granted[#granted + 1] = grant
+    end
+    added[user] = event
     users[#users + 1] = user
     holds[#holds + 1] = ARGV[1]
     holds[#holds + 1] = user .. ':' .. event
@@ -54,6 +74,10 @@ end
 if #users > 0 then
   variadic('SADD', KEYS[3], users, 4000)
   variadic('ZADD', KEYS[4], holds, 4000)
+  if #granted > 0 then
+    variadic('HSET', KEYS[6], granted, 4000)
+    redis.call('EXPIRE', KEYS[6], ARGV[2])
+  end
   redis.call('INCRBY', KEYS[2], #users)
   -- One bump voids a reconciler's snapshot as surely as one per user would.
   redis.call('INCR', KEYS[5])

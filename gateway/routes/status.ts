@@ -1,7 +1,8 @@
 /**
  * `GET /api/coupons/:couponId/issue/:userId`: the request's status from Redis (PENDING with its
  * queue position, or the terminal status the processor published), else from the Postgres ledger
- * (status expired or Redis lost it), else NOT_REQUESTED. A PENDING that may be stale — its record
+ * (status expired or Redis lost it; a bulk grant's users have none), else PENDING if a grant's
+ * request holds the user, else NOT_REQUESTED. A PENDING that may be stale — its record
  * is below the processed watermark, or it is older than GATEWAY_STATUS_LEDGER_AFTER_MS — is
  * checked against the ledger, whose terminal outcome wins (docs/gate.md, "Status convergence").
  */
@@ -24,8 +25,10 @@ export function statusRoutes(app: GatewayApp, deps: GatewayDeps): void {
     let view: StatusView | undefined;
     let redisFailure: unknown;
     let stalePending = false;
+    let grantId: string | undefined;
     try {
       const fields = await gate.status(couponId, userId);
+      if (Object.keys(fields).length === 0) grantId = await gate.grantOf(couponId, userId);
       const partition = pendingPartition(fields);
       const watermark = partition === undefined ? undefined : await gate.watermark(partition);
       view = viewOfRedisStatus(fields, watermark);
@@ -51,7 +54,7 @@ export function statusRoutes(app: GatewayApp, deps: GatewayDeps): void {
       }
       // Without Redis, "no outcome yet" may be a PENDING request: do not claim NOT_REQUESTED.
       if (!entry && redisFailure) throw unavailable('REDIS_UNAVAILABLE', 'the request status cannot be read right now', config.retryAfterSeconds, redisFailure);
-      view = viewOfLedgerEntry(entry);
+      view = viewOfLedgerEntry(entry, grantId === undefined ? undefined : { couponId, userId, grantId });
     }
     request.outcome = view.status;
     return { couponId, userId, ...view };

@@ -3,14 +3,15 @@
  * outcome committed) while a flash sale runs over HTTP on the same coupon at `saleRate` req/s;
  * then the same file again (CLI: nothing new is produced), and once more through the admin HTTP
  * endpoint. Reported: grant throughput against the processor scenario's batch rate of the same
- * run, the re-upload's speed-up, the peak RSS of the CLI and the gateway, and the sale's latency
- * before and during the grant.
+ * run, the re-upload's speed-up, the peak RSS of the CLI and the gateway, what Redis keeps per
+ * granted user, and the sale's latency before and during the grant.
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { grantEventId } from '../../gateway/grant/grant-id.ts';
 import { TOPIC_PREFIX_VARIABLE } from '../../schemas/topics.ts';
 import { outputEnds } from '../verify/outputs.ts';
@@ -56,6 +57,17 @@ function runCli(ctx: BenchContext, args: string[]): Promise<CliRun> {
   });
 }
 
+/** Bytes of data Redis holds (INFO memory's used_memory). */
+async function redisUsedBytes(url: string): Promise<number> {
+  const redis = new Redis(url, { lazyConnect: true });
+  try {
+    await redis.connect();
+    return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 const latencies = (answers: readonly PacedAnswer[]): number[] => answers.map((a) => a.answeredAt - a.sentAt);
 
 export async function measureGrant(ctx: BenchContext, users: number, saleRate: number, processorBatchEps: number | null): Promise<GrantBenchResult> {
@@ -78,11 +90,13 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
 
       ctx.progress('grant', `granting ${users.toLocaleString('en-US')} users (ops grant) while the sale goes on`);
       let granting = true;
+      const redisBefore = await redisUsedBytes(ctx.endpoints.redisUrl);
       const first = ctx.measureCpu('grant', () => runCli(ctx, ['--coupon', String(couponId), '--users', file])).finally(() => (granting = false));
       const during: PacedAnswer[] = [];
       while (granting) during.push(...(await sale(SALE_CHUNK_S)).answers);
       const firstRun = await first;
       if (firstRun.output.grant.status !== 'DONE') throw new BenchError(`the grant ended ${firstRun.output.grant.status}`);
+      const redisGrowth = (await redisUsedBytes(ctx.endpoints.redisUrl)) - redisBefore;
       ctx.progress('grant', `granted in ${round(firstRun.seconds)} s; the same file again`);
 
       // The sale's last answers may still be on their way to the ledger; counted now, they would pass for re-upload outcomes.
@@ -107,7 +121,7 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
       await waitAllDecided(gateway, processor, couponId, 120_000);
       const decidedAfter = await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE coupon_id = $1', [couponId]);
       const saleIds = [...baseline.answers, ...during].filter((a) => a.status === 202).map((a) => eventIdOf(a.body));
-      return { couponId, warm, grantId, firstRun, again, httpSeconds, gatewayRss, baseline: latencies(baseline.answers), during: latencies(during), saleIds, saleRequests: baseline.answers.length + during.length, newOutcomes: Number(decidedAfter.rows[0]!.n) - Number(decidedBefore.rows[0]!.n) };
+      return { couponId, warm, grantId, firstRun, again, httpSeconds, gatewayRss, baseline: latencies(baseline.answers), during: latencies(during), saleIds, redisGrowth, saleRequests: baseline.answers.length + during.length, newOutcomes: Number(decidedAfter.rows[0]!.n) - Number(decidedBefore.rows[0]!.n) };
     });
     ctx.perUnit('grant', 'user', users);
     const grantIds = Array.from({ length: users }, (_, i) => grantEventId(run.couponId, run.grantId, i + 1));
@@ -126,6 +140,7 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
       http_reupload_s: round(run.httpSeconds, 2),
       cli_peak_rss_mb: round(Math.max(run.firstRun.peakRssMb, run.again.peakRssMb)),
       gateway_peak_rss_mb: round(run.gatewayRss),
+      redis_bytes_per_user: round(run.redisGrowth / users),
       sale_rate_per_s: saleRate,
       sale_requests: run.saleRequests,
       sale_p50_ms_before: round(percentile(run.baseline, 0.5), 1),

@@ -100,6 +100,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
       http_reupload_s: 11,
       cli_peak_rss_mb: 150,
       gateway_peak_rss_mb: 180,
+      redis_bytes_per_user: 120,
       sale_rate_per_s: 200,
       sale_requests: 12_000,
       sale_p50_ms_before: 5,

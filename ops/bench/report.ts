@@ -186,6 +186,8 @@ export interface GrantBenchResult {
   http_reupload_s: number;
   cli_peak_rss_mb: number;
   gateway_peak_rss_mb: number;
+  /** Growth of Redis's used_memory over the grant (the sale's requests included), per granted user. */
+  redis_bytes_per_user: number;
   sale_rate_per_s: number;
   sale_requests: number;
   sale_p50_ms_before: number;
@@ -506,6 +508,7 @@ function grantSection(g: GrantBenchResult): string {
       ['re-upload (CLI)', `${fmt(g.reupload_s, 1)} s`, `${fmt(g.reupload_speedup, 1)}x faster; ${fmt(g.reupload_produced)} produced, ${fmt(g.reupload_new_outcomes)} new outcomes`],
       ['re-upload (HTTP)', `${fmt(g.http_reupload_s, 1)} s`, 'POST /api/admin/coupons/:id/grants, streamed'],
       ['peak RSS', `CLI ${fmt(g.cli_peak_rss_mb)} MiB`, `gateway ${fmt(g.gateway_peak_rss_mb)} MiB`],
+      ['Redis', `${fmt(g.redis_bytes_per_user)} bytes a user`, "growth of used_memory over the grant (the sale's requests included)"],
       ['flash sale', `p99 ${fmt(g.sale_p99_ms_before, 1)} ms before`, `p99 ${g.sale_p99_ms_during === null ? '-' : fmt(g.sale_p99_ms_during, 1)} ms during the grant (p50 ${fmt(g.sale_p50_ms_before, 1)} / ${g.sale_p50_ms_during === null ? '-' : fmt(g.sale_p50_ms_during, 1)} ms); ${fmt(g.sale_requests)} requests`],
     ]),
   ].join('\n');

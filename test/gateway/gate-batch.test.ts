@@ -1,8 +1,8 @@
 /**
  * reserve-many.lua and confirm-many.lua on the real Redis: per user, the same effects as the
- * per-request gate (requesters, reserved, hold, PENDING status, seq), quantity shared with
- * single requests, a repeated batch recognised as the same requests (HELD), and nothing written
- * for refused users.
+ * per-request gate (requesters, reserved, hold, PENDING status, seq) — for a grant's users the
+ * grant's name in the grants hash instead of a status —, quantity shared with single requests, a
+ * repeated batch recognised as the same requests (HELD), and nothing written for refused users.
  */
 import { randomInt } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -54,6 +54,20 @@ describe('reserveMany', () => {
     expect(await redis.ttl(redisKeys.status(couponId, 11))).toBeGreaterThan(0);
   });
 
+  it("reserves a grant's users without a status hash: the grants hash names their grant", async () => {
+    const couponId = await primedCoupon(2);
+    const requests = requestsOf(couponId, [16, 17, 18]);
+    expect(await gate.reserveGrant(couponId, 'g1', requests, Date.now())).toEqual(['RESERVED', 'RESERVED', 'SOLD_OUT']);
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
+    expect((await redis.smembers(redisKeys.requesters(couponId))).sort()).toEqual(['16', '17']);
+    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(2);
+    expect(await redis.hgetall(redisKeys.grants(couponId))).toEqual({ 16: 'g1', 17: 'g1' });
+    expect(await redis.ttl(redisKeys.grants(couponId))).toBeGreaterThan(0);
+    expect(await redis.exists(redisKeys.status(couponId, 16), redisKeys.status(couponId, 18))).toBe(0);
+    expect(await gate.grantOf(couponId, 16)).toBe('g1');
+    expect(await gate.grantOf(couponId, 18)).toBeUndefined();
+  });
+
   it('shares the quantity and the requesters with single requests: a user who asked alone is ALREADY_REQUESTED, and the reverse', async () => {
     const couponId = await primedCoupon(10);
     expect((await gate.reserve(couponId, 21, '0190a4c2-7b1e-7000-8000-000000000021')).outcome).toBe('RESERVED');
@@ -74,6 +88,34 @@ describe('reserveMany', () => {
     expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
     // Another grant's request for the same user is another request.
     expect(await gate.reserveMany(couponId, [{ userId: 31, eventId: grantEventId(couponId, 'g2', 31) }], Date.now())).toEqual(['ALREADY_REQUESTED']);
+  });
+
+  it("answers HELD for a grant's own users, held or settled, and ALREADY_REQUESTED for another grant's or a request's", async () => {
+    const couponId = await primedCoupon(10);
+    const requests = requestsOf(couponId, [33, 34]);
+    expect(await gate.reserveGrant(couponId, 'g1', requests, Date.now())).toEqual(['RESERVED', 'RESERVED']);
+    expect(await gate.reserveGrant(couponId, 'g1', requests, Date.now())).toEqual(['HELD', 'HELD']);
+    await gate.settleHolds(couponId, requests);
+    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
+    expect(await gate.reserveGrant(couponId, 'g1', requests, Date.now())).toEqual(['HELD', 'HELD']);
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
+    expect(await gate.reserveGrant(couponId, 'g2', [{ userId: 33, eventId: grantEventId(couponId, 'g2', 33) }], Date.now())).toEqual(['ALREADY_REQUESTED']);
+    expect((await gate.reserve(couponId, 34, '0190a4c2-7b1e-7000-8000-000000000034')).outcome).toBe('ALREADY_REQUESTED');
+  });
+
+  it("releases a grant's request with the user's grant: the user is free again, and a late release takes nothing from the next grant", async () => {
+    const couponId = await primedCoupon(10);
+    const request = { userId: 36, eventId: grantEventId(couponId, 'g1', 36) };
+    const next = { userId: 36, eventId: grantEventId(couponId, 'g2', 36) };
+    await gate.reserveGrant(couponId, 'g1', [request], Date.now());
+    expect(await gate.release(couponId, request.userId, request.eventId)).toBe(true);
+    expect(await gate.grantOf(couponId, 36)).toBeUndefined();
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('0');
+    expect(await gate.reserveGrant(couponId, 'g2', [next], Date.now())).toEqual(['RESERVED']);
+    await gate.settleHolds(couponId, [next]);
+    // A late release of the first request finds no hold of it: the second grant keeps the user.
+    expect(await gate.release(couponId, request.userId, request.eventId)).toBe(false);
+    expect(await gate.grantOf(couponId, 36)).toBe('g2');
   });
 
   it('sees its own earlier users in one call: a user twice is the same request (HELD) or another one (ALREADY_REQUESTED)', async () => {
@@ -98,17 +140,23 @@ describe('reserveMany', () => {
     expect(await redis.hgetall(redisKeys.status(couponId, 4_599))).toMatchObject({ status: 'PENDING', partition: '1', offset: '4499' });
   });
 
-  it("settles a grant's holds without a queue position: the units stay reserved, the statuses PENDING", async () => {
+  it("settles a grant's holds without a queue position or a status: the units stay reserved", async () => {
     const couponId = await primedCoupon(10);
     const requests = requestsOf(couponId, [61, 62]);
-    await gate.reserveMany(couponId, requests, Date.now());
+    await gate.reserveGrant(couponId, 'g1', requests, Date.now());
     await gate.settleHolds(couponId, requests);
     expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
     expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
-    const status = await redis.hgetall(redisKeys.status(couponId, 62));
-    expect(status).toMatchObject({ status: 'PENDING', eventId: requests[1]!.eventId });
-    expect(status.offset).toBeUndefined();
-    expect(await gate.reserveMany(couponId, requests, Date.now())).toEqual(['HELD', 'HELD']);
+    expect(await redis.exists(redisKeys.status(couponId, 62))).toBe(0);
+    expect(await gate.grantOf(couponId, 62)).toBe('g1');
+  });
+
+  it('writes the grant users of more users than one variadic command takes (5,000: the HSET goes in slices)', async () => {
+    const couponId = await primedCoupon(4_500);
+    const outcomes = await gate.reserveGrant(couponId, 'g1', requestsOf(couponId, Array.from({ length: 5_000 }, (_, i) => 100 + i)), Date.now());
+    expect(outcomes.filter((o) => o === 'RESERVED')).toHaveLength(4_500);
+    expect(await redis.hlen(redisKeys.grants(couponId))).toBe(4_500);
+    expect(await redis.scard(redisKeys.requesters(couponId))).toBe(4_500);
   });
 
   it('refuses a whole batch for an unknown coupon or outside the window, changing nothing', async () => {

@@ -2,22 +2,28 @@
  * The admin API of bulk grants against the real stack: a gzipped NDJSON upload streamed into a
  * grant (bearer token, invalid lines reported by line number), its status and counts, its
  * per-user result as CSV matching the ledger, an idempotent re-upload, and the refusals (no token,
- * a JSON body, an upload over GATEWAY_GRANT_MAX_BYTES, an unknown grant).
+ * a JSON body, an upload over GATEWAY_GRANT_MAX_BYTES, an unknown grant), and a granted user's
+ * request status, which Redis keeps no status hash for.
  */
 import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayApp } from '../../gateway/deps.ts';
+import type { GatewayConfig } from '../../gateway/config.ts';
+import { Gate } from '../../gateway/gate.ts';
+import { grantEventId } from '../../gateway/grant/grant-id.ts';
 import type { GrantReport } from '../../gateway/grant/grant-service.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import type { ServiceProcess } from '../../ops/run/service-process.ts';
-import { ADMIN_AUTH, createCoupon, startGateway } from '../support/gateway-harness.ts';
+import { redisKeys } from '../../schemas/redis-keys.ts';
+import { ADMIN_AUTH, createCoupon, inspectRedis, startGateway } from '../support/gateway-harness.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { pool } from '../support/requests.ts';
 
 const MAX_BYTES = 100_000;
 let app: GatewayApp;
+let config: GatewayConfig;
 let db: pg.Pool;
 let processor: ServiceProcess;
 
@@ -26,7 +32,7 @@ beforeAll(async () => {
   processor = await ProcessorProcess.start({ instanceId: `grant-api-${randomUUID().slice(0, 8)}` });
   await processor.ready();
   // The processor's Redis, so the grant's gate and the decided statuses are one.
-  ({ app } = await startGateway({ REDIS_URL: endpointsFromEnv().redisUrl, GATEWAY_GRANT_MAX_BYTES: String(MAX_BYTES) }));
+  ({ app, config } = await startGateway({ REDIS_URL: endpointsFromEnv().redisUrl, GATEWAY_GRANT_MAX_BYTES: String(MAX_BYTES) }));
 });
 
 afterAll(async () => {
@@ -34,6 +40,8 @@ afterAll(async () => {
   await processor?.stop('SIGTERM');
   await db?.end();
 });
+
+const statusOf = async (couponId: number, userId: number) => (await app.inject({ method: 'GET', url: `/api/coupons/${couponId}/issue/${userId}` })).json() as Record<string, unknown>;
 
 const upload = (couponId: number, body: Buffer | string, query = '', headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url: `/api/admin/coupons/${couponId}/grants${query}`, headers: { ...ADMIN_AUTH, 'content-type': 'application/x-ndjson', ...headers }, payload: body });
@@ -68,10 +76,37 @@ describe('POST /api/admin/coupons/:id/grants', () => {
     const issued = rows.map((r) => r.split(',')).filter((f) => f[2] === 'ISSUED');
     expect(issued.map((f) => [f[0], f[4]])).toEqual(ledger.map((l) => [l.user_id, l.user_coupon_id]));
 
+    // The processor keeps no status hash of a grant's users: the gateway answers them from the ledger.
+    const redis = inspectRedis(config);
+    try {
+      expect(await redis.exists(...rows.map((r) => redisKeys.status(couponId, Number(r.split(',')[0]))))).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+    const [firstIssued] = issued;
+    expect(await statusOf(couponId, Number(firstIssued![0]))).toMatchObject({ status: 'ISSUED', eventId: firstIssued![5], userCouponId: Number(firstIssued![4]) });
+    expect(await statusOf(couponId, 539)).toMatchObject({ status: 'NOT_REQUESTED' });
+
     // The same upload again: nothing new.
     const again = (await upload(couponId, body, `?grantId=${grantId}`, { 'content-type': 'application/gzip' })).json() as GrantReport;
     expect(again.progress).toMatchObject({ alreadyDecided: 30, reserved: 0, held: 0, produced: 0 });
     expect(again.grant.counts).toEqual(report.grant.counts);
+  });
+
+  it("answers PENDING for a granted user the processor has not decided, and NOT_REQUESTED once the request is released", async () => {
+    const couponId = await createCoupon(app, { totalQuantity: 5 });
+    const redis = inspectRedis(config);
+    try {
+      // The gate's part of a grant, with no record produced: nothing can decide it.
+      const gate = new Gate(redis);
+      const request = { userId: 7, eventId: grantEventId(couponId, 'pending-grant', 7) };
+      expect(await gate.reserveGrant(couponId, 'pending-grant', [request], Date.now())).toEqual(['RESERVED']);
+      expect(await statusOf(couponId, 7)).toEqual({ couponId, userId: 7, status: 'PENDING', eventId: request.eventId, position: null });
+      expect(await gate.release(couponId, 7, request.eventId)).toBe(true);
+      expect(await statusOf(couponId, 7)).toEqual({ couponId, userId: 7, status: 'NOT_REQUESTED' });
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('names a grant without a grant id by its content, gzipped or not', async () => {

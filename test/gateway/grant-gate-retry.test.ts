@@ -21,8 +21,8 @@ import { grantableCoupon } from '../support/grants.ts';
 class StallingGate extends Gate {
   stalls = 1;
 
-  override async reserveMany(couponId: number, requests: readonly GrantedRequest[], nowMs: number): Promise<BatchReserveOutcome[]> {
-    const outcomes = await super.reserveMany(couponId, requests, nowMs);
+  override async reserveGrant(couponId: number, grantId: string, requests: readonly GrantedRequest[], nowMs: number): Promise<BatchReserveOutcome[]> {
+    const outcomes = await super.reserveGrant(couponId, grantId, requests, nowMs);
     if (this.stalls-- > 0) throw new Error('Command timed out');
     return outcomes;
   }

@@ -25,7 +25,7 @@ describe('single mode with a zombie deciding the same request', () => {
   it('gives both instances the same outcome and inserts it once', async () => {
     const coupon = await createCoupon(db, 5);
     const r = request(coupon, 1);
-    const staged: StagedRequest = { ...r, partition: 0, offset: 1, failure: null, replay: false };
+    const staged: StagedRequest = { ...r, partition: 0, offset: 1, failure: null, replay: false, fromGrant: false };
     const [holder, a, b] = await Promise.all([db.connect(), db.connect(), db.connect()]);
     try {
       // Hold the coupon so both instances start their transaction before either can decide.
