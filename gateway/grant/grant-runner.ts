@@ -23,6 +23,7 @@ import { grantEventIds } from './grant-id.ts';
 import type { GrantProducer } from './grant-producer.ts';
 import { decidedBelow, newProgress, type GrantProgress, type ProducedBatch } from './grant-progress.ts';
 import type { DecidedRequest, Grant, GrantStore, RosterEntry } from './grant-store.ts';
+import { Pace, pacedBatchSize } from './pace.ts';
 import { Turns, type Turn } from './turns.ts';
 import { UserLineParser } from './user-lines.ts';
 
@@ -47,6 +48,8 @@ export interface GrantOptions {
   concurrency?: number;
   /** Invalid lines kept for the report (default 100; all are counted). */
   keepInvalid?: number;
+  /** At most this many users a second enter the gate (default: no limit), in batches of at most a fifth of a second's. */
+  maxUsersPerSecond?: number;
 }
 
 export interface InvalidLine {
@@ -73,6 +76,8 @@ const DEFAULTS = { batchSize: 5000, gateChunk: 1000, concurrency: 3, keepInvalid
  */
 export async function uploadGrant(lines: AsyncIterable<string>, deps: GrantDeps, options: GrantOptions, upload?: GrantUpload): Promise<GrantUpload> {
   const o = { ...DEFAULTS, ...options };
+  o.batchSize = pacedBatchSize(o.batchSize, o.maxUsersPerSecond);
+  const pace = o.maxUsersPerSecond === undefined ? undefined : new Pace(o.maxUsersPerSecond, Date.now());
   const { store, metrics } = deps;
   const state: GrantUpload = upload ?? startUpload(options);
   const progress = state.progress;
@@ -87,6 +92,8 @@ export async function uploadGrant(lines: AsyncIterable<string>, deps: GrantDeps,
   const gateTurns = new Turns();
   const rosterTurns = new Turns();
   const dispatch = async (batch: Map<number, number>): Promise<void> => {
+    const wait = pace?.delayFor(batch.size, Date.now()) ?? 0;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const turns: BatchTurns = { gate: gateTurns.next(), roster: rosterTurns.next() };
     const work = processBatch(batch, deps, o, run, state, turns)
       .catch((err: unknown) => void (failure ??= err))

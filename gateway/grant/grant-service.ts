@@ -45,10 +45,11 @@ export class GrantService {
   }
 
   /**
-   * Reads the users from `body`, produces their requests, and (if `waitMs` > 0) waits up to that
-   * long for the processor's decisions; answers with the grant as it then stands.
+   * Reads the users from `body`, produces their requests (at most `maxUsersPerSecond`, if given),
+   * and (if `waitMs` > 0) waits up to that long for the processor's decisions; answers with the
+   * grant as it then stands.
    */
-  async upload(couponId: number, grantId: string | undefined, body: AsyncIterable<Buffer>, waitMs = 0): Promise<GrantReport> {
+  async upload(couponId: number, grantId: string | undefined, body: AsyncIterable<Buffer>, waitMs = 0, maxUsersPerSecond?: number): Promise<GrantReport> {
     const { maxBytes, log } = this.options;
     const store = this.store;
     const raw = limitBytes(body, maxBytes);
@@ -58,7 +59,7 @@ export class GrantService {
       const lines = spooled ? fileLines(spooled.file) : splitLines(limitBytes(plainBytes(raw), maxBytes, 'the inflated upload'));
       const deps = { gate: this.options.gate, producer: await this.startProducer(), store, metrics: this.options.metrics, log };
       const upload = startUpload({ couponId, grantId: id, totalLines: spooled?.lines });
-      await uploadGrant(lines, deps, { couponId, grantId: id, totalLines: spooled?.lines }, upload);
+      await uploadGrant(lines, deps, { couponId, grantId: id, totalLines: spooled?.lines, maxUsersPerSecond }, upload);
       const grant = waitMs > 0 ? await awaitDecisions(upload, deps, { timeoutMs: waitMs }) : await store.settle(id);
       return { grant, invalidLines: upload.invalidLines, progress: upload.progress };
     } finally {

@@ -1,7 +1,7 @@
 /**
  * The admin API of bulk grants (README, "Bulk grants"; registered with the other admin routes,
  * behind the same bearer token):
- * `POST /api/admin/coupons/:id/grants[?grantId=<id>][&waitSeconds=<n>]` streams a user list
+ * `POST /api/admin/coupons/:id/grants[?grantId=<id>][&waitSeconds=<n>][&maxRate=<users/s>]` streams a user list
  * (CSV, NDJSON or one id per line; gzip accepted) into a grant and answers 202 once every
  * request is produced (or, with waitSeconds, once decided or when that time is up);
  * `GET /api/admin/grants/:id` the grant's status and counts; `GET /api/admin/grants/:id/results`
@@ -39,6 +39,12 @@ function waitSecondsOf(raw: unknown): number {
   return seconds;
 }
 
+function maxRateOf(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^[1-9]\d{0,8}$/.test(String(raw))) throw badRequest('BAD_REQUEST', 'maxRate must be a positive integer (users a second)');
+  return Number(raw);
+}
+
 /** What a grant's failure means for the client. */
 function grantError(err: unknown, retryAfterSeconds: number): ApiError {
   if (err instanceof ApiError) return err;
@@ -54,17 +60,18 @@ export function grantRoutes(app: GatewayApp, deps: GatewayDeps): void {
   const { grants, config } = deps;
   app.addContentTypeParser(GRANT_CONTENT_TYPES, (_request, payload, done) => done(null, payload));
 
-  app.post<{ Params: { id: string }; Querystring: { grantId?: string; waitSeconds?: string } }>('/api/admin/coupons/:id/grants', async (request, reply) => {
+  app.post<{ Params: { id: string }; Querystring: { grantId?: string; waitSeconds?: string; maxRate?: string } }>('/api/admin/coupons/:id/grants', async (request, reply) => {
     const couponId = parsePathId(request.params.id, 'INVALID_COUPON_ID', 'id');
     const grantId = grantIdOf(request.query.grantId);
     const waitSeconds = waitSecondsOf(request.query.waitSeconds);
+    const maxRate = maxRateOf(request.query.maxRate);
     const body = request.body as Readable | undefined;
     if (!body || typeof (body as Partial<Readable>).pipe !== 'function') {
       throw new ApiError(415, 'UNSUPPORTED_CONTENT_TYPE', `send the users as a body of type ${GRANT_CONTENT_TYPES.join(', ')}`);
     }
     let report;
     try {
-      report = await grants.upload(couponId, grantId, body, waitSeconds * 1000);
+      report = await grants.upload(couponId, grantId, body, waitSeconds * 1000, maxRate);
     } catch (err) {
       throw grantError(err, config.retryAfterSeconds);
     }

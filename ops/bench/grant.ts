@@ -70,7 +70,7 @@ async function redisUsedBytes(url: string): Promise<number> {
 
 const latencies = (answers: readonly PacedAnswer[]): number[] => answers.map((a) => a.answeredAt - a.sentAt);
 
-export async function measureGrant(ctx: BenchContext, users: number, saleRate: number, processorBatchEps: number | null): Promise<GrantBenchResult> {
+export async function measureGrant(ctx: BenchContext, users: number, saleRate: number, processorBatchEps: number | null, maxRate?: number): Promise<GrantBenchResult> {
   const since = await outputEnds(ctx.outputs);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-grant-'));
   const file = path.join(dir, 'users.csv');
@@ -88,10 +88,10 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
       ctx.progress('grant', `flash sale alone: ${saleRate} req/s for ${BASELINE_S} s on coupon ${couponId}`);
       const baseline = await sale(BASELINE_S);
 
-      ctx.progress('grant', `granting ${users.toLocaleString('en-US')} users (ops grant) while the sale goes on`);
+      ctx.progress('grant', `granting ${users.toLocaleString('en-US')} users (ops grant${maxRate === undefined ? '' : ` --max-rate ${maxRate}`}) while the sale goes on`);
       let granting = true;
       const redisBefore = await redisUsedBytes(ctx.endpoints.redisUrl);
-      const first = ctx.measureCpu('grant', () => runCli(ctx, ['--coupon', String(couponId), '--users', file])).finally(() => (granting = false));
+      const first = ctx.measureCpu('grant', () => runCli(ctx, ['--coupon', String(couponId), '--users', file, ...(maxRate === undefined ? [] : ['--max-rate', String(maxRate)])])).finally(() => (granting = false));
       const during: PacedAnswer[] = [];
       while (granting) during.push(...(await sale(SALE_CHUNK_S)).answers);
       const firstRun = await first;
@@ -129,6 +129,7 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
     const usersPerS = users / run.firstRun.seconds;
     const result: GrantBenchResult = {
       users,
+      max_rate_per_s: maxRate ?? null,
       issued: run.firstRun.output.grant.counts.issued,
       grant_s: round(run.firstRun.seconds, 2),
       grant_users_per_s: round(usersPerS),

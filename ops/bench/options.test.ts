@@ -17,6 +17,11 @@ describe('parseBenchArgs', () => {
     expect(opts).toMatchObject({ only: ['hot-coupon', 'scale'], hotRecords: 500, hotSeconds: 2, hotConnections: 5, scaleRecords: 3000 });
   });
 
+  it('paces the grant only when asked', () => {
+    expect(parseBenchArgs(['--only', 'grant'])).not.toHaveProperty('grantMaxRate');
+    expect(parseBenchArgs(['--only', 'grant', '--grant-max-rate', '5000'])).toMatchObject({ grantMaxRate: 5000 });
+  });
+
   it('answers help', () => {
     expect(parseBenchArgs(['--help'])).toBe('help');
     expect(parseBenchArgs(['-h'])).toBe('help');
@@ -31,6 +36,7 @@ describe('parseBenchArgs', () => {
     [['--unknown']],
     [['positional']],
     [['--burst-users', '10', '--burst-quantity', '20']],
+    [['--grant-max-rate', '0']],
   ])('refuses %j', (argv) => {
     expect(() => parseBenchArgs(argv)).toThrow(UsageError);
   });

@@ -20,6 +20,8 @@ export interface BenchOptions {
   hotSeconds: number;
   grantUsers: number;
   grantSaleRate: number;
+  /** The grant's --max-rate (users/s); undefined: unpaced. */
+  grantMaxRate?: number;
   scaleRecords: number;
 }
 
@@ -71,6 +73,7 @@ Sizes
   --hot-seconds N           length of that load (${DEFAULTS.hotSeconds})
   --grant-users N           users of the bulk grant (${DEFAULTS.grantUsers})
   --grant-sale-rate N       req/s of the flash sale on the granted coupon during the grant (${DEFAULTS.grantSaleRate})
+  --grant-max-rate N        pace the grant to N users/s (ops grant --max-rate; default: unpaced)
   --scale-records N         requests drained at each step of 1, 2, 3 processors (${DEFAULTS.scaleRecords})
 
   -h, --help                this text
@@ -104,6 +107,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       help: { type: 'boolean', short: 'h' },
       out: { type: 'string' },
       only: { type: 'string' },
+      'grant-max-rate': { type: 'string' },
       ...Object.fromEntries(Object.keys(SIZE_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
     },
     argv,
@@ -117,6 +121,12 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     const n = Number(raw);
     if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
     sizes[key] = n;
+  }
+  const maxRate = args.string('grant-max-rate');
+  if (maxRate !== undefined) {
+    const n = Number(maxRate);
+    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--grant-max-rate must be a positive integer, got "${maxRate}"`);
+    sizes.grantMaxRate = n;
   }
   if (sizes.burstQuantity > sizes.burstUsers) throw new UsageError('--burst-quantity must not exceed --burst-users: the flash sale has to sell out');
 

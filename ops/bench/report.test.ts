@@ -89,6 +89,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
     },
     grant: {
       users: 1_000_000,
+      max_rate_per_s: null,
       issued: 1_000_000,
       grant_s: 60,
       grant_users_per_s: 16_667,

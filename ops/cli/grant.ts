@@ -86,6 +86,7 @@ const runCommand: OpsCommand = {
     users: { type: 'string', value: '<file|->', description: 'the users: a file path, or - for stdin (required)' },
     'grant-id': { type: 'string', value: '<id>', description: 'the grant id (1-64 of A-Z a-z 0-9 . _ : -); default: c<coupon>-<content hash>' },
     'batch-size': { type: 'string', value: '<n>', description: 'users per batch (default 5000)' },
+    'max-rate': { type: 'string', value: '<users/s>', description: 'at most this many users a second (default: as fast as it goes), e.g. beside a flash sale' },
     'no-wait': { type: 'boolean', description: 'return once every request is produced, without waiting for the decisions' },
     'wait-timeout': { type: 'string', value: '<seconds>', description: 'how long to wait for the decisions (default 600)' },
     outcomes: { type: 'string', value: '<file>', description: 'write the per-user result as CSV to this file at the end' },
@@ -96,6 +97,7 @@ const runCommand: OpsCommand = {
     const users = args.string('users');
     if (couponId === undefined || users === undefined) throw new UsageError('grant: --coupon <id> and --users <file|-> are required');
     const batchSize = positiveInteger(args, 'batch-size', 5000);
+    const maxUsersPerSecond = args.string('max-rate') === undefined ? undefined : positiveInteger(args, 'max-rate', 0);
     const waitMs = positiveInteger(args, 'wait-timeout', 600) * 1000;
     const metricsPort = args.string('metrics-port') === undefined ? undefined : positiveInteger(args, 'metrics-port', 0);
     const [input, ids, { Gate }, { GrantProducer }, runner, { progressLine }] = await Promise.all([
@@ -132,7 +134,7 @@ const runCommand: OpsCommand = {
     const ticker = setInterval(show, PROGRESS_EVERY_MS);
     let grant: Grant;
     try {
-      await ctx.step(`granting coupon ${couponId} (grant ${grantId})`, () => runner.uploadGrant(input.fileLines(source.file), deps, { couponId, grantId, totalLines: source.lines, batchSize }, upload));
+      await ctx.step(`granting coupon ${couponId} (grant ${grantId})`, () => runner.uploadGrant(input.fileLines(source.file), deps, { couponId, grantId, totalLines: source.lines, batchSize, maxUsersPerSecond }, upload));
       grant = args.flag('no-wait')
         ? await store.settle(grantId)
         : await ctx.step(`waiting for the decisions of grant ${grantId}`, () => runner.awaitDecisions(upload, deps, { timeoutMs: waitMs, onPoll: show }));

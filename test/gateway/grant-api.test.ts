@@ -109,6 +109,20 @@ describe('POST /api/admin/coupons/:id/grants', () => {
     }
   });
 
+  it('runs a paced upload (maxRate: batches of a fifth of a second\'s users, in turn) to the same result', async () => {
+    const couponId = await createCoupon(app, { totalQuantity: 15 });
+    const grantId = `paced-${randomUUID().slice(0, 8)}`;
+    const text = `userId\n${Array.from({ length: 20 }, (_, i) => 700 + i).join('\n')}\n`;
+    const answer = await upload(couponId, text, `?grantId=${grantId}&maxRate=20&waitSeconds=60`, { 'content-type': 'text/csv' });
+    expect(answer.statusCode, answer.body).toBe(202);
+    const report = answer.json() as GrantReport;
+    expect(report.grant.counts).toEqual({ users: 20, issued: 15, rejected: {}, failed: 0, refused: { SOLD_OUT: 5 }, pending: 0 });
+    // First come, first served by line, batch after batch.
+    const csv = await app.inject({ method: 'GET', url: `/api/admin/grants/${grantId}/results`, headers: ADMIN_AUTH });
+    const issued = csv.body.trimEnd().split('\n').slice(1).map((r) => r.split(',')).filter((f) => f[2] === 'ISSUED').map((f) => Number(f[0]));
+    expect(issued).toEqual(Array.from({ length: 15 }, (_, i) => 700 + i));
+  });
+
   it('names a grant without a grant id by its content, gzipped or not', async () => {
     const couponId = await createCoupon(app, { totalQuantity: 5 });
     const text = 'userId\n1\n2\n';
@@ -126,6 +140,7 @@ describe('POST /api/admin/coupons/:id/grants', () => {
     expect((await upload(couponId, '1\n'.repeat(MAX_BYTES), '', { 'content-type': 'text/plain' })).json()).toMatchObject({ error: { code: 'GRANT_TOO_LARGE' } });
     expect((await upload(couponId, zlib.gzipSync('1\n'.repeat(MAX_BYTES)), `?grantId=bomb-${randomUUID().slice(0, 8)}`, { 'content-type': 'application/gzip' })).statusCode).toBe(413);
     expect((await upload(couponId, '1\n', '?grantId=no%20spaces', { 'content-type': 'text/plain' })).json()).toMatchObject({ error: { code: 'INVALID_GRANT_ID' } });
+    expect((await upload(couponId, '1\n', '?maxRate=0', { 'content-type': 'text/plain' })).json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
     expect((await upload(9_000_000_000_000, '1\n', `?grantId=nowhere-${randomUUID().slice(0, 8)}`, { 'content-type': 'text/plain' })).json()).toMatchObject({ error: { code: 'COUPON_NOT_FOUND' } });
     expect((await app.inject({ method: 'GET', url: '/api/admin/grants/nope', headers: ADMIN_AUTH })).statusCode).toBe(404);
   });
