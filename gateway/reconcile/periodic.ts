@@ -1,8 +1,9 @@
 /**
  * The gateway's periodic reconciliation (GATEWAY_RECONCILE_INTERVAL_MS): every interval, the
  * instance that gets the lock settles the holds older than the settle bound and rebuilds the gates
- * of live coupons missing for longer than that (Redis lost its data). A failed pass (Redis, Kafka
- * or Postgres down) is logged and tried again at the next interval.
+ * of live coupons missing for longer than that (Redis lost its data), for at most half the lock's
+ * time and not past a shutdown. A failed pass (Redis, Kafka or Postgres down) is logged and tried
+ * again at the next interval.
  */
 import type { Logger } from 'pino';
 import type { RedisLock } from './lock.ts';
@@ -18,6 +19,7 @@ export interface PassResults {
 export class PeriodicReconciler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private stopping = false;
   private lastDriftCheck = 0;
 
   constructor(
@@ -37,8 +39,9 @@ export class PeriodicReconciler {
     this.timer.unref();
   }
 
-  /** Stops the timer and waits for a pass under way. */
+  /** Stops the timer and waits for a pass under way, which stops rebuilding after its current chunk. */
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     await this.running;
   }
@@ -46,10 +49,15 @@ export class PeriodicReconciler {
   private async pass(intervalMs: number, driftIntervalMs: number): Promise<void> {
     try {
       // The lock outlives a slow pass by a margin; a holder that died frees it within that.
-      await this.lock.withLock(Math.max(10 * intervalMs, 60_000), async () => {
+      const lockMs = Math.max(10 * intervalMs, 60_000);
+      // Rebuilding stops at half the lock's time: the pass ends while it still holds the lock, and
+      // the next one settles holds before it rebuilds more.
+      const rebuildUntil = Date.now() + lockMs / 2;
+      await this.lock.withLock(lockMs, async () => {
         for (const settled of (await this.reconciler.settleHolds()).values()) this.report.settled(settled);
-        for (const rebuilt of await this.reconciler.rebuildMissingGates()) this.report.rebuilt(rebuilt);
-        if (driftIntervalMs > 0 && Date.now() - this.lastDriftCheck >= driftIntervalMs) {
+        const goOn = (): boolean => !this.stopping && Date.now() < rebuildUntil;
+        for (const rebuilt of await this.reconciler.rebuildMissingGates(Date.now(), goOn)) this.report.rebuilt(rebuilt);
+        if (!this.stopping && driftIntervalMs > 0 && Date.now() - this.lastDriftCheck >= driftIntervalMs) {
           this.lastDriftCheck = Date.now();
           this.report.drift(await this.reconciler.measureDrift());
         }

@@ -71,8 +71,10 @@ export class Reconciler {
    * admit one too many; a missing gate admits nobody, so after the bound nothing is in flight.
    * In chunks of REBUILD_CHUNK coupons, the newest first (a sale under way is likelier there): a
    * chunk that fails is logged and tried again at the next pass, and the others open meanwhile.
+   * `goOn` is asked before each chunk: the gateway's pass stops when it shuts down or has used its
+   * time (thousands of live coupons take minutes), and the rest waits for the next pass.
    */
-  async rebuildMissingGates(nowMs = Date.now()): Promise<CouponReconciliation[]> {
+  async rebuildMissingGates(nowMs = Date.now(), goOn: () => boolean = () => true): Promise<CouponReconciliation[]> {
     const coupons = await liveCoupons(this.deps.db);
     const exists = await this.deps.store.gatesExist(coupons.map((c) => c.id));
     const missing = coupons.filter((_, i) => !exists[i]);
@@ -81,7 +83,7 @@ export class Reconciler {
     for (const c of missing) if (!this.missingSince.has(c.id)) this.missingSince.set(c.id, nowMs);
     const due = missing.filter((c) => nowMs - this.missingSince.get(c.id)! >= this.deps.settleMs).sort((a, b) => b.id - a.id);
     const reports: CouponReconciliation[] = [];
-    for (let i = 0; i < due.length; i += REBUILD_CHUNK) {
+    for (let i = 0; i < due.length && goOn(); i += REBUILD_CHUNK) {
       const chunk = due.slice(i, i + REBUILD_CHUNK);
       try {
         reports.push(...(await this.reconcile(chunk, { fix: true, rebuild: true })));

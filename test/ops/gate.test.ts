@@ -31,7 +31,7 @@ import { Gate } from '../../gateway/gate.ts';
 import { expectedAccounting } from '../../gateway/reconcile/accounting.ts';
 import { gatherEvidence } from '../../gateway/reconcile/evidence.ts';
 import { GateStore } from '../../gateway/reconcile/gate-store.ts';
-import { Reconciler } from '../../gateway/reconcile/reconciler.ts';
+import { REBUILD_CHUNK, Reconciler } from '../../gateway/reconcile/reconciler.ts';
 
 const ownRedis = new OwnRedis(19204);
 const group = `gate-ops-test-${randomUUID()}`;
@@ -196,6 +196,20 @@ describe('the drift gauge', () => {
     await redis.incr(redisKeys.seq(couponId));
     expect((await reconciler.measureDrift()).has(couponId)).toBe(false);
     expect((await reconciler.measureDrift()).get(couponId)).toBe(full);
+  });
+});
+
+describe('rebuilding many missing gates', () => {
+  it('goes newest first, chunk by chunk, and stops between chunks when told to, leaving the rest for the next pass', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < REBUILD_CHUNK + 5; i++) ids.push(await createCoupon(gw.app, { totalQuantity: 3 }));
+    await redis.del(...ids.map((id) => redisKeys.gate(id)));
+    const reconciler = new Reconciler({ gate: new Gate(redis), store: new GateStore(redis), db, kafka, serde: new Serde(registryConnectionFromEnv()), groupId: group, settleMs: 0, log: pino({ level: 'silent' }) });
+    let chunks = 0;
+    const rebuilt = await reconciler.rebuildMissingGates(Date.now(), () => chunks++ < 1);
+    const newestFirst = [...ids].sort((a, b) => b - a);
+    expect(rebuilt.filter((r) => r.fix === 'applied').map((r) => r.couponId).sort((a, b) => b - a)).toEqual(newestFirst.slice(0, REBUILD_CHUNK));
+    expect(await Promise.all(newestFirst.map((id) => redis.exists(redisKeys.gate(id))))).toEqual([...Array(REBUILD_CHUNK).fill(1), ...Array(5).fill(0)]);
   });
 });
 
