@@ -1,8 +1,9 @@
+import { ConfluentSchemaRegistryCompatibilityError } from '@kafkajs/confluent-schema-registry/dist/errors.js';
 import avro from 'avsc';
 import { describe, expect, it, vi } from 'vitest';
 import { avroSchemaOf } from './contracts.ts';
 import { DecodeError } from './errors.ts';
-import { Serde, frame, isLevelSetConcurrently } from './serde.ts';
+import { Serde, frame, isLevelRace } from './serde.ts';
 import { TOPICS } from './topics.ts';
 
 // encode() needs a registered writer schema; registering sets the subject's level first, over HTTP.
@@ -106,11 +107,12 @@ describe('decodeKnown()', () => {
   });
 });
 
-describe('isLevelSetConcurrently', () => {
-  it('recognises the 409 of a compatibility rule another client created first, and nothing else', () => {
-    expect(isLevelSetConcurrently({ status: 409, message: "Confluent_Schema_Registry - A rule named 'COMPATIBILITY' already exists." })).toBe(true);
-    expect(isLevelSetConcurrently({ status: 409, message: 'Schema being registered is incompatible with an earlier schema' })).toBe(false);
-    expect(isLevelSetConcurrently({ status: 500, message: 'already exists' })).toBe(false);
-    expect(isLevelSetConcurrently(new Error('connect ECONNREFUSED'))).toBe(false);
+describe('isLevelRace', () => {
+  it('recognises a compatibility rule another client created first, or read before it was set, and nothing else', () => {
+    expect(isLevelRace({ status: 409, message: "Confluent_Schema_Registry - A rule named 'COMPATIBILITY' already exists." })).toBe(true);
+    expect(isLevelRace(new ConfluentSchemaRegistryCompatibilityError('Compatibility does not match the configuration (FULL_TRANSITIVE != NONE)'))).toBe(true);
+    expect(isLevelRace({ status: 409, message: 'Schema being registered is incompatible with an earlier schema' })).toBe(false);
+    expect(isLevelRace({ status: 500, message: 'already exists' })).toBe(false);
+    expect(isLevelRace(new Error('connect ECONNREFUSED'))).toBe(false);
   });
 });

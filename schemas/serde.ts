@@ -57,11 +57,12 @@ export class Serde {
     await ensureCompatibility(this.connection, subject);
     const registerOnce = () =>
       this.registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(avroSchemaOf(topic)) }, { subject, compatibility: COMPATIBILITY_LEVEL });
-    // Two processes registering a new subject at once both set its level; the registry refuses
-    // the second (409, rule already exists). The level is then set: registering again succeeds.
-    const { id } = await registerOnce().catch((err: unknown) => {
-      if (isLevelSetConcurrently(err)) return registerOnce();
-      throw err;
+    // Two processes registering a new subject at once race on its level (see isLevelRace): the
+    // level is set (by this one if not yet by the other), and registering again succeeds.
+    const { id } = await registerOnce().catch(async (err: unknown) => {
+      if (!isLevelRace(err)) throw err;
+      await ensureCompatibility(this.connection, subject);
+      return registerOnce();
     });
     this.writerIds.set(topic, id);
     return id;
@@ -177,8 +178,15 @@ export function frame(schemaId: number, body: Buffer): Buffer {
   return out;
 }
 
-/** The registry's answer when another client set a new subject's compatibility level first. */
-export function isLevelSetConcurrently(err: unknown): boolean {
-  const e = err as { status?: number; message?: string };
+/**
+ * What another client registering the same new subject at once makes the registry client raise:
+ * the registry's 409 when the other client set the subject's level first, or the client's own
+ * level check when it read the subject between the other's registration and its setting of the
+ * level (the registry's default level then, NONE; seen when a bench started a gateway and a
+ * processor on fresh topics together).
+ */
+export function isLevelRace(err: unknown): boolean {
+  const e = err as { status?: number; message?: string; name?: string };
+  if (e?.name === 'ConfluentSchemaRegistryCompatibilityError') return true;
   return e?.status === 409 && /already exists/i.test(e.message ?? '');
 }
