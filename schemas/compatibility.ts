@@ -35,7 +35,11 @@ export async function ensureCompatibility(registry: RegistryConnection, subject:
   if (!ok(current)) throw new CompatibilityConfigError(`registry config of ${subject}: HTTP ${current.status} ${current.body}`);
   const level = (JSON.parse(current.body) as { compatibilityLevel?: string }).compatibilityLevel?.toUpperCase();
   if (level === COMPATIBILITY_LEVEL) return level;
-  const updated = await call({ method: 'PUT', json: { compatibility: COMPATIBILITY_LEVEL } });
+  const put = () => call({ method: 'PUT', json: { compatibility: COMPATIBILITY_LEVEL } });
+  let updated = await put();
+  // Another client created the subject's rule between our read and our write (409, already
+  // exists): ours is now an update of that rule.
+  if (updated.status === 409 && /already exists/i.test(updated.body)) updated = await put();
   if (!ok(updated)) throw new CompatibilityConfigError(`setting ${subject} to ${COMPATIBILITY_LEVEL}: HTTP ${updated.status} ${updated.body}`);
   return level;
 }
