@@ -39,9 +39,12 @@ export async function ensureCompatibility(registry: RegistryConnection, subject:
   let updated = await put();
   // Another client created the subject's rule between our read and our write (409, already
   // exists): ours is now an update of that rule.
-  if (updated.status === 409 && /already exists/i.test(updated.body)) updated = await put();
+  if (isRuleCreatedConcurrently(updated.status, updated.body)) updated = await put();
   if (!ok(updated)) throw new CompatibilityConfigError(`setting ${subject} to ${COMPATIBILITY_LEVEL}: HTTP ${updated.status} ${updated.body}`);
   return level;
 }
+
+/** The registry's 409 when another client created the subject's compatibility rule first. */
+export const isRuleCreatedConcurrently = (status: number | undefined, message: string | undefined): boolean => status === 409 && /already exists/i.test(message ?? '');
 
 const ok = (answer: RegistryAnswer): boolean => answer.status >= 200 && answer.status < 300;

@@ -7,7 +7,7 @@
 import { SchemaType, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import { schemaRegistryClient, type RegistryConnection } from '../platform/registry-config.ts';
-import { COMPATIBILITY_LEVEL, ensureCompatibility } from './compatibility.ts';
+import { COMPATIBILITY_LEVEL, ensureCompatibility, isRuleCreatedConcurrently } from './compatibility.ts';
 import { avroSchemaOf, type TopicValues } from './contracts.ts';
 import { DecodeError, RegistryUnavailableError } from './errors.ts';
 import { valueSubject, type TopicName } from './topics.ts';
@@ -187,6 +187,5 @@ export function frame(schemaId: number, body: Buffer): Buffer {
  */
 export function isLevelRace(err: unknown): boolean {
   const e = err as { status?: number; message?: string; name?: string };
-  if (e?.name === 'ConfluentSchemaRegistryCompatibilityError') return true;
-  return e?.status === 409 && /already exists/i.test(e.message ?? '');
+  return e?.name === 'ConfluentSchemaRegistryCompatibilityError' || isRuleCreatedConcurrently(e?.status, e?.message);
 }

@@ -114,20 +114,17 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   );
   if (args.flag('help')) return 'help';
 
-  const sizes = { ...DEFAULTS };
-  for (const [flag, key] of Object.entries(SIZE_FLAGS)) {
+  const positiveInteger = (flag: string): number | undefined => {
     const raw = args.string(flag);
-    if (raw === undefined) continue;
+    if (raw === undefined) return undefined;
     const n = Number(raw);
     if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
-    sizes[key] = n;
-  }
-  const maxRate = args.string('grant-max-rate');
-  if (maxRate !== undefined) {
-    const n = Number(maxRate);
-    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--grant-max-rate must be a positive integer, got "${maxRate}"`);
-    sizes.grantMaxRate = n;
-  }
+    return n;
+  };
+  const sizes = { ...DEFAULTS };
+  for (const [flag, key] of Object.entries(SIZE_FLAGS)) sizes[key] = positiveInteger(flag) ?? sizes[key];
+  const grantMaxRate = positiveInteger('grant-max-rate');
+  if (grantMaxRate !== undefined) sizes.grantMaxRate = grantMaxRate;
   if (sizes.burstQuantity > sizes.burstUsers) throw new UsageError('--burst-quantity must not exceed --burst-users: the flash sale has to sell out');
 
   let only: ScenarioName[] = [...SCENARIOS];
