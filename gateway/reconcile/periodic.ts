@@ -1,8 +1,8 @@
 /**
  * The gateway's periodic reconciliation (GATEWAY_RECONCILE_INTERVAL_MS): every interval, the
  * instance that gets the lock settles the holds older than the settle bound and rebuilds the gates
- * of live coupons missing for longer than that (Redis lost its data), for at most half the lock's
- * time and not past a shutdown. A failed pass (Redis, Kafka or Postgres down) is logged and tried
+ * of live coupons missing for longer than that (Redis lost its data), for at most half an interval
+ * and not past a shutdown. A failed pass (Redis, Kafka or Postgres down) is logged and tried
  * again at the next interval.
  */
 import type { Logger } from 'pino';
@@ -50,9 +50,10 @@ export class PeriodicReconciler {
     try {
       // The lock outlives a slow pass by a margin; a holder that died frees it within that.
       const lockMs = Math.max(10 * intervalMs, 60_000);
-      // Rebuilding stops at half the lock's time: the pass ends while it still holds the lock, and
-      // the next one settles holds before it rebuilds more.
-      const rebuildUntil = Date.now() + lockMs / 2;
+      // Rebuilding stops at half an interval, so the next tick finds this pass over and settles
+      // the holds on time: a 504 tells its user the outcome is known within the settle bound and
+      // one interval, and thousands of gates missing after a data loss take minutes to rebuild.
+      const rebuildUntil = Date.now() + intervalMs / 2;
       await this.lock.withLock(lockMs, async () => {
         for (const settled of (await this.reconciler.settleHolds()).values()) this.report.settled(settled);
         const goOn = (): boolean => !this.stopping && Date.now() < rebuildUntil;
