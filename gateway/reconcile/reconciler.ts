@@ -5,6 +5,7 @@
  * the operator CLI (`gate reconcile`, `gate rebuild`).
  */
 import type { Logger } from 'pino';
+import { chunksByWeight } from '../chunks.ts';
 import type { Gate } from '../gate.ts';
 import { driftOf, expectedAccounting, expectedReserved, type Accounting, type Drift } from './accounting.ts';
 import { liveCoupons, type CouponWindow } from './coupons.ts';
@@ -53,8 +54,15 @@ export interface ReconcileOptions {
 /** A coupon that keeps moving is tried this often before it is reported busy. */
 const FIX_ATTEMPTS = 3;
 
-/** Missing gates rebuilt per reconcile call: a chunk that fails leaves the others rebuilt, so every pass makes progress. */
+/**
+ * Coupons reconciled together, with one evidence read: at most REBUILD_CHUNK coupons and about
+ * CHUNK_LEDGER_ROWS ledger rows (a larger coupon alone). A chunk that fails leaves the others
+ * rebuilt, so every pass makes progress; and all live coupons read at once, millions of ledger rows
+ * on a database with bulk grants, ran the gateway and the CLI out of memory.
+ */
 export const REBUILD_CHUNK = 20;
+const CHUNK_LEDGER_ROWS = 100_000;
+const reconcileChunks = (coupons: readonly CouponWindow[]): CouponWindow[][] => chunksByWeight(coupons, (c) => c.issued + 1, CHUNK_LEDGER_ROWS, REBUILD_CHUNK);
 
 export class Reconciler {
   /** Live coupons seen without a gate, and since when (epoch ms). */
@@ -69,8 +77,8 @@ export class Reconciler {
    * lost its data, or a coupon's gate could not be opened at creation). Not sooner: a request
    * reserved before the loss may still be on its way to Kafka, and a rebuild that misses it would
    * admit one too many; a missing gate admits nobody, so after the bound nothing is in flight.
-   * In chunks of REBUILD_CHUNK coupons, the newest first (a sale under way is likelier there): a
-   * chunk that fails is logged and tried again at the next pass, and the others open meanwhile.
+   * In chunks (reconcileChunks), the newest first (a sale under way is likelier there): a chunk
+   * that fails is logged and tried again at the next pass, and the others open meanwhile.
    * `goOn` is asked before each chunk: the gateway's pass stops when it shuts down or has used its
    * time (thousands of live coupons take minutes), and the rest waits for the next pass.
    */
@@ -83,10 +91,10 @@ export class Reconciler {
     for (const c of missing) if (!this.missingSince.has(c.id)) this.missingSince.set(c.id, nowMs);
     const due = missing.filter((c) => nowMs - this.missingSince.get(c.id)! >= this.deps.settleMs).sort((a, b) => b.id - a.id);
     const reports: CouponReconciliation[] = [];
-    for (let i = 0; i < due.length && goOn(); i += REBUILD_CHUNK) {
-      const chunk = due.slice(i, i + REBUILD_CHUNK);
+    for (const chunk of reconcileChunks(due)) {
+      if (!goOn()) break;
       try {
-        reports.push(...(await this.reconcile(chunk, { fix: true, rebuild: true })));
+        reports.push(...(await this.reconcileChunk(chunk, { fix: true, rebuild: true })));
       } catch (err) {
         this.deps.log.warn({ err, coupons: chunk.map((c) => c.id) }, 'rebuilding these gates failed; the other gates go on, these are tried again at the next pass');
       }
@@ -161,8 +169,20 @@ export class Reconciler {
     return drift;
   }
 
-  /** Settles holds, then compares each coupon's gate with the accounting and fixes it if asked. */
-  async reconcile(coupons: readonly CouponWindow[], options: ReconcileOptions): Promise<CouponReconciliation[]> {
+  /**
+   * Settles holds, then compares each coupon's gate with the accounting and fixes it if asked, a
+   * chunk of coupons at a time; `onProgress` hears how many are done after each chunk.
+   */
+  async reconcile(coupons: readonly CouponWindow[], options: ReconcileOptions, onProgress?: (done: number) => void): Promise<CouponReconciliation[]> {
+    const reports: CouponReconciliation[] = [];
+    for (const chunk of reconcileChunks(coupons)) {
+      reports.push(...(await this.reconcileChunk(chunk, options)));
+      onProgress?.(reports.length);
+    }
+    return reports.sort((a, b) => a.couponId - b.couponId);
+  }
+
+  private async reconcileChunk(coupons: readonly CouponWindow[], options: ReconcileOptions): Promise<CouponReconciliation[]> {
     const ids = coupons.map((c) => c.id);
     const settled = await this.settleHolds(ids);
     const reports: CouponReconciliation[] = [];

@@ -125,11 +125,11 @@ async function reconcileWith(ctx: OpsContext, couponId: number | undefined, opti
     settleMs: settle,
     log: await ctx.log(),
   });
-  ctx.progress.update(`reconciling ${coupons.length} coupons`);
+  const tracker = ctx.track('coupons reconciled');
   const reports = await ctx.step(`reconciling the gates of ${coupons.length} coupons with Postgres and Kafka (${config.kafkaBrokers}, group ${config.processorGroupId})`, () =>
-    reconciler.reconcile(coupons, options),
+    reconciler.reconcile(coupons, options, (done) => tracker.update(done, coupons.length)),
   );
-  ctx.progress.done(`reconciled ${coupons.length} coupons`);
+  tracker.finish();
   return reports;
 }
 

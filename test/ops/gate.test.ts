@@ -211,7 +211,28 @@ describe('rebuilding many missing gates', () => {
     expect(rebuilt.filter((r) => r.fix === 'applied').map((r) => r.couponId).sort((a, b) => b - a)).toEqual(newestFirst.slice(0, REBUILD_CHUNK));
     expect(await Promise.all(newestFirst.map((id) => redis.exists(redisKeys.gate(id))))).toEqual([...Array(REBUILD_CHUNK).fill(1), ...Array(5).fill(0)]);
   });
+
+  it('reads a large coupon in a chunk of its own, so the ledger rows read at once stay bounded', async () => {
+    const small = await createCoupon(gw.app, { totalQuantity: 3 });
+    const large = [await createCoupon(gw.app, { totalQuantity: 100_000 }), await createCoupon(gw.app, { totalQuantity: 100_000 })];
+    // As if a bulk grant had issued 60,000 units of each: the chunks go by the coupons' issued counts.
+    await db.query('UPDATE coupons SET issued_quantity = 60000 WHERE id = ANY($1::bigint[])', [large]);
+    await redis.del(...[small, ...large].map((id) => redisKeys.gate(id)));
+    const reconciler = new Reconciler({ gate: new Gate(redis), store: new GateStore(redis), db, kafka, serde: new Serde(registryConnectionFromEnv()), groupId: group, settleMs: 0, log: pino({ level: 'silent' }) });
+    // Newest first: the two large coupons are never read together.
+    const firstChunk = await reconciler.rebuildMissingGates(Date.now(), onlyFirstChunk());
+    expect(firstChunk.map((r) => r.couponId)).toEqual([large[1]]);
+    const secondChunk = await reconciler.rebuildMissingGates(Date.now(), onlyFirstChunk());
+    expect(secondChunk.map((r) => r.couponId)).toEqual(expect.arrayContaining([large[0], small]));
+    expect([...firstChunk, ...secondChunk].every((r) => r.fix === 'applied')).toBe(true);
+  });
 });
+
+/** A goOn that lets a rebuild do one chunk. */
+const onlyFirstChunk = (): (() => boolean) => {
+  let chunks = 0;
+  return () => chunks++ < 1;
+};
 
 describe('the gateway\'s periodic reconciler', () => {
   it('rebuilds a gate Redis lost once it has been missing for the settle bound, and exports drift', async () => {
