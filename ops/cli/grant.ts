@@ -34,7 +34,8 @@ export function renderGrant(grant: Grant, invalid: readonly InvalidLine[] = []):
   return lines.join('\n');
 }
 
-function positiveInteger(args: Args, name: string, fallback: number): number {
+/** The option as a positive integer, or `fallback` (undefined for an option with no default) when it is not given. */
+function positiveInteger<F extends number | undefined>(args: Args, name: string, fallback: F): number | F {
   const raw = args.string(name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -97,9 +98,9 @@ const runCommand: OpsCommand = {
     const users = args.string('users');
     if (couponId === undefined || users === undefined) throw new UsageError('grant: --coupon <id> and --users <file|-> are required');
     const batchSize = positiveInteger(args, 'batch-size', 5000);
-    const maxUsersPerSecond = args.string('max-rate') === undefined ? undefined : positiveInteger(args, 'max-rate', 0);
+    const maxUsersPerSecond = positiveInteger(args, 'max-rate', undefined);
     const waitMs = positiveInteger(args, 'wait-timeout', 600) * 1000;
-    const metricsPort = args.string('metrics-port') === undefined ? undefined : positiveInteger(args, 'metrics-port', 0);
+    const metricsPort = positiveInteger(args, 'metrics-port', undefined);
     const [input, ids, { Gate }, { GrantProducer }, runner, { progressLine }] = await Promise.all([
       import('../../gateway/grant/grant-input.ts'),
       import('../../gateway/grant/grant-id.ts'),
