@@ -112,7 +112,10 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
         deps.metrics.holdsSettled.labels('confirmed').inc(settled.confirmed);
         deps.metrics.holdsSettled.labels('released').inc(settled.released);
       },
-      rebuilt: (rebuilt) => deps.metrics.gatesRebuilt.labels(rebuilt.fix === 'applied' ? 'rebuilt' : 'busy').inc(),
+      rebuilt: (rebuilt) => {
+        // 'not-needed': another gateway or the CLI reopened it meanwhile.
+        if (rebuilt.fix === 'applied' || rebuilt.fix === 'busy') deps.metrics.gatesRebuilt.labels(rebuilt.fix === 'applied' ? 'rebuilt' : 'busy').inc();
+      },
       drift: (drift) => {
         for (const [couponId, units] of drift) deps.metrics.gateDrift.labels(String(couponId)).set(units);
       },

@@ -6,6 +6,7 @@
  * this runs is then found in the ledger or above the offsets read first, never in neither.
  */
 import type pg from 'pg';
+import type { Logger } from 'pino';
 import type { KafkaConnection } from '../../platform/kafka-config.ts';
 import type { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
@@ -22,6 +23,8 @@ export interface EvidenceSources {
   serde: Serde;
   /** The processor's consumer group. */
   groupId: string;
+  /** Hears (debug) how many pending records each read of the backlog took, and how long. */
+  log?: Pick<Logger, 'debug'>;
 }
 
 export interface Evidence {
@@ -47,13 +50,25 @@ const groupBy = <T extends { couponId: number }>(items: T[], couponIds: readonly
   return out;
 };
 
-export async function gatherEvidence(sources: EvidenceSources, couponIds: readonly number[]): Promise<Evidence> {
-  const positions = await groupPositions(sources.kafka, sources.groupId, TOPICS.requests);
+/**
+ * The evidence of `couponIds`. `pending`, when given, is their backlog read earlier by
+ * readPendingOf: a rebuild pass reads it once for all its chunks of missing gates (nobody can add
+ * to the backlog of a coupon whose gate is missing, so it can only shrink into the ledger, read
+ * after it). Read per chunk, a bulk grant's backlog of hundreds of thousands of requests was
+ * fetched again for every 20 coupons.
+ */
+export async function gatherEvidence(sources: EvidenceSources, couponIds: readonly number[], pending?: ReadonlyMap<number, GateRequest[]>): Promise<Evidence> {
+  const positions = pending ? undefined : await groupPositions(sources.kafka, sources.groupId, TOPICS.requests);
   const { rows } = await sources.db.query<{ event_id: string; coupon_id: string; user_id: string; outcome: TerminalOutcome }>(
     evidenceQuery('SELECT event_id, coupon_id, user_id, outcome FROM issue_outcomes WHERE coupon_id = ANY($1::bigint[])', [couponIds]),
   );
   const decided = rows.map((r) => ({ eventId: r.event_id, couponId: Number(r.coupon_id), userId: Number(r.user_id), outcome: r.outcome }));
-  return { decided: groupBy(decided, couponIds), pending: await pendingRequests(sources, positions, couponIds) };
+  return { decided: groupBy(decided, couponIds), pending: positions ? await pendingRequests(sources, positions, couponIds) : new Map(couponIds.map((id) => [id, pending!.get(id) ?? []])) };
+}
+
+/** The requests of `couponIds` pending in Kafka now (see gatherEvidence's `pending`). */
+export async function readPendingOf(sources: EvidenceSources, couponIds: readonly number[]): Promise<Map<number, GateRequest[]>> {
+  return pendingRequests(sources, await groupPositions(sources.kafka, sources.groupId, TOPICS.requests), couponIds);
 }
 
 /**
@@ -92,6 +107,7 @@ export async function gatherUnitEvidence(sources: EvidenceSources, couponIds: re
 
 /** The requests of `couponIds` in Kafka above the group's committed offsets (some may be decided already). */
 async function pendingRequests(sources: EvidenceSources, positions: PartitionPosition[], couponIds: readonly number[]): Promise<Map<number, GateRequest[]>> {
+  const started = Date.now();
   const keys = new Set(couponIds.map(String));
   const records = await readPendingRequests(positions, (r) => r.key !== null && keys.has(r.key.toString()), { kafka: sources.kafka });
   const pending: Array<GateRequest & { couponId: number }> = [];
@@ -103,5 +119,6 @@ async function pendingRequests(sources: EvidenceSources, positions: PartitionPos
       // Undecodable: the processor dead-letters it; it names no user the gate could hold.
     }
   }
+  sources.log?.debug({ coupons: couponIds.length, pending: pending.length, ms: Date.now() - started }, 'read the pending requests in Kafka');
   return groupBy(pending, couponIds);
 }

@@ -7,9 +7,9 @@
 import type { Logger } from 'pino';
 import { chunksByWeight } from '../chunks.ts';
 import type { Gate } from '../gate.ts';
-import { driftOf, expectedAccounting, expectedReserved, type Accounting, type Drift } from './accounting.ts';
+import { driftOf, expectedAccounting, expectedReserved, type Accounting, type Drift, type GateRequest } from './accounting.ts';
 import { liveCoupons, type CouponWindow } from './coupons.ts';
-import { gatherEvidence, gatherUnitEvidence, type EvidenceSources } from './evidence.ts';
+import { gatherEvidence, gatherUnitEvidence, readPendingOf, type EvidenceSources } from './evidence.ts';
 import type { GateSnapshot, GateStore } from './gate-store.ts';
 import { settleable, settlementOf } from './holds.ts';
 
@@ -91,10 +91,12 @@ export class Reconciler {
     for (const c of missing) if (!this.missingSince.has(c.id)) this.missingSince.set(c.id, nowMs);
     const due = missing.filter((c) => nowMs - this.missingSince.get(c.id)! >= this.deps.settleMs).sort((a, b) => b.id - a.id);
     const reports: CouponReconciliation[] = [];
+    if (due.length === 0) return reports;
+    const pending = await readPendingOf(this.deps, due.map((c) => c.id));
     for (const chunk of reconcileChunks(due)) {
       if (!goOn()) break;
       try {
-        reports.push(...(await this.reconcileChunk(chunk, { fix: true, rebuild: true })));
+        reports.push(...(await this.reconcileChunk(chunk, { fix: true, rebuild: true }, pending)));
       } catch (err) {
         this.deps.log.warn({ err, coupons: chunk.map((c) => c.id) }, 'rebuilding these gates failed; the other gates go on, these are tried again at the next pass');
       }
@@ -182,20 +184,24 @@ export class Reconciler {
     return reports.sort((a, b) => a.couponId - b.couponId);
   }
 
-  private async reconcileChunk(coupons: readonly CouponWindow[], options: ReconcileOptions): Promise<CouponReconciliation[]> {
+  /**
+   * `pending` (rebuildMissingGates): the coupons' backlog, read before the chunk; a gate found
+   * open by then was reopened by someone else, and is left alone (its backlog may have grown since).
+   */
+  private async reconcileChunk(coupons: readonly CouponWindow[], options: ReconcileOptions, pending?: ReadonlyMap<number, GateRequest[]>): Promise<CouponReconciliation[]> {
     const ids = coupons.map((c) => c.id);
     const settled = await this.settleHolds(ids);
     const reports: CouponReconciliation[] = [];
     let todo = [...coupons];
     for (let attempt = 1; todo.length > 0; attempt++) {
       const snapshots = await Promise.all(todo.map((c) => this.deps.store.snapshot(c.id)));
-      const evidence = await gatherEvidence(this.deps, todo.map((c) => c.id));
+      const evidence = await gatherEvidence(this.deps, todo.map((c) => c.id), pending);
       const retry: CouponWindow[] = [];
       for (const [i, coupon] of todo.entries()) {
         const snapshot = snapshots[i]!;
         const expected = expectedAccounting(evidence.decided.get(coupon.id) ?? [], evidence.pending.get(coupon.id) ?? [], snapshot.holds);
         const drift = driftOf(snapshot, expected);
-        const fix = await this.fix(snapshot, expected, drift, coupon, options, attempt);
+        const fix = pending && snapshot.gateExists ? 'not-needed' : await this.fix(snapshot, expected, drift, coupon, options, attempt);
         if (fix === 'busy' && attempt < FIX_ATTEMPTS) {
           retry.push(coupon);
           continue;
