@@ -89,14 +89,22 @@ export interface UnitEvidence {
  * first (and in the ledger read last), or among the records and looked up: never in neither, and
  * never counted issued and undecided at once.
  */
-export async function gatherUnitEvidence(sources: EvidenceSources, couponIds: readonly number[], heldEventIds: readonly string[]): Promise<UnitEvidence> {
-  const positions = await groupPositions(sources.kafka, sources.groupId, TOPICS.requests);
+export async function gatherUnitEvidence(
+  sources: EvidenceSources,
+  couponIds: readonly number[],
+  heldEventIds: readonly string[],
+  /** Where the group stood, read just before (measureDrift reads only the partitions of the coupons it measures). */
+  positionsRead?: PartitionPosition[],
+): Promise<UnitEvidence> {
+  const positions = positionsRead ?? (await groupPositions(sources.kafka, sources.groupId, TOPICS.requests));
   const pending = await pendingRequests(sources, positions, couponIds);
   // A non-UUID event id has no ledger row (event_id is a uuid column), and would fail the cast.
   const lookup = [...heldEventIds, ...[...pending.values()].flat().map((r) => r.eventId)].filter(isUuid);
   const { rows } = await sources.db.query<{ issued: Record<string, number>; decided: string[] }>(
     evidenceQuery(
-      `SELECT (SELECT coalesce(json_object_agg(coupon_id, n), '{}') FROM (SELECT coupon_id, count(*) AS n FROM user_coupons WHERE coupon_id = ANY($1::bigint[]) GROUP BY coupon_id) c) AS issued,
+      // issued_quantity is the count of the coupon's user_coupons rows (I1: the merge moves both in one
+      // transaction), read without counting millions of rows of bulk-granted coupons.
+      `SELECT (SELECT coalesce(json_object_agg(id, issued_quantity), '{}') FROM coupons WHERE id = ANY($1::bigint[])) AS issued,
               (SELECT coalesce(array_agg(event_id::text), '{}') FROM issue_outcomes WHERE event_id = ANY($2::uuid[])) AS decided`,
       [couponIds, lookup],
     ),
