@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidedBelow, newProgress, progressLine } from './grant-progress.ts';
+import { decidedBelow, newProgress, progressLine, RESETTLE_MS, settleDue, type SettleClock } from './grant-progress.ts';
 
 describe('decidedBelow', () => {
   it('counts the batches at or below their partition watermark', () => {
@@ -24,5 +24,27 @@ describe('progressLine', () => {
     const uploaded = { ...newProgress(0), lines: 100, users: 100, reserved: 90, refused: 10, produced: 90, decided: 45, uploadedAt: 1000 };
     expect(progressLine(uploaded, 10_000)).toBe('read 100 (0 invalid), reserved 90, refused 10, produced 90, decided 45 | 10 users/s, ETA 10s');
     expect(progressLine({ ...newProgress(0), lines: 10, users: 10 }, 1000)).toMatch(/ETA \?$/);
+  });
+});
+
+describe('settleDue', () => {
+  const clock = (over: Partial<SettleClock>): SettleClock => ({ now: 0, allDecided: false, settledAllDecided: false, lastSettleAt: 0, lastSettleMs: 0, lastAdvanceAt: 0, ...over });
+
+  it('leaves the ledger alone while the watermarks move, however long the processor takes', () => {
+    for (let now = 0; now <= 120_000; now += 250) expect(settleDue(clock({ now, lastAdvanceAt: now - 250 }), 10_000)).toBe(false);
+  });
+
+  it('asks the ledger once the watermarks stood still for the interval (they may lag), no sooner than four settles apart', () => {
+    expect(settleDue(clock({ now: 9_999, lastAdvanceAt: 0 }), 10_000)).toBe(false);
+    expect(settleDue(clock({ now: 10_000, lastAdvanceAt: 0 }), 10_000)).toBe(true);
+    expect(settleDue(clock({ now: 20_000, lastAdvanceAt: 0, lastSettleAt: 10_000, lastSettleMs: 3_000 }), 10_000)).toBe(false);
+    expect(settleDue(clock({ now: 22_000, lastAdvanceAt: 0, lastSettleAt: 10_000, lastSettleMs: 3_000 }), 10_000)).toBe(true);
+  });
+
+  it('asks the ledger as soon as the watermarks show everything decided, then every few seconds while it still has pending users', () => {
+    expect(settleDue(clock({ now: 1_000, lastAdvanceAt: 1_000, allDecided: true }), 10_000)).toBe(true);
+    const settled = { allDecided: true, settledAllDecided: true, lastSettleAt: 1_000, lastAdvanceAt: 1_000 };
+    expect(settleDue(clock({ ...settled, now: 1_000 + RESETTLE_MS - 1 }), 10_000)).toBe(false);
+    expect(settleDue(clock({ ...settled, now: 1_000 + RESETTLE_MS }), 10_000)).toBe(true);
   });
 });

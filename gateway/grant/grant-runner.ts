@@ -21,7 +21,7 @@ import { chunksOf } from '../chunks.ts';
 import { withGateRetry } from '../gate-retry.ts';
 import { grantEventIds } from './grant-id.ts';
 import type { GrantProducer } from './grant-producer.ts';
-import { decidedBelow, newProgress, type GrantProgress, type ProducedBatch } from './grant-progress.ts';
+import { decidedBelow, newProgress, settleDue, type GrantProgress, type ProducedBatch } from './grant-progress.ts';
 import type { DecidedRequest, Grant, GrantStore, RosterEntry } from './grant-store.ts';
 import { Pace, pacedBatchSize } from './pace.ts';
 import { Turns, type Turn } from './turns.ts';
@@ -244,31 +244,24 @@ export interface AwaitOptions {
   timeoutMs: number;
   /** How often the watermarks are read (default 250 ms). */
   pollMs?: number;
-  /**
-   * How often, at least, the ledger is asked while the watermarks do not show everything decided,
-   * in case they lag (default 10 s). Settling counts the whole roster against the ledger (about a
-   * second of Postgres per 300,000 users, taken from the processor deciding the grant), so the
-   * pause is also at least four times the last settle's duration: a quarter of one core at most.
-   */
+  /** How long the watermarks may stand still before the ledger is asked anyway, in case they lag (default 10 s; settleDue). */
   settleEveryMs?: number;
   /** Called after every poll. */
   onPoll?: () => void;
 }
 
-/** How long after the watermarks first showed everything decided the ledger is asked again, if it still had pending users. */
-const RESETTLE_MS = 5000;
-
 /**
  * Waits until the processor has decided every produced request, tracking progress.decided from
  * the processor's watermarks (cheap), and settles the grant from the ledger (exact) once they
- * show everything decided, or every settleEveryMs in case they lag. Returns the settled grant
- * (RUNNING if the timeout passed first).
+ * show everything decided, or once they stood still for settleEveryMs (settleDue). Returns the
+ * settled grant (RUNNING if the timeout passed first).
  */
 export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 'gate' | 'store' | 'metrics'>, options: AwaitOptions): Promise<Grant> {
   const { progress, produced } = upload;
   const partitions = [...new Set(produced.map((b) => b.partition))];
   const deadline = Date.now() + options.timeoutMs;
   let lastSettle = Date.now();
+  let lastAdvance = lastSettle;
   let settledAllDecided = false;
   let settleMs = 0;
   let counted = progress.decided;
@@ -277,11 +270,11 @@ export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 
     for (const p of partitions) watermarks.set(p, (await withGateRetry(() => deps.gate.watermark(p))) ?? -1);
     progress.decided = progress.alreadyDecided + decidedBelow(produced, watermarks);
     deps.metrics?.users.labels('decided').inc(Math.max(0, progress.decided - counted));
+    if (progress.decided > counted) lastAdvance = Date.now();
     counted = Math.max(counted, progress.decided);
     options.onPoll?.();
     const allDecided = progress.decided >= progress.alreadyDecided + progress.produced;
-    const sinceSettle = Date.now() - lastSettle;
-    const due = allDecided ? !settledAllDecided || sinceSettle >= RESETTLE_MS : sinceSettle >= Math.max(options.settleEveryMs ?? 10_000, 4 * settleMs);
+    const due = settleDue({ now: Date.now(), allDecided, settledAllDecided, lastSettleAt: lastSettle, lastSettleMs: settleMs, lastAdvanceAt: lastAdvance }, options.settleEveryMs ?? 10_000);
     if (due || Date.now() >= deadline) {
       settledAllDecided ||= allDecided;
       const started = Date.now();
