@@ -1,10 +1,12 @@
 /**
  * Bulk grant: `users` users granted a coupon end to end by the operator CLI (file read → every
- * outcome committed) while a flash sale runs over HTTP on the same coupon at `saleRate` req/s;
- * then the same file again (CLI: nothing new is produced), and once more through the admin HTTP
- * endpoint. Reported: grant throughput against the processor scenario's batch rate of the same
- * run, the re-upload's speed-up, the peak RSS of the CLI and the gateway, what Redis keeps per
- * granted user, and the sale's latency before and during the grant.
+ * outcome committed), alone on the machine like the processor scenario it is compared with; the
+ * same file again (CLI: nothing new is produced), and once more through the admin HTTP endpoint;
+ * then a second grant of a quarter as many new users while a flash sale runs over HTTP on the
+ * same coupon at `saleRate` req/s. Reported: the grant's throughput against the processor
+ * scenario's batch rate of the same run, the re-upload's speed-up, the peak RSS of the CLI and
+ * the gateway, what Redis keeps per granted user, the sale's latency before and during the second
+ * grant, and that grant's throughput beside the sale.
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,7 +41,7 @@ function peakRssMb(pid: number | undefined): number | undefined {
 interface CliRun {
   seconds: number;
   peakRssMb: number;
-  output: { grant: { id: string; status: string; counts: { issued: number } }; progress: { produced: number; alreadyDecided: number } };
+  output: { grant: { id: string; status: string; counts: { issued: number } }; progress: { produced: number; alreadyDecided: number; startedAt: number; uploadedAt: number } };
 }
 
 /** The grant command as an operator runs it, timed, its peak RSS sampled until it exits. */
@@ -70,37 +72,41 @@ async function redisUsedBytes(url: string): Promise<number> {
 
 const latencies = (answers: readonly PacedAnswer[]): number[] => answers.map((a) => a.answeredAt - a.sentAt);
 
+/** Writes users from..to, one id a line under a header. */
+async function writeUsers(file: string, from: number, to: number): Promise<void> {
+  const out = fs.createWriteStream(file);
+  out.write('userId\n');
+  for (let u = from; u <= to; u++) out.write(`${u}\n`);
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
 export async function measureGrant(ctx: BenchContext, users: number, saleRate: number, processorBatchEps: number | null, maxRate?: number): Promise<GrantBenchResult> {
   const since = await outputEnds(ctx.outputs);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-grant-'));
   const file = path.join(dir, 'users.csv');
+  const besideSale = path.join(dir, 'users-beside-sale.csv');
+  const besideSaleUsers = Math.max(1, Math.floor(users / 4));
   try {
-    const out = fs.createWriteStream(file);
-    out.write('userId\n');
-    for (let u = 1; u <= users; u++) out.write(`${u}\n`);
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await writeUsers(file, 1, users);
+    await writeUsers(besideSale, users + 1, users + besideSaleUsers);
 
     const run = await withPipeline(ctx, 'grant', async ({ gateway, processor, warm }) => {
       const saleUsers = Math.ceil(saleRate * (BASELINE_S + 600));
-      const couponId = await createCoupon(gateway, `bench grant ${ctx.runId}`, Math.min(2_000_000_000, users + saleUsers));
-      let saleUser = users;
+      const couponId = await createCoupon(gateway, `bench grant ${ctx.runId}`, Math.min(2_000_000_000, users + besideSaleUsers + saleUsers));
+      const grantArgs = (users: string): string[] => ['--coupon', String(couponId), '--users', users, ...(maxRate === undefined ? [] : ['--max-rate', String(maxRate)])];
+      let saleUser = users + besideSaleUsers;
       const sale = (seconds: number) => pacedLoad({ baseUrl: gateway.service.url, path: `/api/coupons/${couponId}/issue`, rate: saleRate, seconds, body: () => `{"userId":${++saleUser}}` });
       ctx.progress('grant', `flash sale alone: ${saleRate} req/s for ${BASELINE_S} s on coupon ${couponId}`);
       const baseline = await sale(BASELINE_S);
+      await waitAllDecided(gateway, processor, couponId, 120_000);
 
-      ctx.progress('grant', `granting ${users.toLocaleString('en-US')} users (ops grant${maxRate === undefined ? '' : ` --max-rate ${maxRate}`}) while the sale goes on`);
-      let granting = true;
+      ctx.progress('grant', `granting ${users.toLocaleString('en-US')} users (ops grant${maxRate === undefined ? '' : ` --max-rate ${maxRate}`})`);
       const redisBefore = await redisUsedBytes(ctx.endpoints.redisUrl);
-      const first = ctx.measureCpu('grant', () => runCli(ctx, ['--coupon', String(couponId), '--users', file, ...(maxRate === undefined ? [] : ['--max-rate', String(maxRate)])])).finally(() => (granting = false));
-      const during: PacedAnswer[] = [];
-      while (granting) during.push(...(await sale(SALE_CHUNK_S)).answers);
-      const firstRun = await first;
+      const firstRun = await ctx.measureCpu('grant', () => runCli(ctx, grantArgs(file)));
       if (firstRun.output.grant.status !== 'DONE') throw new BenchError(`the grant ended ${firstRun.output.grant.status}`);
       const redisGrowth = (await redisUsedBytes(ctx.endpoints.redisUrl)) - redisBefore;
       ctx.progress('grant', `granted in ${round(firstRun.seconds)} s; the same file again`);
 
-      // The sale's last answers may still be on their way to the ledger; counted now, they would pass for re-upload outcomes.
-      await waitAllDecided(gateway, processor, couponId, 120_000);
       const decidedBefore = await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE coupon_id = $1', [couponId]);
       const again = await runCli(ctx, ['--coupon', String(couponId), '--users', file]);
       const grantId = firstRun.output.grant.id;
@@ -116,15 +122,44 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
       if (response.status !== 202) throw new BenchError(`the HTTP re-upload answered ${response.status}: ${await response.text()}`);
       await response.body?.cancel();
       const httpSeconds = (Date.now() - httpStarted) / 1000;
+      await waitAllDecided(gateway, processor, couponId, 120_000);
+      const decidedAfter = await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE coupon_id = $1', [couponId]);
+
+      ctx.progress('grant', `granting ${besideSaleUsers.toLocaleString('en-US')} more users while the sale goes on`);
+      let granting = true;
+      const second = ctx.measureCpu('grant beside a sale', () => runCli(ctx, grantArgs(besideSale))).finally(() => (granting = false));
+      const during: PacedAnswer[] = [];
+      while (granting) during.push(...(await sale(SALE_CHUNK_S)).answers);
+      const secondRun = await second;
+      if (secondRun.output.grant.status !== 'DONE') throw new BenchError(`the grant beside the sale ended ${secondRun.output.grant.status}`);
       const gatewayRss = peakRssMb(gateway.service.child.pid) ?? 0;
 
       await waitAllDecided(gateway, processor, couponId, 120_000);
-      const decidedAfter = await ctx.db.query<{ n: string }>('SELECT count(*) AS n FROM issue_outcomes WHERE coupon_id = $1', [couponId]);
       const saleIds = [...baseline.answers, ...during].filter((a) => a.status === 202).map((a) => eventIdOf(a.body));
-      return { couponId, warm, grantId, firstRun, again, httpSeconds, gatewayRss, baseline: latencies(baseline.answers), during: latencies(during), saleIds, redisGrowth, saleRequests: baseline.answers.length + during.length, newOutcomes: Number(decidedAfter.rows[0]!.n) - Number(decidedBefore.rows[0]!.n) };
+      return {
+        couponId,
+        warm,
+        grantIds: [grantId, secondRun.output.grant.id],
+        firstRun,
+        again,
+        secondRun,
+        httpSeconds,
+        gatewayRss,
+        baseline: latencies(baseline.answers),
+        during: latencies(during),
+        saleIds,
+        redisGrowth,
+        saleRequests: baseline.answers.length + during.length,
+        newOutcomes: Number(decidedAfter.rows[0]!.n) - Number(decidedBefore.rows[0]!.n),
+      };
     });
     ctx.perUnit('grant', 'user', users);
-    const grantIds = Array.from({ length: users }, (_, i) => grantEventId(run.couponId, run.grantId, i + 1));
+    ctx.perUnit('grant beside a sale', 'user', besideSaleUsers);
+    const [firstGrant, secondGrant] = run.grantIds as [string, string];
+    const grantIds = [
+      ...Array.from({ length: users }, (_, i) => grantEventId(run.couponId, firstGrant, i + 1)),
+      ...Array.from({ length: besideSaleUsers }, (_, i) => grantEventId(run.couponId, secondGrant, users + i + 1)),
+    ];
     await verifyScenario(ctx, 'grant', [run.warm.couponId, run.couponId], [...run.warm.eventIds, ...run.saleIds, ...grantIds], since);
     const usersPerS = users / run.firstRun.seconds;
     const result: GrantBenchResult = {
@@ -133,13 +168,16 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
       issued: run.firstRun.output.grant.counts.issued,
       grant_s: round(run.firstRun.seconds, 2),
       grant_users_per_s: round(usersPerS),
+      upload_s: round((run.firstRun.output.progress.uploadedAt - run.firstRun.output.progress.startedAt) / 1000, 2),
       vs_processor_batch: processorBatchEps === null ? null : round(usersPerS / processorBatchEps, 2),
       reupload_s: round(run.again.seconds, 2),
       reupload_speedup: round(run.firstRun.seconds / run.again.seconds, 2),
       reupload_new_outcomes: run.newOutcomes,
       reupload_produced: run.again.output.progress.produced,
       http_reupload_s: round(run.httpSeconds, 2),
-      cli_peak_rss_mb: round(Math.max(run.firstRun.peakRssMb, run.again.peakRssMb)),
+      beside_sale_users: besideSaleUsers,
+      beside_sale_users_per_s: round(besideSaleUsers / run.secondRun.seconds),
+      cli_peak_rss_mb: round(Math.max(run.firstRun.peakRssMb, run.again.peakRssMb, run.secondRun.peakRssMb)),
       gateway_peak_rss_mb: round(run.gatewayRss),
       redis_bytes_per_user: round(run.redisGrowth / users),
       sale_rate_per_s: saleRate,
@@ -149,7 +187,7 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
       sale_p50_ms_during: run.during.length ? round(percentile(run.during, 0.5), 1) : null,
       sale_p99_ms_during: run.during.length ? round(percentile(run.during, 0.99), 1) : null,
     };
-    ctx.progress('grant', `${result.grant_users_per_s} users/s; re-upload ${result.reupload_speedup}x faster; sale p99 ${result.sale_p99_ms_before} ms before, ${result.sale_p99_ms_during} ms during`);
+    ctx.progress('grant', `${result.grant_users_per_s} users/s; re-upload ${result.reupload_speedup}x faster; beside the sale ${result.beside_sale_users_per_s} users/s, sale p99 ${result.sale_p99_ms_before} ms before, ${result.sale_p99_ms_during} ms during`);
     return result;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -72,7 +72,7 @@ Sizes
   --hot-connections N       connections of the hot coupon's gateway + processor load (${DEFAULTS.hotConnections})
   --hot-seconds N           length of that load (${DEFAULTS.hotSeconds})
   --grant-users N           users of the bulk grant (${DEFAULTS.grantUsers})
-  --grant-sale-rate N       req/s of the flash sale on the granted coupon during the grant (${DEFAULTS.grantSaleRate})
+  --grant-sale-rate N       req/s of the flash sale beside the second grant (a quarter as many users) (${DEFAULTS.grantSaleRate})
   --grant-max-rate N        pace the grant to N users/s (ops grant --max-rate; default: unpaced)
   --scale-records N         requests drained at each step of 1, 2, 3 processors (${DEFAULTS.scaleRecords})
 
