@@ -105,8 +105,8 @@ export const RESETTLE_MS = 5000;
  * grant), so it is done when the watermarks show everything decided, and otherwise only when they
  * stopped moving for `everyMs` (they may lag: the processor publishes them to Redis after each
  * commit), and at least four times the last settle's duration apart. Asked every `everyMs` while
- * the watermarks moved, the ledger took a tenth of a second of Postgres per granted user from the
- * processor's tail of a million-user grant.
+ * the watermarks moved, it ran several times in a million-user grant's tail, each time about a
+ * second of Postgres per 300,000 users.
  */
 export function settleDue(c: SettleClock, everyMs: number): boolean {
   if (c.allDecided) return !c.settledAllDecided || c.now - c.lastSettleAt >= RESETTLE_MS;

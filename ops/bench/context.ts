@@ -26,6 +26,12 @@ export class BenchContext {
   readonly cpuPhases: Record<string, CpuUsage> = {};
   readonly invariants: InvariantCheck[] = [];
   /**
+   * Coupons this run inserted straight into Postgres (the processor's input), which have no gate
+   * until a gateway rebuilds it, a settle bound after it first saw it missing. The next pipeline
+   * waits for that before it measures (withPipeline), so the rebuild is not counted in its window.
+   */
+  readonly gatelessCoupons: number[] = [];
+  /**
    * The topics of the services the bench starts on the stack's broker, this run's own (through
    * COUPON_TOPIC_PREFIX): another bench, a demo or the tests on the same broker cannot decide its
    * requests or add to its outputs. Deleted, with their subjects, by close().

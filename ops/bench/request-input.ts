@@ -36,7 +36,9 @@ export async function insertCoupons(ctx: BenchContext, label: string, count: num
      ORDER BY n RETURNING id`,
     [`bench ${label} ${ctx.runId}`, quantity, count],
   );
-  return rows.map((r) => Number(r.id));
+  const ids = rows.map((r) => Number(r.id));
+  ctx.gatelessCoupons.push(...ids);
+  return ids;
 }
 
 /** Request i goes to coupon i mod n: coupons interleave (all partitions fill evenly), users are distinct per coupon. */
