@@ -62,8 +62,12 @@ export async function gatherEvidence(sources: EvidenceSources, couponIds: readon
   const { rows } = await sources.db.query<{ event_id: string; coupon_id: string; user_id: string; outcome: TerminalOutcome }>(
     evidenceQuery('SELECT event_id, coupon_id, user_id, outcome FROM issue_outcomes WHERE coupon_id = ANY($1::bigint[])', [couponIds]),
   );
-  const decided = rows.map((r) => ({ eventId: r.event_id, couponId: Number(r.coupon_id), userId: Number(r.user_id), outcome: r.outcome }));
-  return { decided: groupBy(decided, couponIds), pending: positions ? await pendingRequests(sources, positions, couponIds) : new Map(couponIds.map((id) => [id, pending!.get(id) ?? []])) };
+  const decided = groupBy(
+    rows.map((r) => ({ eventId: r.event_id, couponId: Number(r.coupon_id), userId: Number(r.user_id), outcome: r.outcome })),
+    couponIds,
+  );
+  if (!positions) return { decided, pending: new Map(couponIds.map((id) => [id, pending?.get(id) ?? []])) };
+  return { decided, pending: await pendingRequests(sources, positions, couponIds) };
 }
 
 /** The requests of `couponIds` pending in Kafka now (see gatherEvidence's `pending`). */
@@ -93,7 +97,7 @@ export async function gatherUnitEvidence(
   sources: EvidenceSources,
   couponIds: readonly number[],
   heldEventIds: readonly string[],
-  /** Where the group stood, read just before (measureDrift reads only the partitions of the coupons it measures). */
+  /** Where the group stood, read just before (measureDrift reads them first to check the backlog). */
   positionsRead?: PartitionPosition[],
 ): Promise<UnitEvidence> {
   const positions = positionsRead ?? (await groupPositions(sources.kafka, sources.groupId, TOPICS.requests));

@@ -21,7 +21,7 @@ export interface ReconcilerDeps extends EvidenceSources {
   store: GateStore;
   /** Age after which a hold is settled (GATEWAY_HOLD_SETTLE_MS). */
   settleMs: number;
-  /** Requests pending in a partition above which its coupons' drift is not measured (default DRIFT_MAX_BACKLOG). */
+  /** Requests pending in any one partition above which no drift is measured (default DRIFT_MAX_BACKLOG). */
   driftMaxBacklog?: number;
   log: Logger;
 }

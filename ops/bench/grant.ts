@@ -93,7 +93,7 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
     const run = await withPipeline(ctx, 'grant', async ({ gateway, processor, warm }) => {
       const saleUsers = Math.ceil(saleRate * (BASELINE_S + 600));
       const couponId = await createCoupon(gateway, `bench grant ${ctx.runId}`, Math.min(2_000_000_000, users + besideSaleUsers + saleUsers));
-      const grantArgs = (users: string): string[] => ['--coupon', String(couponId), '--users', users, ...(maxRate === undefined ? [] : ['--max-rate', String(maxRate)])];
+      const grantArgs = (usersFile: string): string[] => ['--coupon', String(couponId), '--users', usersFile, ...(maxRate === undefined ? [] : ['--max-rate', String(maxRate)])];
       let saleUser = users + besideSaleUsers;
       const sale = (seconds: number) => pacedLoad({ baseUrl: gateway.service.url, path: `/api/coupons/${couponId}/issue`, rate: saleRate, seconds, body: () => `{"userId":${++saleUser}}` });
       ctx.progress('grant', `flash sale alone: ${saleRate} req/s for ${BASELINE_S} s on coupon ${couponId}`);
