@@ -1,11 +1,12 @@
 /**
- * One unit of exactly-once work (Kafka Streams' StreamTask), in two halves:
- * - prepare: decode → plan → decide in Postgres (committed there, idempotent) → collect the output
- *   records; the decided statuses (not a bulk grant's) are queued for Redis at once, since the
- *   ledger is final now;
+ * One unit of exactly-once work (Kafka Streams' StreamTask), in four steps:
+ * - stage: decode → plan (JavaScript only);
+ * - decide: in Postgres (committed there, idempotent);
+ * - collect: the output records and statuses;
  * - commit: one Kafka transaction with the outputs and the consumed offsets of the units that
  *   partitions finished meanwhile (transaction-group.ts) → each partition's processed watermark.
- * The loop (processing-loop.ts) overlaps one unit's commit with the next unit's prepare.
+ * The loop (pipeline.ts) runs one unit's Postgres decision while the JavaScript thread stages the
+ * next unit and collects and commits the previous one.
  */
 import type { Serde } from '../schemas/serde.ts';
 import type { TopicName } from '../schemas/topics.ts';
@@ -13,8 +14,8 @@ import { decodeRecords, type SourceRecord } from './decode.ts';
 import { collectOutputs, type CollectedBatch, type OutputRecord } from './emit.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import type { MisroutedRecords } from './misrouted-records.ts';
-import { planBatch } from './plan.ts';
-import type { PostgresDecider } from './postgres-decider.ts';
+import { planBatch, type BatchPlan } from './plan.ts';
+import type { Decision, PostgresDecider } from './postgres-decider.ts';
 import type { StatusPublisher } from './status-publisher.ts';
 import type { TransactionalProducer } from './transactional-producer.ts';
 import type { TopicRecords } from './transaction-records.ts';
@@ -30,7 +31,20 @@ export interface TaskDeps {
   misrouted: MisroutedRecords;
 }
 
-/** A unit decided in Postgres, waiting for its Kafka transaction. */
+/** A unit decoded and planned, ready for Postgres. */
+export interface StagedUnit {
+  records: SourceRecord[];
+  plan: BatchPlan;
+  /** When the unit was decoded: the clock its field rules and outputs use. */
+  now: number;
+}
+
+/** A unit decided in Postgres (committed there), its outputs not collected yet. */
+export interface DecidedUnit extends StagedUnit {
+  decision: Decision;
+}
+
+/** A unit with its output records, waiting for its Kafka transaction. */
 export interface PreparedUnit {
   records: SourceRecord[];
   collected: CollectedBatch;
@@ -39,13 +53,24 @@ export interface PreparedUnit {
 export class IssuanceTask {
   constructor(private readonly deps: TaskDeps) {}
 
-  /** Postgres half; safe to run while the previous unit's Kafka transaction is still committing. */
-  async prepare(records: SourceRecord[]): Promise<PreparedUnit> {
-    const { metrics, serde, unknownSchemas, decider } = this.deps;
+  /** JavaScript only: decode and plan. Runs while the previous unit is decided. */
+  async stage(records: SourceRecord[]): Promise<StagedUnit> {
+    const { metrics, serde, unknownSchemas } = this.deps;
     const now = Date.now();
     const decoded = await metrics.time('decode', () => decodeRecords(serde, records, now, unknownSchemas));
-    const plan = planBatch(decoded);
-    const decision = await decider.decide(plan.staged);
+    return { records, plan: planBatch(decoded), now };
+  }
+
+  /** Postgres: decides the unit, idempotently, so it may run while the previous unit's Kafka transaction commits. */
+  async decide(unit: StagedUnit): Promise<DecidedUnit> {
+    return { ...unit, decision: await this.deps.decider.decide(unit.plan.staged) };
+  }
+
+  /**
+   * The unit's output records and statuses (queued for Redis at once, since the ledger is final
+   * now; not a bulk grant's). Runs while the next unit is decided.
+   */
+  collect({ records, plan, now, decision }: DecidedUnit): PreparedUnit {
     for (const { staged, message } of decision.unrecordable) {
       plan.staged.splice(plan.staged.indexOf(staged), 1);
       plan.deadLetters.push({ source: plan.sources.get(staged)!, errorType: 'UNPROCESSABLE', message, eventId: staged.eventId });

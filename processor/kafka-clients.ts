@@ -13,7 +13,7 @@ export function kafkaClient(config: ProcessorConfig, log: Logger): KafkaJS.Kafka
 export function createConsumer(kafka: KafkaJS.Kafka, config: ProcessorConfig, mode: ModeStrategy): KafkaJS.Consumer {
   return kafka.consumer({
     kafkaJS: { groupId: config.groupId, autoCommit: false, fromBeginning: true, readUncommitted: false },
-    // Hand over several transactions' worth at once, so one unit's commit overlaps the next one's Postgres work.
+    // Hand over several transactions' worth at once, so that they are pipelined (pipeline.ts).
     'js.consumer.max.batch.size': mode.unitRecords * mode.unitsPerFetch,
     'fetch.wait.max.ms': config.batchMaxWaitMs,
     // Eager, not cooperative-sticky: a cooperative rebalance takes partitions away in one

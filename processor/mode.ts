@@ -14,7 +14,10 @@ export interface ModeStrategy {
   unitRecords: number;
   /** Partitions worked on at once, each unit on a Postgres connection of its own; their units share transactions. */
   partitionsInFlight: number;
-  /** Transactions' worth per handed-over batch: more than one lets a commit overlap the next unit's Postgres work. */
+  /**
+   * Transactions' worth per handed-over batch. Units of one batch are pipelined (pipeline.ts); the
+   * pipeline drains at the end of each batch, so more units per batch mean fewer idle gaps.
+   */
   unitsPerFetch: number;
   /** Decides a unit's staged requests and returns the ledger outcome of each. */
   decide(client: pg.ClientBase, staged: StagedRequest[], time: StageTimer): Promise<LedgerOutcome[]>;
@@ -24,7 +27,7 @@ export interface ModeStrategy {
 export const batchMode = (maxRecords: number, partitionsInFlight: number): ModeStrategy => ({
   unitRecords: maxRecords,
   partitionsInFlight,
-  unitsPerFetch: 4,
+  unitsPerFetch: 8,
   decide: (client, staged, time) => applyBatch(client, staged, time),
 });
 

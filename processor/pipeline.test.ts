@@ -1,7 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPipelined } from './pipeline.ts';
+import { runPipelined, type PipelineStages } from './pipeline.ts';
 
 const later = <T>(ms: number, value: T): Promise<T> => new Promise((r) => setTimeout(() => r(value), ms));
+
+/** Stages that log when each step of each unit starts and ends. */
+function logged(log: string[], ms: { stage?: number; decide: number; commit: number }): PipelineStages<number, number, number> {
+  const step = (name: string, wait: number) => async (u: number): Promise<number> => {
+    log.push(`${name} ${u}`);
+    await later(wait, undefined);
+    log.push(`${name} ${u} end`);
+    return u;
+  };
+  return { stage: step('stage', ms.stage ?? 0), decide: step('decide', ms.decide), commit: async (u) => void (await step('commit', ms.commit)(u)) };
+}
 
 describe('pipelined units', () => {
   const unhandled: unknown[] = [];
@@ -12,54 +23,85 @@ describe('pipelined units', () => {
   });
   afterEach(() => void process.off('unhandledRejection', onUnhandled));
 
-  it('prepares the next unit while the previous one commits, and commits in order', async () => {
+  it('stages the next unit and commits the previous one while a unit is decided', async () => {
     const log: string[] = [];
-    await runPipelined(
-      [1, 2, 3],
-      async (u) => {
-        log.push(`prepare ${u}`);
-        return later(5, u);
-      },
-      async (u) => {
-        log.push(`commit ${u} start`);
-        await later(20, undefined);
-        log.push(`commit ${u} end`);
-      },
-    );
-    expect(log).toEqual(['prepare 1', 'commit 1 start', 'prepare 2', 'commit 1 end', 'commit 2 start', 'prepare 3', 'commit 2 end', 'commit 3 start', 'commit 3 end']);
+    await runPipelined([1, 2, 3], logged(log, { decide: 30, commit: 5 }));
+    const during = (what: string): string[] => log.slice(log.indexOf(what) + 1, log.indexOf(`${what} end`));
+    expect(during('decide 2')).toEqual(expect.arrayContaining(['stage 3', 'stage 3 end', 'commit 1', 'commit 1 end']));
+    expect(during('decide 3')).toEqual(expect.arrayContaining(['commit 2', 'commit 2 end']));
   });
 
-  it('reports a commit that fails while the next unit prepares as the failure, never as an unhandled rejection', async () => {
+  it('decides one unit at a time and commits in order, each commit after its own decision', async () => {
+    const log: string[] = [];
+    await runPipelined([1, 2, 3, 4], logged(log, { stage: 1, decide: 10, commit: 25 }));
+    const starts = (step: string): string[] => log.filter((l) => l.startsWith(`${step} `) && !l.endsWith('end'));
+    expect(starts('decide')).toEqual(['decide 1', 'decide 2', 'decide 3', 'decide 4']);
+    expect(starts('commit')).toEqual(['commit 1', 'commit 2', 'commit 3', 'commit 4']);
+    for (const u of [2, 3, 4]) expect(log.indexOf(`decide ${u}`)).toBeGreaterThan(log.indexOf(`decide ${u - 1} end`));
+    for (const u of [2, 3, 4]) expect(log.indexOf(`commit ${u}`)).toBeGreaterThan(log.indexOf(`commit ${u - 1} end`));
+    for (const u of [1, 2, 3, 4]) expect(log.indexOf(`commit ${u}`)).toBeGreaterThan(log.indexOf(`decide ${u} end`));
+  });
+
+  it('reports a commit that fails while the next unit is decided as the failure, never as an unhandled rejection', async () => {
     const fenced = new Error('fenced');
     const commits: number[] = [];
-    const run = runPipelined(
-      [1, 2, 3],
-      (u) => later(u === 2 ? 50 : 0, u),
-      async (u) => {
+    const decisions: number[] = [];
+    const run = runPipelined([1, 2, 3, 4], {
+      stage: async (u) => u,
+      decide: async (u) => {
+        decisions.push(u);
+        return later(10, u);
+      },
+      commit: async (u) => {
         commits.push(u);
         if (u === 1) throw fenced;
       },
-    );
+    });
     await expect(run).rejects.toBe(fenced);
-    await later(10, undefined); // let any stray rejection surface
+    await later(30, undefined); // let any stray rejection or late step surface
     expect(unhandled).toEqual([]);
     expect(commits).toEqual([1]);
+    expect(decisions).toEqual([1, 2, 3]);
   });
 
-  it('waits for the commit in flight before reporting a failed prepare', async () => {
-    let committed = false;
-    const run = runPipelined(
-      [1, 2],
-      async (u) => {
-        if (u === 2) throw new Error('postgres down');
+  it('waits for the decision and the commit in flight before reporting a failed stage', async () => {
+    const done: string[] = [];
+    const run = runPipelined([1, 2, 3], {
+      stage: async (u) => {
+        if (u === 3) throw new Error('registry down');
         return u;
       },
-      async () => {
-        await later(30, undefined);
-        committed = true;
+      decide: async (u) => {
+        await later(20, undefined);
+        done.push(`decide ${u}`);
+        return u;
       },
-    );
+      commit: async (u) => {
+        await later(40, undefined);
+        done.push(`commit ${u}`);
+      },
+    });
+    await expect(run).rejects.toThrow('registry down');
+    expect(done).toEqual(expect.arrayContaining(['decide 1', 'decide 2', 'commit 1']));
+    expect(done).not.toContain('commit 2');
+  });
+
+  it('stops at a failed decision: the unit before it still commits, no later unit is decided or committed', async () => {
+    const done: string[] = [];
+    const run = runPipelined([1, 2, 3], {
+      stage: async (u) => u,
+      decide: async (u) => {
+        if (u === 2) throw new Error('postgres down');
+        done.push(`decide ${u}`);
+        return u;
+      },
+      commit: async (u) => {
+        await later(20, undefined);
+        done.push(`commit ${u}`);
+      },
+    });
     await expect(run).rejects.toThrow('postgres down');
-    expect(committed).toBe(true);
+    await later(30, undefined);
+    expect(done).toEqual(['decide 1', 'commit 1']);
   });
 });

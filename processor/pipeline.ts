@@ -1,22 +1,44 @@
 /**
- * Runs units of work in order, overlapping unit n's commit with unit n+1's prepare. Commits stay
- * in order (unit n+1 commits only after unit n did); the first failure stops the run and is
- * thrown once no commit is in flight any more.
+ * Runs units of work in order through three stages, so that Postgres and the JavaScript thread
+ * work at the same time even on one partition:
+ * - stage (JavaScript: decode, plan) of unit n+1 runs while unit n is decided;
+ * - decide (Postgres) of unit n+1 starts as soon as unit n's decision is back: decisions stay in
+ *   order, one at a time;
+ * - commit (JavaScript: outputs, then the Kafka transaction) of unit n runs while unit n+1 is
+ *   decided; commits stay in order (unit n+1's starts only after unit n's finished).
+ * The first failure stops the run and is thrown once no decision or commit is in flight any more.
  */
-export async function runPipelined<U, P>(units: U[], prepare: (unit: U) => Promise<P>, commit: (prepared: P) => Promise<void>): Promise<void> {
+export interface PipelineStages<U, S, D> {
+  stage(unit: U): Promise<S>;
+  decide(staged: S): Promise<D>;
+  commit(decided: D): Promise<void>;
+}
+
+export async function runPipelined<U, S, D>(units: readonly U[], stages: PipelineStages<U, S, D>): Promise<void> {
+  let deciding: Promise<D> | undefined;
   let committing: Promise<void> | undefined;
+  // Awaited later; until then a fast failure must not be an unhandled rejection.
+  const inFlight = <T>(work: Promise<T>): Promise<T> => {
+    work.catch(() => undefined);
+    return work;
+  };
+  const commitAfterPrevious = async (decided: D): Promise<void> => {
+    await committing;
+    committing = inFlight(stages.commit(decided));
+  };
   try {
     for (const unit of units) {
-      const prepared = await prepare(unit);
-      await committing;
-      committing = commit(prepared);
-      // Awaited on the next turn; until then a fast failure must not be an unhandled rejection.
-      committing.catch(() => undefined);
+      const staged = await stages.stage(unit);
+      const previous = deciding;
+      const decided = previous === undefined ? undefined : { value: await previous };
+      deciding = inFlight(stages.decide(staged));
+      if (decided) await commitAfterPrevious(decided.value);
     }
+    if (deciding) await commitAfterPrevious(await deciding);
     await committing;
   } catch (err) {
-    // Never leave a commit in flight behind a failure.
-    await committing?.catch(() => undefined);
+    // Never leave a decision or a commit in flight behind a failure.
+    await Promise.allSettled([deciding, committing]);
     throw err;
   }
 }

@@ -2,9 +2,9 @@
  * The consume-transform-produce loop and its failure policy (Kafka Streams' StreamThread):
  * - consume: librdkafka hands over up to `unitsPerFetch` units of a partition, to up to
  *   `partitionsInFlight` partitions at once (mode.ts); each unit of up to `unitRecords` records is
- *   decided in Postgres on a connection of its own, its Kafka commit overlaps the next unit's
- *   Postgres work, and the units that partitions finish meanwhile share one transaction
- *   (transaction-group.ts);
+ *   decided in Postgres on a connection of its own while the JavaScript thread decodes the next
+ *   unit and commits the previous one (pipeline.ts), and the units that partitions finish
+ *   meanwhile share one transaction (transaction-group.ts);
  * - failure: the unit's transaction was aborted (or its producer replaced); we back off with
  *   jitter and throw, and the consumer rewinds to the first uncommitted record. Nothing is skipped:
  *   the partition waits. After `stallTimeoutMs` without a commit the process exits non-zero with
@@ -70,16 +70,22 @@ export class ProcessingLoop {
   }
 
   /**
-   * Unit n's Kafka commit overlaps unit n+1's Postgres work (idempotent, so harmless if unit n's
-   * transaction then fails). Offsets are resolved only for committed units: after a failure the
+   * Unit n's Postgres decision runs while unit n-1 is collected and committed to Kafka and unit
+   * n+1 is decoded (pipeline.ts); a decision committed in Postgres before a failed Kafka transaction
+   * is harmless (idempotent). Offsets are resolved only for committed units: after a failure the
    * consumer rewinds to the first uncommitted record.
    */
   private async runUnits(units: SourceRecord[][], resolve: (offset: number) => void): Promise<void> {
     try {
-      await runPipelined(units, (unit) => this.task.prepare(unit), async (prepared) => {
-        await this.transactions.submit(prepared);
-        resolve(prepared.records[prepared.records.length - 1]!.offset);
-        this.progressed();
+      await runPipelined(units, {
+        stage: (unit) => this.task.stage(unit),
+        decide: (staged) => this.task.decide(staged),
+        commit: async (decided) => {
+          const prepared = this.task.collect(decided);
+          await this.transactions.submit(prepared);
+          resolve(prepared.records[prepared.records.length - 1]!.offset);
+          this.progressed();
+        },
       });
     } catch (err) {
       await this.onFailure(err, units[0]![0]!);
