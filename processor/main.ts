@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const pool = openPool(
     {
       connectionString: config.databaseUrl,
-      // One connection per partition in flight, and one for a unit prepared while its predecessor commits.
+      // One connection per partition in flight (a partition decides one unit at a time), and one spare.
       max: mode.partitionsInFlight + 1,
       connectionTimeoutMillis: 5000,
       // A hung statement or a lock held by a stuck session becomes an error that is retried and
