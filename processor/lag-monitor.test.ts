@@ -2,7 +2,7 @@ import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { TOPICS } from '../schemas/topics.ts';
-import { LagMonitor } from './lag-monitor.ts';
+import { LagMonitor, type GroupView } from './lag-monitor.ts';
 import { ProcessorMetrics } from './metrics.ts';
 
 /** An admin client that knows six partitions: end offset 100 each. */
@@ -11,9 +11,9 @@ const admin = {
 } as unknown as KafkaJS.Admin;
 
 /** A consumer whose group committed at 10 × partition; it answers only for the partitions asked about. */
-const consumerOwning = (assignment: () => KafkaJS.TopicPartition[]): Pick<KafkaJS.Consumer, 'assignment' | 'committed'> => ({
+const consumerOwning = (assignment: () => KafkaJS.TopicPartition[]): GroupView => ({
   assignment,
-  committed: async (partitions) => (partitions ?? []).map(({ topic, partition }) => ({ topic, partition, offset: String(10 * partition) })),
+  committed: async (partitions) => partitions.map(({ partition }) => ({ partition, offset: 10 * partition })),
 });
 
 async function lagSeries(metrics: ProcessorMetrics, gauge: 'consumerLag' | 'groupLag' = 'consumerLag'): Promise<Record<string, number>> {

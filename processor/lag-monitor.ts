@@ -22,8 +22,16 @@ export function lagOf(endOffset: number, committed: number, lowOffset: number): 
 /** No committed offset yet (-1): the group starts from the beginning of what is retained. */
 const position = (committed: number, lowOffset: number): number => (committed < 0 ? lowOffset : committed);
 
+/** What the lag monitor reads of the processing consumer. */
+export interface GroupView {
+  /** The partitions assigned now (it changes with every rebalance). */
+  assignment(): Array<{ topic: string; partition: number }>;
+  /** The group's committed offsets (next record to process); negative when none. */
+  committed(partitions: Array<{ topic: string; partition: number }>, timeoutMs: number): Promise<Array<{ partition: number; offset: number | undefined }>>;
+}
+
 /** The partitions of `topic` in a consumer's assignment. */
-export function ownedPartitions(assignment: KafkaJS.TopicPartition[], topic: string): Set<number> {
+export function ownedPartitions(assignment: Array<{ topic: string; partition: number }>, topic: string): Set<number> {
   return new Set(assignment.filter((tp) => tp.topic === topic).map((tp) => tp.partition));
 }
 
@@ -35,8 +43,7 @@ export class LagMonitor {
 
   constructor(
     private readonly admin: KafkaJS.Admin,
-    /** The processing consumer: its assignment (it changes with every rebalance) and its group's committed offsets. */
-    private readonly consumer: Pick<KafkaJS.Consumer, 'assignment' | 'committed'>,
+    private readonly consumer: GroupView,
     private readonly metrics: ProcessorMetrics,
     private readonly log: Logger,
   ) {}
@@ -61,7 +68,7 @@ export class LagMonitor {
     const owned = ownedPartitions(this.consumer.assignment(), TOPICS.requests);
     const ends = await this.admin.fetchTopicOffsets(TOPICS.requests, { isolationLevel: KafkaJS.IsolationLevel.READ_COMMITTED });
     const committed = await this.consumer.committed(ends.map((e) => ({ topic: TOPICS.requests, partition: e.partition })), COMMITTED_TIMEOUT_MS);
-    const byPartition = new Map(committed.map((p) => [p.partition, p.offset === null ? -1 : Number(p.offset)]));
+    const byPartition = new Map(committed.map((p) => [p.partition, p.offset ?? -1]));
     const now = Date.now();
     // Synchronously from here on: a scrape never sees the series half replaced.
     this.metrics.consumerLag.reset();

@@ -15,7 +15,7 @@ import { DeadLetterMonitor } from './dead-letter-monitor.ts';
 import { FencedInstanceError } from './errors.ts';
 import { buildHttp } from './http.ts';
 import { IssuanceTask } from './issuance-task.ts';
-import { createConsumer, createProducer, kafkaClient, onConsumerFatal } from './kafka-clients.ts';
+import { asKafkaJsConsumer, connectConsumer, createConsumer, createProducer, disconnectConsumer, groupView, kafkaClient, watchConsumer } from './kafka-clients.ts';
 import { LagMonitor } from './lag-monitor.ts';
 import { MisroutedRecords } from './misrouted-records.ts';
 import { ProcessorMetrics } from './metrics.ts';
@@ -59,11 +59,11 @@ async function main(): Promise<void> {
   // A refused login or certificate is a configuration error: stop now with the broker's reason.
   await checkKafkaAccess(config.kafka);
   const kafka = kafkaClient(config, log);
-  const consumer = createConsumer(kafka, config, mode);
+  const consumer = createConsumer(config);
   const admin = kafka.admin();
-  await consumer.connect();
+  await retryUntil('connecting the consumer', config.stallTimeoutMs, log, () => connectConsumer(consumer, 10_000));
   await retryUntil('connecting the admin client', config.stallTimeoutMs, log, () => admin.connect());
-  const producer = new TransactionalProducer(() => createProducer(kafka, config), consumer, metrics, log, config.transactionTimeoutMs, config.stallTimeoutMs);
+  const producer = new TransactionalProducer(() => createProducer(kafka, config), asKafkaJsConsumer(consumer), metrics, log, config.transactionTimeoutMs, config.stallTimeoutMs);
   await producer.start();
 
   let exitCode = 0;
@@ -76,7 +76,8 @@ async function main(): Promise<void> {
       lag.stop();
       misrouted.stop();
       await deadLetters.stop();
-      if (closeConsumer) await consumer.disconnect().catch((err: unknown) => log.warn({ err }, 'consumer disconnect failed'));
+      await loop.stop();
+      if (closeConsumer) await disconnectConsumer(consumer);
       await producer.close().catch((err: unknown) => log.warn({ err }, 'producer disconnect failed'));
       await admin.disconnect().catch(() => undefined);
       await http.close();
@@ -101,8 +102,8 @@ async function main(): Promise<void> {
   const misrouted = new MisroutedRecords(metrics.misroutedRecords, log);
   const task = new IssuanceTask({ serde, decider, producer, statuses, unknownSchemas: new UnknownSchemaGrace(config.unknownSchemaGraceMs), metrics, misrouted });
   const loop = new ProcessingLoop(consumer, task, mode, config, log, metrics, fatal);
-  onConsumerFatal(consumer, fatal);
-  const lag = new LagMonitor(admin, consumer, metrics, log);
+  watchConsumer(consumer, log.child({ component: 'kafka' }), fatal);
+  const lag = new LagMonitor(admin, groupView(consumer), metrics, log);
   const deadLetters = new DeadLetterMonitor(kafka, config.groupId, serde, metrics, log);
   const http = buildHttp(metrics, () => loop.healthy);
   await http.listen({ port: config.metricsPort, host: config.metricsHost });
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown(0));
 
   await misrouted.start(admin, config.lagIntervalMs);
-  await loop.start();
+  loop.start();
   lag.start(config.lagIntervalMs);
   // Monitoring only: a DLQ monitor that cannot start must not stop the processing.
   deadLetters.start().catch((err: unknown) => log.error({ err }, 'DLQ monitor failed; coupon_dlq_records_total is not counted by this instance'));

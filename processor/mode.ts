@@ -1,6 +1,6 @@
 /**
  * Batch and single mode, one strategy object each, chosen here and nowhere else: how many records
- * one unit holds, how many units' worth librdkafka hands over at once, how many partitions are
+ * one unit holds, how many units a partition runs in one turn, how many partitions are
  * worked on at once, and how a unit is decided in Postgres.
  */
 import type pg from 'pg';
@@ -15,10 +15,10 @@ export interface ModeStrategy {
   /** Partitions worked on at once, each unit on a Postgres connection of its own; their units share transactions. */
   partitionsInFlight: number;
   /**
-   * Transactions' worth per handed-over batch. Units of one batch are pipelined (pipeline.ts); the
-   * pipeline drains at the end of each batch, so more units per batch mean fewer idle gaps.
+   * Units a partition runs before it gives its place up to a partition waiting for one; also how
+   * many units' worth of records the poll loop keeps waiting in the buffers at most.
    */
-  unitsPerFetch: number;
+  unitsPerTurn: number;
   /** Decides a unit's staged requests and returns the ledger outcome of each. */
   decide(client: pg.ClientBase, staged: StagedRequest[], time: StageTimer): Promise<LedgerOutcome[]>;
 }
@@ -27,7 +27,7 @@ export interface ModeStrategy {
 export const batchMode = (maxRecords: number, partitionsInFlight: number): ModeStrategy => ({
   unitRecords: maxRecords,
   partitionsInFlight,
-  unitsPerFetch: 8,
+  unitsPerTurn: 8,
   decide: (client, staged, time) => applyBatch(client, staged, time),
 });
 
@@ -35,7 +35,7 @@ export const batchMode = (maxRecords: number, partitionsInFlight: number): ModeS
 export const singleMode: ModeStrategy = {
   unitRecords: 1,
   partitionsInFlight: 1,
-  unitsPerFetch: 1,
+  unitsPerTurn: 1,
   async decide(client, staged, time) {
     const outcomes: LedgerOutcome[] = [];
     for (const s of staged) outcomes.push(await time('merge', () => applyOne(client, s)));

@@ -6,6 +6,8 @@
  *   order, one at a time;
  * - commit (JavaScript: outputs, then the Kafka transaction) of unit n runs while unit n+1 is
  *   decided; commits stay in order (unit n+1's starts only after unit n's finished).
+ * Units are taken from `units` one at a time, as the pipeline has room for the next: an iterator
+ * may hand over records that arrived while the previous units were being worked on.
  * The first failure stops the run and is thrown once no decision or commit is in flight any more.
  */
 export interface PipelineStages<U, S, D> {
@@ -14,7 +16,7 @@ export interface PipelineStages<U, S, D> {
   commit(decided: D): Promise<void>;
 }
 
-export async function runPipelined<U, S, D>(units: readonly U[], stages: PipelineStages<U, S, D>): Promise<void> {
+export async function runPipelined<U, S, D>(units: Iterable<U>, stages: PipelineStages<U, S, D>): Promise<void> {
   let deciding: Promise<D> | undefined;
   let committing: Promise<void> | undefined;
   // Awaited later; until then a fast failure must not be an unhandled rejection.

@@ -1,47 +1,70 @@
 /**
  * The consume-transform-produce loop and its failure policy (Kafka Streams' StreamThread):
- * - consume: librdkafka hands over up to `unitsPerFetch` units of a partition, to up to
- *   `partitionsInFlight` partitions at once (mode.ts); each unit of up to `unitRecords` records is
- *   decided in Postgres on a connection of its own while the JavaScript thread decodes the next
- *   unit and commits the previous one (pipeline.ts), and the units that partitions finish
- *   meanwhile share one transaction (transaction-group.ts);
- * - failure: the unit's transaction was aborted (or its producer replaced); we back off with
- *   jitter and throw, and the consumer rewinds to the first uncommitted record. Nothing is skipped:
- *   the partition waits. After `stallTimeoutMs` without a commit the process exits non-zero with
- *   the last error, for a supervisor to restart it; a zombie exits at once;
- * - revoked: the client gives partitions up only after the running batch has returned, so the
- *   in-flight transaction is committed or aborted first.
+ * - poll: one loop polls librdkafka into per-partition queues (partition-buffers.ts) while the
+ *   partitions are processed, up to a bound of records waiting, so a partition's next records are
+ *   already there when its current unit is decided;
+ * - process: up to `partitionsInFlight` partitions at once, each a stream of units of up to
+ *   `unitRecords` records, pipelined (pipeline.ts): unit n is decided in Postgres on the
+ *   partition's connection while the JavaScript thread decodes unit n+1 and commits unit n-1; the
+ *   units that partitions finish meanwhile share one transaction (transaction-group.ts);
+ * - failure: the unit's transaction was aborted (or its producer replaced); the partition is
+ *   paused and its waiting records dropped, and after a back-off with jitter the consumer seeks
+ *   back to the first record not committed. Nothing is skipped: the partition waits. After
+ *   `stallTimeoutMs` without a commit the process exits non-zero with the last error, for a
+ *   supervisor to restart it; a zombie exits at once;
+ * - revoked (eager rebalance): the partitions' units in flight are committed or aborted first,
+ *   then the consumer gives the partitions up.
  */
+import type { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import Kafka from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
 import { TOPICS } from '../schemas/topics.ts';
 import type { ProcessorConfig } from './config.ts';
 import type { SourceRecord } from './decode.ts';
 import { backoffMs, classify, FatalProcessorError, FencedInstanceError } from './errors.ts';
 import type { IssuanceTask, PreparedUnit } from './issuance-task.ts';
+import { QUEUE_NON_EMPTY, type NativeConsumer } from './kafka-clients.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import type { ModeStrategy } from './mode.ts';
+import { PartitionBuffers } from './partition-buffers.ts';
 import { runPipelined } from './pipeline.ts';
 import { TransactionGroup } from './transaction-group.ts';
+
+/** How long the loop waits for the consumer's "queue not empty" signal before it polls anyway. */
+const IDLE_POLL_MS = 100;
+const SEEK_TIMEOUT_MS = 10_000;
+const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS, ERR__FATAL } = Kafka.CODES.ERRORS;
 
 export class ProcessingLoop {
   private attempts = 0;
   private failed = false;
+  private stopping = false;
   /** When the current run of failures began; undefined while commits succeed. */
   private failingSince: number | undefined;
   private readonly transactions: TransactionGroup<PreparedUnit>;
+  private readonly buffers = new PartitionBuffers();
+  /** The partitions being processed now. */
+  private readonly working = new Map<number, Promise<void>>();
+  /** Seeks back after failures, done between polls: a poll issued after a seek returns records from there. */
+  private readonly seeks = new Map<number, number>();
+  private revocation: Promise<void> | undefined;
+  private polling: Promise<void> | undefined;
+  /** Wakes the poll loop waiting for room in the buffers or for records. */
+  private wake: (() => void) | undefined;
+  private woken = false;
 
   constructor(
-    private readonly consumer: KafkaJS.Consumer,
+    private readonly consumer: NativeConsumer,
     private readonly task: IssuanceTask,
-    private readonly mode: Pick<ModeStrategy, 'unitRecords' | 'partitionsInFlight'>,
+    private readonly mode: Pick<ModeStrategy, 'unitRecords' | 'partitionsInFlight' | 'unitsPerTurn'>,
     private readonly config: Pick<ProcessorConfig, 'stallTimeoutMs' | 'unhealthyAfterMs'>,
     private readonly log: Logger,
     private readonly metrics: ProcessorMetrics,
     private readonly onFatal: (err: Error) => void,
   ) {
     this.transactions = new TransactionGroup((units) => task.commit(units));
+    metrics.stalledFor = () => this.failingFor() / 1000;
   }
 
   /** Alive and not stuck: a partition failing for longer than `unhealthyAfterMs` makes this false. */
@@ -54,78 +77,241 @@ export class ProcessingLoop {
     return this.failingSince === undefined ? 0 : now - this.failingSince;
   }
 
-  async start(): Promise<void> {
-    await this.consumer.subscribe({ topics: [TOPICS.requests] });
-    await this.consumer.run({
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.mode.partitionsInFlight,
-      eachBatch: async ({ batch, resolveOffset }) => {
-        if (this.failed) throw new FatalProcessorError('processor has failed; not processing');
-        const records = batch.messages.map((m) => toSource(batch.topic, batch.partition, m));
-        const units: SourceRecord[][] = [];
-        for (let i = 0; i < records.length; i += this.mode.unitRecords) units.push(records.slice(i, i + this.mode.unitRecords));
-        await this.runUnits(units, (offset) => resolveOffset(String(offset)));
-      },
+  /** Records waiting in the buffers at most: a partition's unit pipeline plus what is being polled. */
+  private get bufferLimit(): number {
+    return this.mode.unitRecords * this.mode.unitsPerTurn;
+  }
+
+  start(): void {
+    this.consumer.on('rebalance', this.onRebalance);
+    // A poll takes what librdkafka has fetched and does not wait (kafka-clients.ts).
+    this.consumer.setDefaultConsumeTimeout(0);
+    (this.consumer as EventEmitter).on(QUEUE_NON_EMPTY, () => this.wakePoller());
+    this.consumer.subscribe([TOPICS.requests]);
+    this.polling = this.pollLoop().catch((err: unknown) => this.fail(new FatalProcessorError(`poll loop failed: ${(err as Error).message}`, { cause: err })));
+  }
+
+  /** Stops polling and lets the units in flight commit or abort; the consumer is closed after this. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakePoller();
+    await this.polling;
+    await Promise.allSettled([...this.working.values(), this.revocation]);
+  }
+
+  /**
+   * A rebalance (eager protocol): the partitions are the loop's to take and give up. A revocation
+   * waits for the partitions' units in flight — their transactions commit the offsets under the
+   * generation that still owns them — and only then gives the partitions up; librdkafka rejoins
+   * the group after that.
+   */
+  private readonly onRebalance = (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void => {
+    if (err?.code === ERR__ASSIGN_PARTITIONS) {
+      const assign = (): void => {
+        this.buffers.assign(assignment.filter((a) => a.topic === TOPICS.requests).map((a) => a.partition));
+        this.consumer.assign(assignment);
+        this.log.info({ partitions: assignment.map((a) => a.partition) }, 'partitions assigned');
+      };
+      if (this.revocation) void this.revocation.then(assign);
+      else assign();
+    } else if (err?.code === ERR__REVOKE_PARTITIONS) {
+      this.revocation ??= this.revoke().finally(() => (this.revocation = undefined));
+    } else {
+      this.log.error({ err }, 'rebalance failed');
+    }
+  };
+
+  private async revoke(): Promise<void> {
+    await Promise.allSettled(this.working.values());
+    this.buffers.unassign();
+    this.seeks.clear();
+    try {
+      this.consumer.unassign();
+    } catch (err) {
+      // A consumer being closed: librdkafka gives the partitions up itself.
+      this.log.debug({ err }, 'unassign refused');
+    }
+    this.log.info('partitions revoked');
+    this.wakePoller();
+  }
+
+  private async pollLoop(): Promise<void> {
+    while (!this.stopping && !this.failed) {
+      if (this.revocation) {
+        await this.revocation;
+        continue;
+      }
+      await this.seekBack();
+      if (this.buffers.size >= this.bufferLimit) {
+        await this.nextWake();
+        continue;
+      }
+      const records = await this.poll();
+      if (records.length > 0) {
+        this.buffers.add(records, Date.now());
+        this.schedule();
+      } else await this.nextWake(IDLE_POLL_MS);
+    }
+  }
+
+  private poll(): Promise<SourceRecord[]> {
+    return new Promise((resolve) => {
+      this.consumer.consume(this.mode.unitRecords, (err, messages) => {
+        if (!err) return resolve(messages.map(toSource));
+        // A fenced static member (FENCED_INSTANCE_ID) is a fatal consumer error: a zombie.
+        if (err.code === ERR__FATAL || classify(err) === 'zombie') this.fail(new FencedInstanceError(`consumer fenced out of the group: ${err.message}`, { cause: err }));
+        else this.log.warn({ err }, 'poll failed; polling again');
+        resolve([]);
+      });
     });
   }
 
   /**
-   * Unit n's Postgres decision runs while unit n-1 is collected and committed to Kafka and unit
-   * n+1 is decoded (pipeline.ts); a decision committed in Postgres before a failed Kafka transaction
-   * is harmless (idempotent). Offsets are resolved only for committed units: after a failure the
-   * consumer rewinds to the first uncommitted record.
+   * Until the consumer has records or events, a unit made room, a partition needs a seek, the loop
+   * stops — or `timeoutMs` passed. A wake while the loop was busy is kept for its next wait.
    */
-  private async runUnits(units: SourceRecord[][], resolve: (offset: number) => void): Promise<void> {
+  private async nextWake(timeoutMs?: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return;
+    }
+    const controller = new AbortController();
+    const timeout = timeoutMs === undefined ? [] : [sleep(timeoutMs, undefined, { signal: controller.signal }).catch(() => undefined)];
+    await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), ...timeout]);
+    controller.abort();
+    this.wake = undefined;
+    this.woken = false;
+  }
+
+  private wakePoller(): void {
+    if (this.wake) this.wake();
+    else this.woken = true;
+  }
+
+  /** Starts partitions that have records waiting, up to `partitionsInFlight`, the longest-waiting first. */
+  private schedule(): void {
+    if (this.revocation || this.stopping || this.failed) return;
+    for (const partition of this.buffers.ready()) {
+      if (this.working.size >= this.mode.partitionsInFlight) return;
+      if (this.working.has(partition)) continue;
+      const work = this.process(partition).finally(() => {
+        this.working.delete(partition);
+        this.schedule();
+        this.wakePoller();
+      });
+      this.working.set(partition, work);
+    }
+  }
+
+  /**
+   * A partition's units as they are taken from its queue, one at a time as the pipeline asks for
+   * the next. Ends when the queue is empty, on revocation or stop, or — after `unitsPerTurn` units
+   * — when another partition waits for a place.
+   */
+  private *unitsOf(partition: number): Generator<SourceRecord[]> {
+    for (let taken = 0; !this.revocation && !this.stopping && !this.failed; taken++) {
+      if (taken >= this.mode.unitsPerTurn && this.othersWait(partition)) return;
+      const unit = this.buffers.take(partition, this.mode.unitRecords);
+      if (unit.length === 0) return;
+      this.wakePoller();
+      yield unit;
+    }
+  }
+
+  private othersWait(partition: number): boolean {
+    return this.working.size >= this.mode.partitionsInFlight && this.buffers.ready().some((p) => p !== partition && !this.working.has(p));
+  }
+
+  /**
+   * Unit n's Postgres decision runs while unit n-1 is collected and committed to Kafka and unit
+   * n+1 is decoded (pipeline.ts); a decision committed in Postgres before a failed Kafka
+   * transaction is harmless (idempotent).
+   */
+  private async process(partition: number): Promise<void> {
     try {
-      await runPipelined(units, {
+      await runPipelined(this.unitsOf(partition), {
         stage: (unit) => this.task.stage(unit),
         decide: (staged) => this.task.decide(staged),
         commit: async (decided) => {
           const prepared = this.task.collect(decided);
           await this.transactions.submit(prepared);
-          resolve(prepared.records[prepared.records.length - 1]!.offset);
+          this.buffers.committed(partition, prepared.records[prepared.records.length - 1]!.offset + 1);
           this.progressed();
         },
       });
     } catch (err) {
-      await this.onFailure(err, units[0]![0]!);
-      throw err;
+      const rewindTo = this.buffers.rewind(partition);
+      this.flow('pause', partition);
+      await this.onFailure(err, partition, rewindTo);
+      if (rewindTo !== undefined) this.seeks.set(partition, rewindTo);
+      this.wakePoller();
+    }
+  }
+
+  /** Seeks failed partitions back to their first uncommitted record and resumes them. */
+  private async seekBack(): Promise<void> {
+    for (const [partition, offset] of this.seeks) {
+      this.seeks.delete(partition);
+      if (!this.buffers.assigned(partition)) continue;
+      const toppar = { topic: TOPICS.requests, partition };
+      try {
+        await new Promise<void>((resolve, reject) => this.consumer.seek({ ...toppar, offset }, SEEK_TIMEOUT_MS, (err) => (err ? reject(err) : resolve())));
+      } catch (err) {
+        this.log.warn({ err, partition, offset }, 'seek back failed; retrying');
+        this.seeks.set(partition, offset);
+        await sleep(backoffMs(this.attempts));
+        return;
+      }
+      this.buffers.sought(partition);
+      this.flow('resume', partition);
+    }
+  }
+
+  /** Pauses or resumes fetching a partition; refused only for a partition already given up. */
+  private flow(action: 'pause' | 'resume', partition: number): void {
+    try {
+      this.consumer[action]([{ topic: TOPICS.requests, partition }]);
+    } catch (err) {
+      this.log.debug({ err, partition }, `${action} refused`);
     }
   }
 
   private progressed(): void {
     this.attempts = 0;
     this.failingSince = undefined;
-    this.metrics.stalledSeconds.set(0);
   }
 
-  private async onFailure(err: unknown, first: SourceRecord): Promise<void> {
+  private fail(err: FatalProcessorError): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.wakePoller();
+    this.onFatal(err);
+  }
+
+  private async onFailure(err: unknown, partition: number, offset: number | undefined): Promise<void> {
     const now = Date.now();
     this.failingSince ??= now;
     const failingFor = this.failingFor(now);
-    this.metrics.stalledSeconds.set(failingFor / 1000);
-    const where = { partition: first.partition, offset: first.offset };
     if (classify(err) === 'zombie') {
-      this.failed = true;
-      this.onFatal(err instanceof FatalProcessorError ? err : new FencedInstanceError((err as Error).message, { cause: err }));
+      this.fail(err instanceof FatalProcessorError ? err : new FencedInstanceError((err as Error).message, { cause: err }));
       return;
     }
     if (failingFor > this.config.stallTimeoutMs) {
-      this.failed = true;
-      const reason = `no progress for ${Math.round(failingFor / 1000)} s at partition ${where.partition} offset ${where.offset}; last error: ${(err as Error).message}`;
-      this.onFatal(new FatalProcessorError(reason, { cause: err }));
+      const reason = `no progress for ${Math.round(failingFor / 1000)} s at partition ${partition} offset ${offset}; last error: ${(err as Error).message}`;
+      this.fail(new FatalProcessorError(reason, { cause: err }));
       return;
     }
     const wait = backoffMs(this.attempts++);
     this.metrics.retries.inc();
-    this.log.warn({ err, attempt: this.attempts, retryInMs: wait, failingForMs: failingFor, ...where }, 'unit failed; rewinding to the last committed offset and retrying');
+    this.log.warn({ err, attempt: this.attempts, retryInMs: wait, failingForMs: failingFor, partition, offset }, 'unit failed; rewinding to the last committed offset and retrying');
     await sleep(wait);
   }
 }
 
-function toSource(topic: string, partition: number, m: KafkaJS.KafkaMessage): SourceRecord {
-  const headers = Object.entries(m.headers ?? {}).flatMap(([key, v]) =>
-    (Array.isArray(v) ? v : [v]).map((value) => ({ key, value: value === undefined ? null : Buffer.isBuffer(value) ? value : Buffer.from(String(value)) })),
+function toSource(m: Kafka.Message): SourceRecord {
+  const headers = (m.headers ?? []).flatMap((h) =>
+    Object.entries(h).map(([key, value]) => ({ key, value: Buffer.isBuffer(value) ? value : Buffer.from(String(value)) })),
   );
-  return { topic, partition, offset: Number(m.offset), key: m.key ?? null, value: m.value ?? null, headers };
+  const key = m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key));
+  return { topic: m.topic, partition: m.partition, offset: m.offset, key, value: m.value, headers };
 }

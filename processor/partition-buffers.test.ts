@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { SourceRecord } from './decode.ts';
+import { PartitionBuffers } from './partition-buffers.ts';
+
+const record = (partition: number, offset: number): SourceRecord => ({ topic: 'requests', partition, offset, key: null, value: null, headers: [] });
+const offsets = (records: SourceRecord[]): number[] => records.map((r) => r.offset);
+
+describe('PartitionBuffers', () => {
+  it('hands a partition its records in offset order, in units of at most the size asked for', () => {
+    const buffers = new PartitionBuffers();
+    buffers.assign([0, 1]);
+    buffers.add([record(0, 10), record(1, 5), record(0, 11), record(0, 12)], 0);
+    expect(buffers.size).toBe(4);
+    expect(offsets(buffers.take(0, 2))).toEqual([10, 11]);
+    expect(offsets(buffers.take(0, 2))).toEqual([12]);
+    expect(buffers.take(0, 2)).toEqual([]);
+    expect(buffers.size).toBe(1);
+  });
+
+  it('drops records of partitions it was not assigned, and everything on unassign', () => {
+    const buffers = new PartitionBuffers();
+    buffers.assign([1]);
+    buffers.add([record(0, 1), record(1, 1)], 0);
+    expect(buffers.size).toBe(1);
+    expect(buffers.ready()).toEqual([1]);
+    buffers.unassign();
+    expect(buffers.size).toBe(0);
+    expect(buffers.assigned(1)).toBe(false);
+  });
+
+  it('offers the partition that has waited longest first, and none that is empty', () => {
+    const buffers = new PartitionBuffers();
+    buffers.assign([0, 1, 2]);
+    buffers.add([record(2, 1)], 100);
+    buffers.add([record(0, 1)], 200);
+    buffers.add([record(2, 2)], 300);
+    expect(buffers.ready()).toEqual([2, 0]);
+    buffers.take(2, 10);
+    buffers.add([record(2, 3)], 400);
+    expect(buffers.ready()).toEqual([0, 2]);
+  });
+
+  it('rewinds a failed partition to its first record not committed, and drops what is polled until it sought back', () => {
+    const buffers = new PartitionBuffers();
+    buffers.assign([0]);
+    buffers.add([record(0, 40), record(0, 41), record(0, 42), record(0, 43)], 0);
+    buffers.take(0, 2);
+    buffers.committed(0, 42);
+    buffers.take(0, 2);
+    expect(buffers.rewind(0)).toBe(42);
+    buffers.add([record(0, 44)], 0); // fetched before the seek: must not be processed
+    expect(buffers.ready()).toEqual([]);
+    expect(buffers.size).toBe(0);
+    buffers.sought(0);
+    buffers.add([record(0, 42)], 0);
+    expect(offsets(buffers.take(0, 10))).toEqual([42]);
+  });
+
+  it('rewinds to the first record received when nothing of the assignment committed yet', () => {
+    const buffers = new PartitionBuffers();
+    buffers.assign([3]);
+    buffers.add([record(3, 7), record(3, 8)], 0);
+    expect(buffers.rewind(3)).toBe(7);
+    expect(buffers.rewind(4)).toBeUndefined();
+  });
+});
