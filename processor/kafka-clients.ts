@@ -25,7 +25,6 @@ export function createConsumer(config: ProcessorConfig): NativeConsumer {
       'group.instance.id': config.groupInstanceId,
       'enable.auto.commit': false,
       'isolation.level': 'read_committed',
-      'auto.offset.reset': 'earliest',
       'fetch.wait.max.ms': config.batchMaxWaitMs,
       // Eager, not cooperative-sticky: a cooperative rebalance takes partitions away in one
       // generation and hands them out in the next, which the member that gave them up triggers by
@@ -42,7 +41,9 @@ export function createConsumer(config: ProcessorConfig): NativeConsumer {
       // calls need too; the loop polls again when this says records (or events) are waiting.
       queue_non_empty_cb: () => (consumer as EventEmitter).emit(QUEUE_NON_EMPTY),
     }),
-    {},
+    // A topic property: in the global configuration the (empty) topic configuration would
+    // override it, and a new group would start at the end, past the requests already waiting.
+    { 'auto.offset.reset': 'earliest' },
   );
   return consumer;
 }
