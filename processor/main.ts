@@ -90,9 +90,9 @@ async function main(): Promise<void> {
     log.fatal({ err }, 'fatal processing error; exiting so a supervisor restarts a fresh instance');
     void shutdown(1, !(err instanceof FencedInstanceError));
   };
-  // The Kafka client's consume loop can reject while it is being disconnected (a seek it had
-  // queued finds the consumer closed): harmless then. Any other unhandled rejection is a bug that
-  // stops the process through the orderly shutdown rather than by crashing out of it.
+  // A Kafka client's call can reject while the clients are being closed: harmless then. Any other
+  // unhandled rejection is a bug that stops the process through the orderly shutdown rather than
+  // by crashing out of it.
   process.on('unhandledRejection', (err) => {
     if (stopping) log.warn({ err }, 'unhandled rejection while stopping; ignored');
     else fatal(err instanceof Error ? err : new Error(String(err)));
