@@ -40,6 +40,11 @@ export class PartitionBuffers {
     this.buffered = 0;
   }
 
+  /** Partitions assigned now. */
+  get partitions(): number {
+    return this.buffers.size;
+  }
+
   assigned(partition: number): boolean {
     return this.buffers.has(partition);
   }

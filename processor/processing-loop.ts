@@ -77,9 +77,13 @@ export class ProcessingLoop {
     return this.failingSince === undefined ? 0 : now - this.failingSince;
   }
 
-  /** Records waiting in the buffers at most: a partition's unit pipeline plus what is being polled. */
+  /**
+   * Records waiting in the buffers at most: `unitsPerTurn` units for one busy partition, and with
+   * more partitions assigned three units each (one being decided, one staged, one arriving), so
+   * that every partition has its next unit there while the others take their turns.
+   */
   private get bufferLimit(): number {
-    return this.mode.unitRecords * this.mode.unitsPerTurn;
+    return this.mode.unitRecords * Math.max(this.mode.unitsPerTurn, 3 * this.buffers.partitions);
   }
 
   start(): void {
