@@ -16,7 +16,8 @@ export interface ModeStrategy {
   partitionsInFlight: number;
   /**
    * Units a partition runs before it gives its place up to a partition waiting for one; also how
-   * many units' worth of records the poll loop keeps waiting in the buffers at most.
+   * many units' worth of records the poll loop keeps waiting for one partition alone (three a
+   * partition when more are assigned: processing-loop.ts).
    */
   unitsPerTurn: number;
   /** Decides a unit's staged requests and returns the ledger outcome of each. */
