@@ -8,6 +8,10 @@ import { openPool } from '../platform/postgres-pool.ts';
 import type { Logger } from 'pino';
 import type { CouponDefinition } from './validation.ts';
 import type { TerminalOutcome } from '../schemas/outcomes.ts';
+import { NEW_GRANT_SCHEME, type GrantEventIdScheme } from './grant/grant-id.ts';
+
+/** Grants whose event-id scheme the gateway keeps (they are few; past this, it forgets them all). */
+const GRANT_SCHEMES_KEPT = 10_000;
 
 export interface Coupon extends CouponDefinition {
   id: number;
@@ -54,6 +58,7 @@ const toCoupon = (row: CouponRow): Coupon => ({
 export class Ledger {
   /** Also read by the reconciler (gateway/reconcile). */
   readonly pool: pg.Pool;
+  private readonly grantSchemes = new Map<string, GrantEventIdScheme>();
 
   constructor(databaseUrl: string, poolSize: number, log: Logger) {
     this.pool = openPool({ connectionString: databaseUrl, max: poolSize, connectionTimeoutMillis: 2000, query_timeout: 5000, application_name: 'coupon-gateway' }, log);
@@ -86,6 +91,20 @@ export class Ledger {
     const row = rows[0];
     if (!row) return undefined;
     return { eventId: row.event_id, outcome: row.outcome, reason: row.reason, userCouponId: row.user_coupon_id === null ? null : Number(row.user_coupon_id) };
+  }
+
+  /**
+   * How the grant derives its users' event ids (grant-id.ts): fixed when the grant is created, so
+   * kept once read. A grant's users are in Redis only after its row exists; without a row, the scheme of new grants.
+   */
+  async grantEventIdScheme(grantId: string): Promise<GrantEventIdScheme> {
+    const known = this.grantSchemes.get(grantId);
+    if (known) return known;
+    const { rows } = await this.pool.query<{ event_ids: GrantEventIdScheme }>('SELECT event_ids FROM coupon_grants WHERE id = $1', [grantId]);
+    const scheme = rows[0]?.event_ids ?? NEW_GRANT_SCHEME;
+    if (this.grantSchemes.size >= GRANT_SCHEMES_KEPT) this.grantSchemes.clear();
+    this.grantSchemes.set(grantId, scheme);
+    return scheme;
   }
 
   async totals(couponId: number): Promise<CouponTotals | undefined> {

@@ -41,8 +41,10 @@ describe('viewOfLedgerEntry', () => {
   });
 
   it("answers a bulk grant's user from the ledger once decided, and PENDING with the grant's event id before", () => {
-    const grant = { couponId: 42, userId: 7, grantId: 'spring' };
-    expect(viewOfLedgerEntry(undefined, grant)).toEqual({ status: 'PENDING', eventId: grantEventId(42, 'spring', 7), position: null });
+    const grant = { couponId: 42, userId: 7, grantId: 'spring', eventIds: 'grant-user' } as const;
+    expect(viewOfLedgerEntry(undefined, grant)).toEqual({ status: 'PENDING', eventId: grantEventId(42, 'spring', 7, 'grant-user'), position: null });
+    // A grant created before the 'grant-user' scheme keeps its name-based ids.
+    expect(viewOfLedgerEntry(undefined, { ...grant, eventIds: 'name-sha1' })).toEqual({ status: 'PENDING', eventId: grantEventId(42, 'spring', 7, 'name-sha1'), position: null });
     expect(viewOfLedgerEntry({ eventId, outcome: 'ISSUED', reason: null, userCouponId: 9 }, grant)).toEqual({ status: 'ISSUED', eventId, userCouponId: 9 });
   });
 });

@@ -6,7 +6,7 @@ import type { RequestState } from '../schemas/redis-keys.ts';
 import type { LedgerEntry } from './ledger.ts';
 import { parseStoredInteger, queuePosition } from './position.ts';
 import { TERMINAL_OUTCOMES } from '../schemas/outcomes.ts';
-import { grantEventId } from './grant/grant-id.ts';
+import { grantEventId, type GrantEventIdScheme } from './grant/grant-id.ts';
 
 export type StatusView =
   | { status: 'PENDING'; eventId: string; /** null until the gateway has recorded the record's offset. */ position: number | null }
@@ -65,12 +65,20 @@ export function ledgerOverridesPending(pending: { eventId: string }, entry: Ledg
   return viewOfLedgerEntry(entry);
 }
 
+/** A grant's request holding the user (the coupon's grants hash names the grant), its event ids derived by `eventIds`. */
+export interface PendingGrant {
+  couponId: number;
+  userId: number;
+  grantId: string;
+  eventIds: GrantEventIdScheme;
+}
+
 /**
  * The view of the ledger's entry for a user; without one, the grant request holding the user
  * (a grant's users have no status hash) is PENDING, without a queue position: nobody waits in line for it.
  */
-export function viewOfLedgerEntry(entry: LedgerEntry | undefined, grant?: { couponId: number; userId: number; grantId: string }): StatusView {
-  if (!entry && grant) return { status: 'PENDING', eventId: grantEventId(grant.couponId, grant.grantId, grant.userId), position: null };
+export function viewOfLedgerEntry(entry: LedgerEntry | undefined, grant?: PendingGrant): StatusView {
+  if (!entry && grant) return { status: 'PENDING', eventId: grantEventId(grant.couponId, grant.grantId, grant.userId, grant.eventIds), position: null };
   if (!entry) return { status: 'NOT_REQUESTED' };
   if (entry.outcome === 'ISSUED') return { status: 'ISSUED', eventId: entry.eventId, userCouponId: entry.userCouponId };
   return { status: entry.outcome, eventId: entry.eventId, reason: entry.reason };

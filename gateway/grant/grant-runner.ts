@@ -81,7 +81,8 @@ export async function uploadGrant(lines: AsyncIterable<string>, deps: GrantDeps,
   const { store, metrics } = deps;
   const state: GrantUpload = upload ?? startUpload(options);
   const progress = state.progress;
-  const run: GrantRun = { eventIdOf: grantEventIds(o.couponId, o.grantId), created: await store.start(o.grantId, o.couponId) };
+  const started = await store.start(o.grantId, o.couponId);
+  const run: GrantRun = { eventIdOf: grantEventIds(o.couponId, o.grantId, started.eventIds), created: started.created };
   metrics?.running.inc();
   const parser = new UserLineParser();
   const inFlight = new Set<Promise<void>>();

@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { grantCounts, grantStatus, type GrantCounts, type GrantStatus } from './grant-counts.ts';
+import { NEW_GRANT_SCHEME, type GrantEventIdScheme } from './grant-id.ts';
 
 /** The grant id is taken, by a grant of another coupon. */
 export class GrantConflictError extends Error {
@@ -80,18 +81,19 @@ export class GrantStore {
 
   /**
    * Starts (or restarts: a re-upload, a resumed run) the grant: RUNNING, nothing read yet.
-   * Resolves true when the grant is new: no run made any of its requests before, so none is decided.
+   * `created` is true when the grant is new: no run made any of its requests before, so none is
+   * decided; `eventIds` is the scheme its event ids were derived with from its first run on.
    * Throws GrantConflictError if the id belongs to a grant of another coupon, GrantNotFoundError if the coupon does not exist.
    */
-  async start(grantId: string, couponId: number): Promise<boolean> {
-    let rows: Array<{ created: boolean }>;
+  async start(grantId: string, couponId: number): Promise<{ created: boolean; eventIds: GrantEventIdScheme }> {
+    let rows: Array<{ created: boolean; event_ids: GrantEventIdScheme }>;
     try {
-      ({ rows } = await this.db.query<{ created: boolean }>(
-        `INSERT INTO coupon_grants (id, coupon_id) VALUES ($1, $2)
+      ({ rows } = await this.db.query<{ created: boolean; event_ids: GrantEventIdScheme }>(
+        `INSERT INTO coupon_grants (id, coupon_id, event_ids) VALUES ($1, $2, $3)
          ON CONFLICT (id) DO UPDATE SET status = 'RUNNING', uploaded = false, lines_read = 0, invalid_lines = 0, completed_at = NULL, updated_at = now()
            WHERE coupon_grants.coupon_id = EXCLUDED.coupon_id
-         RETURNING xmax = 0 AS created`,
-        [grantId, couponId],
+         RETURNING xmax = 0 AS created, event_ids`,
+        [grantId, couponId, NEW_GRANT_SCHEME],
       ));
     } catch (err) {
       if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw new GrantNotFoundError(`coupon ${couponId} does not exist`, { cause: err });
@@ -99,7 +101,7 @@ export class GrantStore {
     }
     if (rows.length === 0) throw new GrantConflictError(`grant ${grantId} belongs to another coupon`);
     // xmax is 0 for the row an INSERT made, the updating transaction's id for one ON CONFLICT updated.
-    return rows[0]!.created;
+    return { created: rows[0]!.created, eventIds: rows[0]!.event_ids };
   }
 
   /**

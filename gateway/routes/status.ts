@@ -10,7 +10,7 @@ import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import { resolveUserId } from '../auth.ts';
 import { unavailable } from '../errors.ts';
 import type { LedgerEntry } from '../ledger.ts';
-import { ledgerOverridesPending, pendingNeedsLedger, pendingPartition, viewOfLedgerEntry, viewOfRedisStatus, type StatusView } from '../request-status.ts';
+import { ledgerOverridesPending, pendingNeedsLedger, pendingPartition, viewOfLedgerEntry, viewOfRedisStatus, type PendingGrant, type StatusView } from '../request-status.ts';
 import { parsePathId } from '../validation.ts';
 
 export type IssueStatus = { couponId: number; userId: number } & StatusView;
@@ -47,14 +47,16 @@ export function statusRoutes(app: GatewayApp, deps: GatewayDeps): void {
     }
     if (!view) {
       let entry: LedgerEntry | undefined;
+      let grant: PendingGrant | undefined;
       try {
         entry = await ledger.outcomeOf(couponId, userId);
+        if (!entry && grantId !== undefined) grant = { couponId, userId, grantId, eventIds: await ledger.grantEventIdScheme(grantId) };
       } catch (err) {
         throw unavailable('DATABASE_UNAVAILABLE', 'the request status cannot be read right now', config.retryAfterSeconds, err);
       }
       // Without Redis, "no outcome yet" may be a PENDING request: do not claim NOT_REQUESTED.
       if (!entry && redisFailure) throw unavailable('REDIS_UNAVAILABLE', 'the request status cannot be read right now', config.retryAfterSeconds, redisFailure);
-      view = viewOfLedgerEntry(entry, grantId === undefined ? undefined : { couponId, userId, grantId });
+      view = viewOfLedgerEntry(entry, grant);
     }
     request.outcome = view.status;
     return { couponId, userId, ...view };

@@ -104,6 +104,13 @@ describe('POST /api/admin/coupons/:id/grants', () => {
       expect(await statusOf(couponId, 7)).toEqual({ couponId, userId: 7, status: 'PENDING', eventId: request.eventId, position: null });
       expect(await gate.release(couponId, 7, request.eventId)).toBe(true);
       expect(await statusOf(couponId, 7)).toEqual({ couponId, userId: 7, status: 'NOT_REQUESTED' });
+
+      // A grant created before the grant-user scheme (migration 006 left it name-sha1) still
+      // answers with the event ids its requests were produced with.
+      await db.query("INSERT INTO coupon_grants (id, coupon_id, event_ids) VALUES ('older-grant', $1, 'name-sha1')", [couponId]);
+      const older = { userId: 8, eventId: grantEventId(couponId, 'older-grant', 8, 'name-sha1') };
+      expect(await gate.reserveGrant(couponId, 'older-grant', [older], Date.now())).toEqual(['RESERVED']);
+      expect(await statusOf(couponId, 8)).toEqual({ couponId, userId: 8, status: 'PENDING', eventId: older.eventId, position: null });
     } finally {
       redis.disconnect();
     }

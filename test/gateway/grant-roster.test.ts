@@ -68,3 +68,14 @@ describe('GrantStore.addUsers', () => {
     expect(await rosterOf(url)).toEqual([]);
   });
 });
+
+describe('GrantStore.start', () => {
+  it('derives a new grant\'s event ids by grant-user, and keeps an older grant\'s name-sha1 ids on every run', async () => {
+    const { url, store, couponId } = await storeWithCoupon();
+    expect(await store.start('new-grant', couponId)).toEqual({ created: true, eventIds: 'grant-user' });
+    expect(await store.start('new-grant', couponId)).toEqual({ created: false, eventIds: 'grant-user' });
+    // What migration 006 made of a grant that existed before it.
+    await withClient(url, (c) => c.query("INSERT INTO coupon_grants (id, coupon_id, event_ids) VALUES ('older-grant', $1, 'name-sha1')", [couponId]));
+    expect(await store.start('older-grant', couponId)).toEqual({ created: false, eventIds: 'name-sha1' });
+  });
+});
