@@ -14,16 +14,17 @@ export function openPool(config: pg.PoolConfig, log: Logger): pg.Pool {
 }
 
 /**
- * Runs `work` on a checked-out connection. The pool only watches idle connections, so the checked-out
- * one gets a listener of its own while it is out. It goes back to the pool unless it failed or
- * `poisons` says the error `work` threw leaves it unusable; then it is discarded.
+ * A connection checked out of the pool, for work that spans more than one call (a unit loaded
+ * into Postgres ahead of its decision). The pool only watches idle connections, so it has a
+ * listener of its own while it is out. `release` hands it back, or discards it when it failed
+ * while out or `poisons` says the error it is given leaves it unusable.
  */
-export async function withPoolClient<T>(
-  pool: pg.Pool,
-  log: Logger,
-  work: (client: pg.PoolClient) => Promise<T>,
-  poisons: (err: unknown) => boolean = () => true,
-): Promise<T> {
+export interface CheckedOut {
+  client: pg.PoolClient;
+  release(failure?: unknown): void;
+}
+
+export async function checkOut(pool: pg.Pool, log: Logger, poisons: (err: unknown) => boolean = () => true): Promise<CheckedOut> {
   const client = await pool.connect();
   let broken: Error | undefined;
   const onError = (err: Error): void => {
@@ -31,13 +32,31 @@ export async function withPoolClient<T>(
     log.warn({ err }, 'Postgres connection lost while checked out');
   };
   client.on('error', onError);
+  return {
+    client,
+    release(failure?: unknown): void {
+      if (failure !== undefined && poisons(failure)) broken ??= failure as Error;
+      client.off('error', onError);
+      client.release(broken);
+    },
+  };
+}
+
+/** Runs `work` on a connection checked out for it alone (checkOut), and releases it however the work ends. */
+export async function withPoolClient<T>(
+  pool: pg.Pool,
+  log: Logger,
+  work: (client: pg.PoolClient) => Promise<T>,
+  poisons: (err: unknown) => boolean = () => true,
+): Promise<T> {
+  const connection = await checkOut(pool, log, poisons);
+  let failure: unknown;
   try {
-    return await work(client);
+    return await work(connection.client);
   } catch (err) {
-    if (poisons(err)) broken = err as Error;
+    failure = err;
     throw err;
   } finally {
-    client.off('error', onError);
-    client.release(broken);
+    connection.release(failure);
   }
 }

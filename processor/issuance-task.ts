@@ -1,6 +1,6 @@
 /**
  * One unit of exactly-once work (Kafka Streams' StreamTask), in four steps:
- * - stage: decode → plan (JavaScript only);
+ * - stage: decode → plan → load into Postgres (a connection of its own, an open transaction);
  * - decide: in Postgres (committed there, idempotent);
  * - collect: the output records and statuses;
  * - commit: one Kafka transaction with the outputs and the consumed offsets of the units that
@@ -15,7 +15,7 @@ import { collectOutputs, type CollectedBatch, type OutputRecord } from './emit.t
 import type { ProcessorMetrics } from './metrics.ts';
 import type { MisroutedRecords } from './misrouted-records.ts';
 import { planBatch, type BatchPlan } from './plan.ts';
-import type { Decision, PostgresDecider } from './postgres-decider.ts';
+import type { Decision, LoadedUnit, PostgresDecider } from './postgres-decider.ts';
 import type { StatusPublisher } from './status-publisher.ts';
 import type { TransactionalProducer } from './transactional-producer.ts';
 import type { TopicRecords } from './transaction-records.ts';
@@ -31,12 +31,13 @@ export interface TaskDeps {
   misrouted: MisroutedRecords;
 }
 
-/** A unit decoded and planned, ready for Postgres. */
+/** A unit decoded, planned and loaded into Postgres, ready for its decision. */
 export interface StagedUnit {
   records: SourceRecord[];
   plan: BatchPlan;
   /** When the unit was decoded: the clock its field rules and outputs use. */
   now: number;
+  loaded: LoadedUnit;
 }
 
 /** A unit decided in Postgres (committed there), its outputs not collected yet. */
@@ -53,17 +54,23 @@ export interface PreparedUnit {
 export class IssuanceTask {
   constructor(private readonly deps: TaskDeps) {}
 
-  /** JavaScript only: decode and plan. Runs while the previous unit is decided. */
+  /** Decode, plan, and load into Postgres (on a connection of its own). Runs while the previous unit is decided. */
   async stage(records: SourceRecord[]): Promise<StagedUnit> {
-    const { metrics, serde, unknownSchemas } = this.deps;
+    const { metrics, serde, unknownSchemas, decider } = this.deps;
     const now = Date.now();
     const decoded = await metrics.time('decode', () => decodeRecords(serde, records, now, unknownSchemas));
-    return { records, plan: planBatch(decoded), now };
+    const plan = planBatch(decoded);
+    return { records, plan, now, loaded: await decider.load(plan.staged) };
   }
 
   /** Postgres: decides the unit, idempotently, so it may run while the previous unit's Kafka transaction commits. */
   async decide(unit: StagedUnit): Promise<DecidedUnit> {
-    return { ...unit, decision: await this.deps.decider.decide(unit.plan.staged) };
+    return { ...unit, decision: await this.deps.decider.decide(unit.loaded) };
+  }
+
+  /** A staged unit that will not be decided (its partition failed or stopped first) gives its connection back. */
+  discard(unit: StagedUnit): Promise<void> {
+    return this.deps.decider.discard(unit.loaded);
   }
 
   /**

@@ -1,8 +1,10 @@
 /**
- * The Postgres side of a batch: COPY the requests into a session-local staging table, decide them
- * set-based (sql/merge.sql) under coupon row locks taken in id order, and return the outcome of
- * every staged event — the merge's own for those it decided, the ledger's for the rest (replays) —
- * all in one transaction.
+ * The Postgres side of a batch, in one transaction and two steps: load (BEGIN, COPY the requests
+ * into a session-local staging table), then decide (lock the touched coupons in id order, decide
+ * set-based with sql/merge.sql, COMMIT: one round trip). A partition loads its next unit on a
+ * second connection while the previous one is decided (postgres-decider.ts), so only the decide
+ * step is in the partition's chain of decisions. The outcome of every staged event comes back —
+ * the merge's own for those it decided, the ledger's for the rest (replays).
  */
 import fs from 'node:fs';
 import type pg from 'pg';
@@ -49,30 +51,36 @@ const READ_BACK_SQL = `SELECT ${OUTCOME_COLUMNS} FROM issue_outcomes WHERE event
 
 const prepared = new WeakSet<pg.ClientBase>();
 
-/** Applies a batch and returns the ledger outcome of every staged event id (one per event id). */
-export async function applyBatch(client: pg.ClientBase, requests: StagedRequest[], time: StageTimer): Promise<LedgerOutcome[]> {
-  if (requests.length === 0) return [];
+/** Lock, merge and commit, sent as one query: [lock, clock, merged, failed, commit] come back. */
+const DECIDE_SQL = `${LOCK_SQL};\n${MERGE_SQL}\nCOMMIT;`;
+
+/** BEGIN and COPY the requests into the connection's staging table; decideBatch (or abandonBatch) ends the transaction. */
+export async function loadBatch(client: pg.ClientBase, requests: StagedRequest[], time: StageTimer): Promise<void> {
   if (!prepared.has(client)) {
     await client.query(STAGING_DDL);
     prepared.add(client);
   }
   await client.query('BEGIN');
-  try {
-    await time('copy', () => copyRows(client, requests));
-    const outcomes = await time('merge', async () => {
-      await client.query(LOCK_SQL);
-      const [clock, merged, failed] = (await client.query(MERGE_SQL)) as unknown as [pg.QueryResult<{ decided_ms: string }>, pg.QueryResult<DecidedRow>, pg.QueryResult<DecidedRow>];
-      const decided = decidedOutcomes(requests, [...merged.rows, ...failed.rows], Number(clock.rows[0]!.decided_ms));
-      const unknown = undecidedEvents(requests, decided);
-      if (unknown.length > 0) decided.push(...(await client.query<OutcomeRow>(READ_BACK_SQL, [unknown])).rows.map(toOutcome));
-      return decided;
-    });
-    await client.query('COMMIT');
-    return outcomes;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  }
+  await time('copy', () => copyRows(client, requests));
+}
+
+/**
+ * Decides the batch loadBatch loaded on `client` and commits; returns the ledger outcome of every
+ * staged event id (one per event id). On an error the transaction is left for abandonBatch.
+ */
+export async function decideBatch(client: pg.ClientBase, requests: StagedRequest[], time: StageTimer): Promise<LedgerOutcome[]> {
+  const results = (await time('merge', () => client.query(DECIDE_SQL))) as unknown as pg.QueryResult[];
+  const [clock, merged, failed] = results.slice(1, 4) as [pg.QueryResult<{ decided_ms: string }>, pg.QueryResult<DecidedRow>, pg.QueryResult<DecidedRow>];
+  const decided = decidedOutcomes(requests, [...merged.rows, ...failed.rows], Number(clock.rows[0]!.decided_ms));
+  // Decided before this batch (committed then): read after this commit, their outcomes are final.
+  const unknown = undecidedEvents(requests, decided);
+  if (unknown.length > 0) decided.push(...(await client.query<OutcomeRow>(READ_BACK_SQL, [unknown])).rows.map(toOutcome));
+  return decided;
+}
+
+/** Rolls back a loaded batch that will not be decided, or whose decision failed. */
+export async function abandonBatch(client: pg.ClientBase): Promise<void> {
+  await client.query('ROLLBACK');
 }
 
 async function copyRows(client: pg.ClientBase, requests: StagedRequest[]): Promise<void> {

@@ -40,8 +40,8 @@ async function main(): Promise<void> {
   const pool = openPool(
     {
       connectionString: config.databaseUrl,
-      // One connection per partition in flight (a partition decides one unit at a time), and one spare.
-      max: mode.partitionsInFlight + 1,
+      // Two per partition in flight (one unit being decided, the next loaded: postgres-decider.ts), and one spare.
+      max: 2 * mode.partitionsInFlight + 1,
       connectionTimeoutMillis: 5000,
       // A hung statement or a lock held by a stuck session becomes an error that is retried and
       // shows in /healthz, instead of a partition that silently stops.

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import type { ProcessorConfig } from './config.ts';
-import { applyBatch, type LedgerOutcome, type StageTimer } from './ledger.ts';
+import { abandonBatch, decideBatch, loadBatch, type LedgerOutcome, type StageTimer } from './ledger.ts';
 import { applyOne } from './ledger-single.ts';
 import type { StagedRequest } from './plan.ts';
 
@@ -20,16 +20,25 @@ export interface ModeStrategy {
    * partition when more are assigned: processing-loop.ts).
    */
   unitsPerTurn: number;
-  /** Decides a unit's staged requests and returns the ledger outcome of each. */
+  /**
+   * The Postgres work of a unit that can run before its turn to be decided, while the
+   * partition's previous unit is decided on another connection (batch: BEGIN + COPY).
+   */
+  load(client: pg.ClientBase, staged: StagedRequest[], time: StageTimer): Promise<void>;
+  /** Decides a unit `load` loaded on `client` and returns the ledger outcome of each staged request. */
   decide(client: pg.ClientBase, staged: StagedRequest[], time: StageTimer): Promise<LedgerOutcome[]>;
+  /** Ends the work of a loaded unit that will not be decided, or whose decision failed. */
+  abandon(client: pg.ClientBase): Promise<void>;
 }
 
-/** COPY + one set-based merge per transaction of up to `maxRecords`. */
+/** COPY + one set-based merge per transaction of up to `maxRecords` (ledger.ts). */
 export const batchMode = (maxRecords: number, partitionsInFlight: number): ModeStrategy => ({
   unitRecords: maxRecords,
   partitionsInFlight,
   unitsPerTurn: 8,
-  decide: (client, staged, time) => applyBatch(client, staged, time),
+  load: loadBatch,
+  decide: decideBatch,
+  abandon: abandonBatch,
 });
 
 /** The old design's approach, kept as the benchmark's baseline: one record, one transaction, plain INSERTs. */
@@ -37,6 +46,9 @@ export const singleMode: ModeStrategy = {
   unitRecords: 1,
   partitionsInFlight: 1,
   unitsPerTurn: 1,
+  // Each record is its own transaction, begun and ended by applyOne.
+  load: async () => undefined,
+  abandon: async () => undefined,
   async decide(client, staged, time) {
     const outcomes: LedgerOutcome[] = [];
     for (const s of staged) outcomes.push(await time('merge', () => applyOne(client, s)));

@@ -11,7 +11,12 @@ function logged(log: string[], ms: { stage?: number; decide: number; commit: num
     log.push(`${name} ${u} end`);
     return u;
   };
-  return { stage: step('stage', ms.stage ?? 0), decide: step('decide', ms.decide), commit: async (u) => void (await step('commit', ms.commit)(u)) };
+  return {
+    stage: step('stage', ms.stage ?? 0),
+    decide: step('decide', ms.decide),
+    commit: async (u) => void (await step('commit', ms.commit)(u)),
+    discard: async (u) => void log.push(`discard ${u}`),
+  };
 }
 
 describe('pipelined units', () => {
@@ -56,6 +61,7 @@ describe('pipelined units', () => {
         commits.push(u);
         if (u === 1) throw fenced;
       },
+      discard: async () => undefined,
     });
     await expect(run).rejects.toBe(fenced);
     await later(30, undefined); // let any stray rejection or late step surface
@@ -80,13 +86,14 @@ describe('pipelined units', () => {
         await later(40, undefined);
         done.push(`commit ${u}`);
       },
+      discard: async (u) => void done.push(`discard ${u}`),
     });
     await expect(run).rejects.toThrow('registry down');
     expect(done).toEqual(expect.arrayContaining(['decide 1', 'decide 2', 'commit 1']));
     expect(done).not.toContain('commit 2');
   });
 
-  it('stops at a failed decision: the unit before it still commits, no later unit is decided or committed', async () => {
+  it('stops at a failed decision: the unit before it still commits, no later unit is decided or committed, and the one staged meanwhile is given back', async () => {
     const done: string[] = [];
     const run = runPipelined([1, 2, 3], {
       stage: async (u) => u,
@@ -99,9 +106,10 @@ describe('pipelined units', () => {
         await later(20, undefined);
         done.push(`commit ${u}`);
       },
+      discard: async (u) => void done.push(`discard ${u}`),
     });
     await expect(run).rejects.toThrow('postgres down');
     await later(30, undefined);
-    expect(done).toEqual(['decide 1', 'commit 1']);
+    expect(done).toEqual(['decide 1', 'discard 3', 'commit 1']);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Runs units of work in order through three stages, so that Postgres and the JavaScript thread
  * work at the same time even on one partition:
- * - stage (JavaScript: decode, plan) of unit n+1 runs while unit n is decided;
+ * - stage (decode, plan, and the Postgres work that can come early: mode.ts's load) of unit n+1
+ *   runs while unit n is decided;
  * - decide (Postgres) of unit n+1 starts as soon as unit n's decision is back: decisions stay in
  *   order, one at a time;
  * - commit (JavaScript: outputs, then the Kafka transaction) of unit n runs while unit n+1 is
@@ -14,6 +15,8 @@ export interface PipelineStages<U, S, D> {
   stage(unit: U): Promise<S>;
   decide(staged: S): Promise<D>;
   commit(decided: D): Promise<void>;
+  /** A staged unit the run will not decide (a failure came first): what staging took is given back. */
+  discard(staged: S): Promise<void>;
 }
 
 export async function runPipelined<U, S, D>(units: Iterable<U>, stages: PipelineStages<U, S, D>): Promise<void> {
@@ -32,7 +35,13 @@ export async function runPipelined<U, S, D>(units: Iterable<U>, stages: Pipeline
     for (const unit of units) {
       const staged = await stages.stage(unit);
       const previous = deciding;
-      const decided = previous === undefined ? undefined : { value: await previous };
+      let decided: { value: D } | undefined;
+      try {
+        decided = previous === undefined ? undefined : { value: await previous };
+      } catch (err) {
+        await stages.discard(staged);
+        throw err;
+      }
       deciding = inFlight(stages.decide(staged));
       if (decided) await commitAfterPrevious(decided.value);
     }

@@ -1,13 +1,15 @@
 /**
- * The Postgres half of a unit: decides its staged requests (the mode's strategy, mode.ts) on a
- * checked-out connection, and isolates the records
- * Postgres refuses for their own values. Fail closed: only a data-class error (classify) that
- * recurs when the record is decided alone marks that record FAILED; every other error propagates
- * so the unit is retried from the last committed offsets.
+ * The Postgres half of a unit, in the mode's two steps (mode.ts): `load` takes a connection and
+ * loads the unit while the partition's previous unit is still being decided on another one;
+ * `decide` decides it on that connection when its turn comes. Decisions of a partition stay one
+ * at a time and in order (pipeline.ts); the loads overlap them.
+ * Fail closed: only a data-class error (classify) that recurs when the record is decided alone
+ * marks that record FAILED; every other error propagates so the unit is retried from the last
+ * committed offsets.
  */
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { withPoolClient } from '../platform/postgres-pool.ts';
+import { checkOut, withPoolClient, type CheckedOut } from '../platform/postgres-pool.ts';
 import { classify, poisonsConnection } from './errors.ts';
 import { markFailed, type LedgerOutcome, type StageTimer } from './ledger.ts';
 import type { ModeStrategy } from './mode.ts';
@@ -24,6 +26,12 @@ export interface Decision {
   unrecordable: Unrecordable[];
 }
 
+/** A unit ready for its decision: loaded on a connection, or (nothing to decide, a load that failed) not. */
+export interface LoadedUnit {
+  staged: StagedRequest[];
+  connection?: CheckedOut;
+}
+
 export class PostgresDecider {
   constructor(
     private readonly pool: pg.Pool,
@@ -32,21 +40,88 @@ export class PostgresDecider {
     private readonly log: Logger,
   ) {}
 
-  /** Decides `staged` (in FCFS order); a data error narrows down to the records that cause it. */
-  async decide(staged: StagedRequest[]): Promise<Decision> {
+  /**
+   * Loads `staged` on a connection of its own. Never throws: a unit whose load failed is decided
+   * from the start by decide(), which meets the error again and deals with it.
+   */
+  async load(staged: StagedRequest[]): Promise<LoadedUnit> {
+    if (staged.length === 0) return { staged };
+    let connection: CheckedOut | undefined;
+    try {
+      connection = await checkOut(this.pool, this.log, poisonsConnection);
+      await this.mode.load(connection.client, staged, this.time);
+      return { staged, connection };
+    } catch (err) {
+      if (connection) await this.abandon(connection, err);
+      this.log.debug({ err }, 'loading a unit ahead of its decision failed; it is decided from the start');
+      return { staged };
+    }
+  }
+
+  /** Decides a loaded unit (in FCFS order); a data error narrows down to the records that cause it. */
+  async decide({ staged, connection }: LoadedUnit): Promise<Decision> {
+    if (!connection) return this.decideAfresh(staged);
+    let outcomes: LedgerOutcome[];
+    try {
+      outcomes = await this.mode.decide(connection.client, staged, this.time);
+    } catch (err) {
+      await this.abandon(connection, err);
+      if (classify(err) !== 'data') throw err;
+      return this.isolate(staged, err as Error);
+    }
+    connection.release();
+    return { outcomes, unrecordable: [] };
+  }
+
+  /** Gives up a loaded unit that will not be decided (the partition failed or stopped first). */
+  async discard({ connection }: LoadedUnit): Promise<void> {
+    if (connection) await this.abandon(connection);
+  }
+
+  /** Ends the unit's transaction and hands the connection back (discarded if the error or the rollback broke it). */
+  private async abandon(connection: CheckedOut, failure?: unknown): Promise<void> {
+    try {
+      await this.mode.abandon(connection.client);
+      connection.release(failure);
+    } catch (err) {
+      connection.release(err);
+    }
+  }
+
+  /** Loads and decides `staged` on a connection checked out for it alone. */
+  private async decideAfresh(staged: StagedRequest[]): Promise<Decision> {
     if (staged.length === 0) return { outcomes: [], unrecordable: [] };
     try {
-      return { outcomes: await this.withClient((c) => this.mode.decide(c, staged, this.time)), unrecordable: [] };
+      const outcomes = await withPoolClient(
+        this.pool,
+        this.log,
+        async (client) => {
+          try {
+            await this.mode.load(client, staged, this.time);
+            return await this.mode.decide(client, staged, this.time);
+          } catch (err) {
+            await this.mode.abandon(client).catch(() => undefined);
+            throw err;
+          }
+        },
+        poisonsConnection,
+      );
+      return { outcomes, unrecordable: [] };
     } catch (err) {
       if (classify(err) !== 'data') throw err;
-      if (staged.length === 1) return this.fail(staged[0]!, err as Error);
-      // Halves in order keep first-come-first-served: the earlier half is decided first.
-      this.log.warn({ err, records: staged.length }, 'Postgres refused the values of a record in this batch; isolating it');
-      const middle = Math.ceil(staged.length / 2);
-      const first = await this.decide(staged.slice(0, middle));
-      const second = await this.decide(staged.slice(middle));
-      return { outcomes: [...first.outcomes, ...second.outcomes], unrecordable: [...first.unrecordable, ...second.unrecordable] };
+      return this.isolate(staged, err as Error);
     }
+  }
+
+  /** Postgres refused a value of `staged`: its halves are decided apart until the record alone is refused. */
+  private async isolate(staged: StagedRequest[], cause: Error): Promise<Decision> {
+    if (staged.length === 1) return this.fail(staged[0]!, cause);
+    // Halves in order keep first-come-first-served: the earlier half is decided first.
+    this.log.warn({ err: cause, records: staged.length }, 'Postgres refused the values of a record in this batch; isolating it');
+    const middle = Math.ceil(staged.length / 2);
+    const first = await this.decideAfresh(staged.slice(0, middle));
+    const second = await this.decideAfresh(staged.slice(middle));
+    return { outcomes: [...first.outcomes, ...second.outcomes], unrecordable: [...first.unrecordable, ...second.unrecordable] };
   }
 
   /** The record alone is refused for its values: its request ends FAILED (dead-lettered by the collector). */
@@ -55,16 +130,11 @@ export class PostgresDecider {
     const message = `UNPROCESSABLE: Postgres refused the request (SQLSTATE ${code}): ${cause.message}`;
     this.log.error({ err: cause, eventId: staged.eventId, partition: staged.partition, offset: staged.offset }, 'request refused by Postgres for its values; it ends FAILED');
     try {
-      return { outcomes: [await this.withClient((c) => markFailed(c, staged, message))], unrecordable: [] };
+      return { outcomes: [await withPoolClient(this.pool, this.log, (c) => markFailed(c, staged, message), poisonsConnection)], unrecordable: [] };
     } catch (err) {
       if (classify(err) !== 'data') throw err;
       this.log.error({ err, eventId: staged.eventId }, 'the ledger refused even the FAILED outcome; dead-lettering without one');
       return { outcomes: [], unrecordable: [{ staged, message }] };
     }
-  }
-
-  /** A connection checked out for one piece of work; discarded after an error that is not the data's (it may be broken). */
-  private withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return withPoolClient(this.pool, this.log, work, poisonsConnection);
   }
 }

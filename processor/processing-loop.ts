@@ -236,6 +236,7 @@ export class ProcessingLoop {
       await runPipelined(this.unitsOf(partition), {
         stage: (unit) => this.task.stage(unit),
         decide: (staged) => this.task.decide(staged),
+        discard: (staged) => this.task.discard(staged),
         commit: async (decided) => {
           const prepared = this.task.collect(decided);
           await this.transactions.submit(prepared);
