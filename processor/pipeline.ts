@@ -5,8 +5,9 @@
  *   runs while unit n is decided;
  * - decide (Postgres) of unit n+1 starts as soon as unit n's decision is back: decisions stay in
  *   order, one at a time;
- * - commit (JavaScript: outputs, then the Kafka transaction) of unit n runs while unit n+1 is
- *   decided; commits stay in order (unit n+1's starts only after unit n's finished).
+ * - commit (JavaScript: outputs, then the Kafka transaction) of unit n starts as soon as it is
+ *   decided and runs while unit n+1 is decided; commits stay in order (unit n+1's starts only
+ *   after unit n's finished), and a unit decided before a failure still commits.
  * Units are taken from `units` one at a time, as the pipeline has room for the next: an iterator
  * may hand over records that arrived while the previous units were being worked on.
  * The first failure stops the run and is thrown once no decision or commit is in flight any more.
@@ -21,35 +22,41 @@ export interface PipelineStages<U, S, D> {
 
 export async function runPipelined<U, S, D>(units: Iterable<U>, stages: PipelineStages<U, S, D>): Promise<void> {
   let deciding: Promise<D> | undefined;
-  let committing: Promise<void> | undefined;
+  // The commit of the last unit decided, chained after every earlier one, and the one before it.
+  let committed: Promise<void> | undefined;
+  let earlier: Promise<void> | undefined;
   // Awaited later; until then a fast failure must not be an unhandled rejection.
   const inFlight = <T>(work: Promise<T>): Promise<T> => {
     work.catch(() => undefined);
     return work;
   };
-  const commitAfterPrevious = async (decided: D): Promise<void> => {
-    await committing;
-    committing = inFlight(stages.commit(decided));
+  // A unit commits as soon as it is decided and the unit before it committed, not once the next
+  // unit is staged (its load waits for Postgres).
+  const commitInTurn = async (decision: Promise<D>, previous: Promise<void> | undefined): Promise<void> => {
+    const decided = await decision;
+    await previous;
+    await stages.commit(decided);
   };
   try {
     for (const unit of units) {
       const staged = await stages.stage(unit);
-      const previous = deciding;
-      let decided: { value: D } | undefined;
       try {
-        decided = previous === undefined ? undefined : { value: await previous };
+        await deciding;
       } catch (err) {
         await stages.discard(staged);
         throw err;
       }
       deciding = inFlight(stages.decide(staged));
-      if (decided) await commitAfterPrevious(decided.value);
+      const older = earlier;
+      earlier = committed;
+      committed = inFlight(commitInTurn(deciding, committed));
+      // At most the unit deciding and one decided unit wait behind the commit in flight.
+      await older;
     }
-    if (deciding) await commitAfterPrevious(await deciding);
-    await committing;
+    await committed;
   } catch (err) {
     // Never leave a decision or a commit in flight behind a failure.
-    await Promise.allSettled([deciding, committing]);
+    await Promise.allSettled([deciding, committed]);
     throw err;
   }
 }

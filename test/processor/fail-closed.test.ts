@@ -10,7 +10,7 @@ import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { committedOffsets } from '../../ops/verify/group-offsets.ts';
+import { committedOffsets, resetGroupToEnd } from '../../ops/verify/group-offsets.ts';
 import { readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { avroSchemaOf } from '../../schemas/contracts.ts';
@@ -152,6 +152,33 @@ describe('processor failing closed', () => {
       expect((await ledgerRows(db, [r.eventId])).get(r.eventId)!.outcome).toBe('ISSUED');
       expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
     } finally {
+      await processor.stop('SIGTERM');
+    }
+  });
+
+  it('isolates the record Postgres refuses in a unit loaded ahead of its decision (a backlog of 300): FAILED for it alone, every other request decided once', async () => {
+    const coupon = await createCoupon(db, 300);
+    const refusedUser = 1_000_000_000 + randomInt(1_000_000_000);
+    const constraint = `test_refuse_${refusedUser}`;
+    await db.query(`ALTER TABLE user_coupons ADD CONSTRAINT ${constraint} CHECK (user_id <> ${refusedUser}) NOT VALID`);
+    // The backlog is in the topic before the processor starts: it polls it as one unit of 300.
+    const groupId = `test-data-error-backlog-${randomUUID().slice(0, 8)}`;
+    await resetGroupToEnd(kafka, groupId, TOPICS.requests);
+    const sent = await producer.send(Array.from({ length: 300 }, (_, i) => request(coupon, i === 150 ? refusedUser : i + 1)));
+    const ids = sent.map((r) => r.eventId);
+    const processor = await (await ProcessorProcess.start({ instanceId: 'data-error-backlog', env: { PROCESSOR_GROUP_ID: groupId } })).ready();
+    try {
+      await eventually(() => allDecided(db, ids), 60_000, 200);
+      const rows = await ledgerRows(db, ids);
+      expect(rows.get(ids[150]!)).toMatchObject({ outcome: 'FAILED' });
+      expect(rows.get(ids[150]!)!.reason).toMatch(/^UNPROCESSABLE: .*SQLSTATE 23514/);
+      expect(ids.filter((id) => rows.get(id)!.outcome === 'ISSUED')).toHaveLength(299);
+      // A transaction of more than 250 records: the coupon's requests share one partition, so one unit.
+      const metrics = await processor.metrics();
+      const transactions = sample(metrics, 'coupon_processor_batch_size_records_count');
+      expect(transactions - sample(metrics, 'coupon_processor_batch_size_records_bucket', 'le="250"')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await db.query(`ALTER TABLE user_coupons DROP CONSTRAINT IF EXISTS ${constraint}`);
       await processor.stop('SIGTERM');
     }
   });
