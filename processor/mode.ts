@@ -12,7 +12,7 @@ import type { StagedRequest } from './plan.ts';
 export interface ModeStrategy {
   /** Records per unit (a transaction holds one unit of each partition that finished one meanwhile). */
   unitRecords: number;
-  /** Partitions worked on at once, each unit on a Postgres connection of its own; their units share transactions. */
+  /** Partitions worked on at once, each unit on a Postgres connection of its own (the next one loaded on a second); their units share transactions. */
   partitionsInFlight: number;
   /**
    * Units a partition runs before it gives its place up to a partition waiting for one; also how

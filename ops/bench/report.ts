@@ -431,8 +431,8 @@ function hotCouponSection(h: HotCouponResult): string {
     `  mean per accepted request (gateway stages): ${msLine(h.e2e_gateway_stage_mean_ms)}`,
     `  CPU per record, processor alone: ${usLine(h.cpu_us_per_record)}`,
     `  CPU per accepted request, gateway + processor: ${usLine(h.e2e_cpu_us_per_accepted)}`,
-    '  Why: one key is one partition, one partition is owned by one processor, which decides its batches one after another on one',
-    '  Postgres connection, and every batch locks the one coupon row: more processors or partitions cannot help this coupon.',
+    '  Why: one key is one partition, one partition is owned by one processor, which decides its batches one after another (the',
+    '  next one loaded meanwhile), and every batch locks the one coupon row: more processors or partitions cannot help this coupon.',
   ].join('\n');
 }
 
