@@ -55,26 +55,25 @@ export class PostgresDecider {
    */
   async load(staged: StagedRequest[]): Promise<LoadedUnit> {
     if (staged.length < EARLY_LOAD_MIN_RECORDS) return { staged };
-    let connection: CheckedOut | undefined;
     try {
-      connection = await checkOut(this.pool, this.log, poisonsConnection);
-      await this.mode.load(connection.client, staged, this.time);
-      return { staged, connection };
+      return { staged, connection: await this.loadOnOwnConnection(staged) };
     } catch (err) {
-      if (connection) await this.abandon(connection, err);
       this.log.debug({ err }, 'loading a unit ahead of its decision failed; it is decided from the start');
       return { staged };
     }
   }
 
-  /** Decides a loaded unit (in FCFS order); a data error narrows down to the records that cause it. */
-  async decide({ staged, connection }: LoadedUnit): Promise<Decision> {
-    if (!connection) return this.decideAfresh(staged);
+  /** Decides a unit, loading it first if it was not (in FCFS order); a data error narrows down to the records that cause it. */
+  async decide(unit: LoadedUnit): Promise<Decision> {
+    const { staged } = unit;
+    if (staged.length === 0) return { outcomes: [], unrecordable: [] };
+    let connection = unit.connection;
     let outcomes: LedgerOutcome[];
     try {
+      connection ??= await this.loadOnOwnConnection(staged);
       outcomes = await this.mode.decide(connection.client, staged, this.time);
     } catch (err) {
-      await this.abandon(connection, err);
+      if (connection) await this.abandon(connection, err);
       if (classify(err) !== 'data') throw err;
       return this.isolate(staged, err as Error);
     }
@@ -87,6 +86,18 @@ export class PostgresDecider {
     if (connection) await this.abandon(connection);
   }
 
+  /** Checks a connection out and loads `staged` on it; a failed load is abandoned and thrown. */
+  private async loadOnOwnConnection(staged: StagedRequest[]): Promise<CheckedOut> {
+    const connection = await checkOut(this.pool, this.log, poisonsConnection);
+    try {
+      await this.mode.load(connection.client, staged, this.time);
+      return connection;
+    } catch (err) {
+      await this.abandon(connection, err);
+      throw err;
+    }
+  }
+
   /** Ends the unit's transaction and hands the connection back (discarded if the error or the rollback broke it). */
   private async abandon(connection: CheckedOut, failure?: unknown): Promise<void> {
     try {
@@ -97,39 +108,14 @@ export class PostgresDecider {
     }
   }
 
-  /** Loads and decides `staged` on a connection checked out for it alone. */
-  private async decideAfresh(staged: StagedRequest[]): Promise<Decision> {
-    if (staged.length === 0) return { outcomes: [], unrecordable: [] };
-    try {
-      const outcomes = await withPoolClient(
-        this.pool,
-        this.log,
-        async (client) => {
-          try {
-            await this.mode.load(client, staged, this.time);
-            return await this.mode.decide(client, staged, this.time);
-          } catch (err) {
-            await this.mode.abandon(client).catch(() => undefined);
-            throw err;
-          }
-        },
-        poisonsConnection,
-      );
-      return { outcomes, unrecordable: [] };
-    } catch (err) {
-      if (classify(err) !== 'data') throw err;
-      return this.isolate(staged, err as Error);
-    }
-  }
-
   /** Postgres refused a value of `staged`: its halves are decided apart until the record alone is refused. */
   private async isolate(staged: StagedRequest[], cause: Error): Promise<Decision> {
     if (staged.length === 1) return this.fail(staged[0]!, cause);
     // Halves in order keep first-come-first-served: the earlier half is decided first.
     this.log.warn({ err: cause, records: staged.length }, 'Postgres refused the values of a record in this batch; isolating it');
     const middle = Math.ceil(staged.length / 2);
-    const first = await this.decideAfresh(staged.slice(0, middle));
-    const second = await this.decideAfresh(staged.slice(middle));
+    const first = await this.decide({ staged: staged.slice(0, middle) });
+    const second = await this.decide({ staged: staged.slice(middle) });
     return { outcomes: [...first.outcomes, ...second.outcomes], unrecordable: [...first.unrecordable, ...second.unrecordable] };
   }
 
