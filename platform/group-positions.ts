@@ -10,6 +10,7 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
 import { rdkafkaConfig, type KafkaConnection } from './kafka-config.ts';
+import { watermarks } from './watermarks.ts';
 
 export interface PartitionPosition {
   partition: number;
@@ -36,7 +37,7 @@ export async function groupPositions(kafka: KafkaConnection, groupId: string, to
     const at = new Map(committed.map((c) => [c.partition, c.offset]));
     const positions: PartitionPosition[] = [];
     for (const partition of partitions) {
-      const w = await promisify<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(topic, partition, TIMEOUT_MS, cb))();
+      const w = await watermarks(consumer, topic, partition, TIMEOUT_MS);
       const offset = at.get(partition) ?? -1;
       positions.push({ partition, logStart: w.lowOffset, logEnd: w.highOffset, committed: offset >= 0 ? offset : null });
     }

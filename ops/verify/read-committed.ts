@@ -6,6 +6,7 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { watermarks } from '../../platform/watermarks.ts';
 import { kafkaConnectionFromEnv, rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
 
 export interface ConsumedRecord {
@@ -43,7 +44,7 @@ async function stableEnds(consumer: Consumer, topic: string): Promise<Map<number
   const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.map((p) => p.id) ?? [];
   const ends = new Map<number, number>();
   for (const partition of partitions) {
-    const w = await promisify<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(topic, partition, 10_000, cb))();
+    const w = await watermarks(consumer, topic, partition, 10_000);
     ends.set(partition, w.highOffset);
   }
   return ends;
