@@ -21,6 +21,7 @@ import { eventually } from '../support/eventually.ts';
 import { settledInvariants } from '../support/invariants.ts';
 import { allDecided, decidedCount, ledgerRows } from '../support/ledger.ts';
 import { sample } from '../support/metrics.ts';
+import { refusedOf } from '../support/refused.ts';
 import { closeProcessorTestKit, openProcessorTestKit } from '../support/processor-kit.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { createCoupon, request, RequestProducer } from '../support/requests.ts';
@@ -44,11 +45,6 @@ async function emptySchema(db: pg.Pool): Promise<{ url: string; provide(): Promi
 
 const kafka = kafkaConnectionFromEnv();
 
-const outcomesOf = async (metrics: Promise<string>) => {
-  const text = await metrics;
-  return { deadLetters: sample(text, 'coupon_processor_records_total', 'outcome="dead_letter"'), failed: sample(text, 'coupon_processor_records_total', 'outcome="failed"') };
-};
-
 describe('processor failing closed', () => {
   let db: pg.Pool;
   let producer: RequestProducer;
@@ -66,11 +62,11 @@ describe('processor failing closed', () => {
       const ids = sent.map((r) => r.eventId);
       await eventually(async () => sample(await processor.metrics(), 'coupon_processor_retries_total') >= 5, 60_000, 200);
       expect(await decidedCount(db, ids)).toBe(0);
-      expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
+      expect(await refusedOf(db, producer.serde, sent, since)).toEqual({ failed: [], deadLettered: [] });
 
       await schema.provide();
       await eventually(() => allDecided(db, ids), 60_000, 200);
-      expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
+      expect(await refusedOf(db, producer.serde, sent, since)).toEqual({ failed: [], deadLettered: [] });
       const rows = [...(await ledgerRows(db, ids)).values()];
       expect(rows.filter((r) => r.outcome === 'ISSUED')).toHaveLength(100);
       expect(rows.filter((r) => r.outcome === 'REJECTED' && r.reason === 'SOLD_OUT')).toHaveLength(200);
@@ -121,7 +117,7 @@ describe('processor failing closed', () => {
       await holder.query('COMMIT');
       await eventually(() => allDecided(db, ids), 60_000, 200);
       await eventually(async () => (await fetch(`${processor.url}/healthz`)).ok, 30_000, 200);
-      expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
+      expect(await refusedOf(db, producer.serde, sent, since)).toEqual({ failed: [], deadLettered: [] });
     } finally {
       await holder.query('ROLLBACK').catch(() => undefined);
       holder.release();
@@ -143,14 +139,14 @@ describe('processor failing closed', () => {
     const r = request(coupon, 1);
     const processor = await (await ProcessorProcess.startAlone({ instanceId: 'late-schema', env: { PROCESSOR_UNKNOWN_SCHEMA_GRACE_MS: '120000' } })).ready();
     try {
-      await producer.sendRaw(String(coupon), frame(nextId, avro.Type.forSchema(late as avro.Schema).toBuffer({ ...r, [lateField]: 'x' })));
+      const sent = [{ eventId: r.eventId, ...(await producer.sendRaw(String(coupon), frame(nextId, avro.Type.forSchema(late as avro.Schema).toBuffer({ ...r, [lateField]: 'x' })))) }];
       await eventually(async () => sample(await processor.metrics(), 'coupon_processor_retries_total') >= 2, 60_000, 200);
-      expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
+      expect(await refusedOf(db, producer.serde, sent, since)).toEqual({ failed: [], deadLettered: [] });
       const registered = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(late) }, { subject });
       expect(registered.id).toBe(nextId);
       await eventually(() => allDecided(db, [r.eventId]), 60_000, 200);
       expect((await ledgerRows(db, [r.eventId])).get(r.eventId)!.outcome).toBe('ISSUED');
-      expect(await outcomesOf(processor.metrics())).toEqual({ deadLetters: 0, failed: 0 });
+      expect(await refusedOf(db, producer.serde, sent, since)).toEqual({ failed: [], deadLettered: [] });
     } finally {
       await processor.stop('SIGTERM');
     }
@@ -173,6 +169,12 @@ describe('processor failing closed', () => {
       expect(rows.get(ids[150]!)).toMatchObject({ outcome: 'FAILED' });
       expect(rows.get(ids[150]!)!.reason).toMatch(/^UNPROCESSABLE: .*SQLSTATE 23514/);
       expect(ids.filter((id) => rows.get(id)!.outcome === 'ISSUED')).toHaveLength(299);
+      // Its dead letter is committed with the unit's Kafka transaction, a moment after the ledger.
+      const refused = await eventually(async () => {
+        const r = await refusedOf(db, producer.serde, sent, since);
+        return r.deadLettered.length > 0 && r;
+      }, 30_000, 200);
+      expect(refused).toEqual({ failed: [ids[150]], deadLettered: [ids[150]] });
       // A transaction of more than 250 records: the coupon's requests share one partition, so one unit.
       const metrics = await processor.metrics();
       const transactions = sample(metrics, 'coupon_processor_batch_size_records_count');
