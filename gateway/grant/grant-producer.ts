@@ -23,7 +23,42 @@ export interface Delivered {
   offset: number;
 }
 
-type Report = (err: Kafka.LibrdKafkaError | null, report: Kafka.DeliveryReport) => void;
+/**
+ * One sendAll call's deliveries. Each record's opaque names the call and the record's index: one
+ * small object a record, where a closure a record (and its name, under the source build) cost more
+ * than the delivery report itself.
+ */
+class Deliveries {
+  readonly delivered: Delivered[];
+  failure: Error | undefined;
+  private left: number;
+  private settle: () => void = () => undefined;
+  readonly all: Promise<void>;
+
+  constructor(private readonly requests: readonly CouponIssueRequested[]) {
+    this.delivered = new Array<Delivered>(requests.length);
+    this.left = requests.length;
+    this.all = new Promise<void>((resolve) => (this.settle = resolve));
+    if (this.left === 0) this.settle();
+  }
+
+  report(index: number, err: Kafka.LibrdKafkaError | null, r: Kafka.DeliveryReport): void {
+    if (err) this.failure ??= new GrantProduceError(`producing the grant request of user ${this.requests[index]!.userId} failed: ${err.message}`, { cause: err });
+    else this.delivered[index] = { partition: r.partition, offset: Number(r.offset) };
+    this.done(1);
+  }
+
+  /** `n` records are settled (reported, or never handed over). */
+  done(n: number): void {
+    this.left -= n;
+    if (this.left === 0) this.settle();
+  }
+}
+
+interface Opaque {
+  deliveries: Deliveries;
+  index: number;
+}
 
 const QUEUE_FULL = Kafka.CODES.ERRORS.ERR__QUEUE_FULL;
 const MESSAGE_TIMEOUT_MS = 30_000;
@@ -33,7 +68,10 @@ export class GrantProducer {
     private readonly producer: Kafka.Producer,
     private readonly serde: Serde,
   ) {
-    producer.on('delivery-report', (err, report) => (report.opaque as Report)(err, report));
+    producer.on('delivery-report', (err, report) => {
+      const { deliveries, index } = report.opaque as Opaque;
+      deliveries.report(index, err, report);
+    });
   }
 
   static async start(kafka: KafkaConnection, registry: RegistryConnection): Promise<GrantProducer> {
@@ -56,38 +94,26 @@ export class GrantProducer {
 
   /** Produces every request; resolves with where each landed (in order) once all are acknowledged. */
   async sendAll(requests: readonly CouponIssueRequested[]): Promise<Delivered[]> {
-    const delivered: Delivered[] = new Array<Delivered>(requests.length);
-    let failure: Error | undefined;
-    let left = requests.length;
-    let settle: () => void = () => undefined;
-    const all = new Promise<void>((resolve) => (settle = resolve));
-    if (left === 0) settle();
+    const deliveries = new Deliveries(requests);
     const deadline = Date.now() + MESSAGE_TIMEOUT_MS;
     for (let i = 0; i < requests.length; ) {
       const request = requests[i]!;
-      const index = i;
-      const report: Report = (err, r) => {
-        if (err) failure ??= new GrantProduceError(`producing the grant request of user ${request.userId} failed: ${err.message}`, { cause: err });
-        else delivered[index] = { partition: r.partition, offset: Number(r.offset) };
-        if (--left === 0) settle();
-      };
       try {
-        this.producer.produce(TOPICS.requests, null, this.serde.encode(TOPICS.requests, request), recordKey(request.couponId), undefined, report);
+        this.producer.produce(TOPICS.requests, null, this.serde.encode(TOPICS.requests, request), recordKey(request.couponId), undefined, { deliveries, index: i } satisfies Opaque);
         i++;
       } catch (err) {
         if ((err as Kafka.LibrdKafkaError).code !== QUEUE_FULL || Date.now() > deadline) {
           // Records already handed over still report; wait for them so none reports into a finished call.
-          left -= requests.length - i;
-          if (left === 0) settle();
-          await all;
+          deliveries.done(requests.length - i);
+          await deliveries.all;
           throw new GrantProduceError(`producing the grant request of user ${request.userId} failed: ${(err as Error).message}`, { cause: err });
         }
         await new Promise((r) => setTimeout(r, 2));
       }
     }
-    await all;
-    if (failure) throw failure;
-    return delivered;
+    await deliveries.all;
+    if (deliveries.failure) throw deliveries.failure;
+    return deliveries.delivered;
   }
 
   async close(): Promise<void> {

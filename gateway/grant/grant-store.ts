@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { grantCounts, grantStatus, type GrantCounts, type GrantStatus } from './grant-counts.ts';
 import { NEW_GRANT_SCHEME, type GrantEventIdScheme } from './grant-id.ts';
+import { pgArray } from '../../platform/pg-array.ts';
 
 /** The grant id is taken, by a grant of another coupon. */
 export class GrantConflictError extends Error {
@@ -118,7 +119,7 @@ export class GrantStore {
       `SELECT t.e::text AS event_id, l.listed IS NOT NULL AS listed
        FROM unnest($2::bigint[], $3::uuid[]) AS t(u, e) JOIN issue_outcomes o ON o.event_id = t.e
          LEFT JOIN LATERAL (SELECT true AS listed FROM coupon_grant_users g WHERE g.grant_id = $1 AND g.user_id = t.u LIMIT 1) l ON true`,
-      [grantId, entries.map((e) => e.userId), entries.map((e) => e.eventId)],
+      [grantId, pgArray(entries.map((e) => e.userId)), pgArray(entries.map((e) => e.eventId))],
     );
     return new Map(rows.map((r) => [r.event_id, { listed: r.listed }]));
   }
@@ -141,7 +142,7 @@ export class GrantStore {
          ON CONFLICT (grant_id, user_id) DO UPDATE SET refused = EXCLUDED.refused
            WHERE coupon_grant_users.refused IS NOT NULL AND coupon_grant_users.refused IS DISTINCT FROM EXCLUDED.refused)
        SELECT count(*)::int AS grants FROM g`,
-      [grantId, entries.map((e) => e.userId), entries.map((e) => e.eventId), entries.map((e) => e.line), entries.map((e) => e.refused)],
+      [grantId, pgArray(entries.map((e) => e.userId)), pgArray(entries.map((e) => e.eventId)), pgArray(entries.map((e) => e.line)), entries.map((e) => e.refused)],
     );
     if (rows[0]?.grants !== 1) throw new GrantNotFoundError(`no grant ${grantId}`);
   }
