@@ -121,9 +121,12 @@ export interface OutcomeRow {
   decided_ms: string;
 }
 
-/** An outcome the merge wrote: the rest of its row is the staged request at that source position, decided at the transaction's time. */
+/**
+ * An outcome the merge wrote: the rest of its row (the event id too) is the staged request at that
+ * source position, decided at the transaction's time. Not returning the event id spares a uuid's
+ * text and a string a record.
+ */
 export interface DecidedRow {
-  event_id: string;
   source_partition: number;
   source_offset: string;
   outcome: TerminalOutcome;
@@ -143,9 +146,9 @@ export function decidedOutcomes(requests: StagedRequest[], rows: DecidedRow[], d
   return rows.map((row) => {
     const offset = Number(row.source_offset);
     const staged = bySource.get(row.source_partition)?.get(offset);
-    if (!staged) throw new Error(`the merge decided event ${row.event_id} at ${row.source_partition}/${offset}, which was not staged`);
+    if (!staged) throw new Error(`the merge decided a request at ${row.source_partition}/${offset}, which was not staged`);
     return {
-      eventId: row.event_id,
+      eventId: staged.eventId,
       couponId: staged.couponId,
       userId: staged.userId,
       outcome: row.outcome,

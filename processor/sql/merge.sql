@@ -8,8 +8,8 @@
 -- Replays are no-ops: events already decided are skipped, and inserts are keyed by event id.
 -- The one exception: a request re-produced from the DLQ (replay) whose outcome is FAILED is
 -- decided afresh, once — its new outcome replaces FAILED, and a second replay finds it decided.
--- Both deciding statements return the outcomes they wrote (event id, source position, user coupon
--- id or reason); the caller reads back from the ledger only the staged events they do not name
+-- Both deciding statements return the outcomes they wrote (source position, user coupon id or
+-- reason; the event id is the staged request's at that position, which the caller has); the caller reads back from the ledger only the staged events they do not name
 -- (decided earlier, or by another instance meanwhile). Their decision time is the transaction's,
 -- now(): the first statement returns it once instead of once per row.
 SELECT (extract(epoch FROM now()) * 1000)::bigint AS decided_ms;
@@ -52,7 +52,7 @@ issued AS (
   SELECT coupon_id, user_id, event_id, requested_at, now(), src_partition, src_offset
   FROM winners
   ORDER BY src_partition, src_offset
-  RETURNING event_id, source_partition, source_offset, id
+  RETURNING source_partition, source_offset, id
 ),
 bumped AS (
   UPDATE coupons c
@@ -85,11 +85,11 @@ ON CONFLICT (event_id) DO UPDATE
   SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason,
       source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset, decided_at = EXCLUDED.decided_at
   WHERE issue_rejections.outcome = 'FAILED'
-RETURNING event_id, source_partition, source_offset, outcome, reason
+RETURNING source_partition, source_offset, outcome, reason
 )
-SELECT event_id, source_partition, source_offset, 'ISSUED'::text AS outcome, id AS user_coupon_id, NULL::text AS reason FROM issued
+SELECT source_partition, source_offset, 'ISSUED'::text AS outcome, id AS user_coupon_id, NULL::text AS reason FROM issued
 UNION ALL
-SELECT event_id, source_partition, source_offset, outcome, NULL, reason FROM rejected;
+SELECT source_partition, source_offset, outcome, NULL, reason FROM rejected;
 
 -- Requests that decoded but failed validation still get their one terminal outcome.
 INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
@@ -99,4 +99,4 @@ WHERE s.failure IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM user_coupons uc WHERE uc.event_id = s.event_id)
 ORDER BY s.event_id, s.src_partition, s.src_offset
 ON CONFLICT (event_id) DO NOTHING
-RETURNING event_id, source_partition, source_offset, outcome, NULL::bigint AS user_coupon_id, reason;
+RETURNING source_partition, source_offset, outcome, NULL::bigint AS user_coupon_id, reason;
