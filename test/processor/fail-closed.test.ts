@@ -43,6 +43,17 @@ async function emptySchema(db: pg.Pool): Promise<{ url: string; provide(): Promi
   };
 }
 
+/**
+ * A rule the data breaks: a check constraint on user_coupons only `userId` violates, so deciding
+ * that user's request is a data-class error. `allow()` drops it (also when already dropped).
+ */
+async function refuseUser(db: pg.Pool): Promise<{ userId: number; allow(): Promise<void> }> {
+  const userId = 1_000_000_000 + randomInt(1_000_000_000);
+  const constraint = `test_refuse_${userId}`;
+  await db.query(`ALTER TABLE user_coupons ADD CONSTRAINT ${constraint} CHECK (user_id <> ${userId}) NOT VALID`);
+  return { userId, allow: async () => void (await db.query(`ALTER TABLE user_coupons DROP CONSTRAINT IF EXISTS ${constraint}`)) };
+}
+
 const kafka = kafkaConnectionFromEnv();
 
 describe('processor failing closed', () => {
@@ -154,9 +165,8 @@ describe('processor failing closed', () => {
 
   it('isolates the record Postgres refuses in a unit loaded ahead of its decision (a backlog of 300): FAILED for it alone, every other request decided once', async () => {
     const coupon = await createCoupon(db, 300);
-    const refusedUser = 1_000_000_000 + randomInt(1_000_000_000);
-    const constraint = `test_refuse_${refusedUser}`;
-    await db.query(`ALTER TABLE user_coupons ADD CONSTRAINT ${constraint} CHECK (user_id <> ${refusedUser}) NOT VALID`);
+    const rule = await refuseUser(db);
+    const refusedUser = rule.userId;
     // The backlog is in the topic before the processor starts: it polls it as one unit of 300.
     const groupId = `test-data-error-backlog-${randomUUID().slice(0, 8)}`;
     await resetGroupToEnd(kafka, groupId, TOPICS.requests);
@@ -180,17 +190,15 @@ describe('processor failing closed', () => {
       const transactions = sample(metrics, 'coupon_processor_batch_size_records_count');
       expect(transactions - sample(metrics, 'coupon_processor_batch_size_records_bucket', 'le="250"')).toBeGreaterThanOrEqual(1);
     } finally {
-      await db.query(`ALTER TABLE user_coupons DROP CONSTRAINT IF EXISTS ${constraint}`);
+      await rule.allow();
       await processor.stop('SIGTERM');
     }
   });
 
   it('dead-letters only the record Postgres refuses for its values, with a FAILED outcome; a replay once the cause is fixed decides it exactly once', async () => {
     const coupon = await createCoupon(db, 10);
-    const refusedUser = 1_000_000_000 + randomInt(1_000_000_000);
-    const constraint = `test_refuse_${refusedUser}`;
-    // A rule the data breaks (a check constraint only this user violates): a data-class error.
-    await db.query(`ALTER TABLE user_coupons ADD CONSTRAINT ${constraint} CHECK (user_id <> ${refusedUser}) NOT VALID`);
+    const rule = await refuseUser(db);
+    const refusedUser = rule.userId;
     const processor = await (await ProcessorProcess.startAlone({ instanceId: 'data-error', env: { PROCESSOR_BATCH_MAX_RECORDS: '50' } })).ready();
     try {
       const requests = [request(coupon, 1), request(coupon, refusedUser), request(coupon, 2)];
@@ -208,7 +216,7 @@ describe('processor failing closed', () => {
       }, 30_000);
       expect(before.deadLetters.find((d) => d.eventId === ids[1])).toMatchObject({ errorType: 'UNPROCESSABLE', sourceOffset: sent[1]!.offset });
 
-      await db.query(`ALTER TABLE user_coupons DROP CONSTRAINT ${constraint}`);
+      await rule.allow();
       const original = producer.serde.encode(TOPICS.requests, requests[1]!);
       for (const dlqOffset of [0, 1]) {
         const at = await producer.sendRaw(String(coupon), original, { [HEADERS.replayedFrom]: `0:${dlqOffset}` });
@@ -221,7 +229,7 @@ describe('processor failing closed', () => {
       const outputs = await readOutputs(producer.serde, since);
       expect(outputs.issued.filter((r) => r.eventId === ids[1])).toHaveLength(1);
     } finally {
-      await db.query(`ALTER TABLE user_coupons DROP CONSTRAINT IF EXISTS ${constraint}`);
+      await rule.allow();
       await processor.stop('SIGTERM');
     }
   });
