@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { v5 as uuidv5 } from 'uuid';
-import { checkGrantId, contentGrantId, grantEventId, grantEventIds, InvalidGrantIdError } from './grant-id.ts';
+import { checkGrantId, contentGrantId, grantEventId, grantEventIdRange, grantEventIds, InvalidGrantIdError } from './grant-id.ts';
 import { isUuid } from '../../processor/validate.ts';
 
 const NAMESPACE = '3c0f4d52-8f51-4c59-9a0e-2f8f4c4f7a1e';
@@ -41,6 +41,19 @@ describe('grantEventId', () => {
       expect(ids(userId)).toBe(uuidv5(`9007199254/c9007199254-${'f'.repeat(32)}/${userId}`, NAMESPACE));
     }
     for (let userId = 1; userId <= 2_000; userId++) expect(grantEventId(7, 'g', userId, 'name-sha1')).toBe(uuidv5(`7/g/${userId}`, NAMESPACE));
+  });
+});
+
+describe('grantEventIdRange', () => {
+  it("bounds every id of a grant-user grant, and no other grant's", () => {
+    const range = grantEventIdRange(7, 'g', 'grant-user')!;
+    const inRange = (id: string): boolean => id >= range.first && id <= range.last;
+    for (const userId of [0, 1, 2 ** 32, 2 ** 48, Number.MAX_SAFE_INTEGER]) expect(inRange(grantEventId(7, 'g', userId))).toBe(true);
+    for (const [coupon, grant] of [[8, 'g'], [7, 'h']] as const) expect(inRange(grantEventId(coupon, grant, 1))).toBe(false);
+  });
+
+  it('has none for name-sha1 grants, whose ids are spread over all UUIDs', () => {
+    expect(grantEventIdRange(7, 'g', 'name-sha1')).toBeUndefined();
   });
 });
 

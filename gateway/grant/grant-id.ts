@@ -64,9 +64,26 @@ const TWO_48 = 2 ** 48;
  * (a safe integer has 53), big-endian so the ids of a grant sort by user.
  */
 function grantUserIds(couponId: number, grantId: string): (userId: number) => string {
-  const hash = crypto.hash('sha256', `coupon-grant/${couponId}/${grantId}`, 'hex');
-  const prefix = `${hash.slice(0, 8)}-${hash.slice(8, 12)}-8${hash.slice(12, 15)}-`;
+  const prefix = grantUserPrefix(couponId, grantId);
   return (userId) => `${prefix}${(0x8000 | Math.floor(userId / TWO_48)).toString(16)}-${(userId % TWO_48).toString(16).padStart(12, '0')}`;
+}
+
+/** The first 19 characters of every event id of a 'grant-user' grant: the hash, and the version. */
+function grantUserPrefix(couponId: number, grantId: string): string {
+  const hash = crypto.hash('sha256', `coupon-grant/${couponId}/${grantId}`, 'hex');
+  return `${hash.slice(0, 8)}-${hash.slice(8, 12)}-8${hash.slice(12, 15)}-`;
+}
+
+/**
+ * The lowest and highest event id a 'grant-user' grant can give a user: the ledger rows between
+ * them are the grant's requests (barring a collision of two grants' 60-bit hashes), read with a
+ * range of the event-id indexes whatever the ledger's size. Undefined for 'name-sha1', whose ids
+ * are spread over all UUIDs.
+ */
+export function grantEventIdRange(couponId: number, grantId: string, scheme: GrantEventIdScheme): { first: string; last: string } | undefined {
+  if (scheme !== 'grant-user') return undefined;
+  const prefix = grantUserPrefix(couponId, grantId);
+  return { first: `${prefix}8000-000000000000`, last: `${prefix}bfff-ffffffffffff` };
 }
 
 /**

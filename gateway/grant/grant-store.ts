@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { grantCounts, grantStatus, type GrantCounts, type GrantStatus } from './grant-counts.ts';
-import { NEW_GRANT_SCHEME, type GrantEventIdScheme } from './grant-id.ts';
+import { grantEventIdRange, NEW_GRANT_SCHEME, type GrantEventIdScheme } from './grant-id.ts';
 import { pgArray } from '../../platform/pg-array.ts';
 
 /** The grant id is taken, by a grant of another coupon. */
@@ -55,6 +55,7 @@ interface GrantRow {
   lines_read: string;
   invalid_lines: string;
   counts: GrantCounts;
+  event_ids: GrantEventIdScheme;
   created_at: Date;
   completed_at: Date | null;
 }
@@ -73,9 +74,33 @@ export const grantPoolConfig = (connectionString: string, applicationName: strin
   options: '-c jit=off',
 });
 
-/** A user's result: the ledger's outcome of the grant's request, else the gate's refusal, else still pending. */
-const RESULT_SQL = `CASE WHEN o.event_id IS NOT NULL THEN o.outcome || CASE WHEN o.outcome = 'REJECTED' THEN ':' || o.reason ELSE '' END
-            WHEN g.refused IS NOT NULL THEN 'REFUSED:' || g.refused ELSE 'PENDING' END`;
+/** A ledger outcome as a result key of grantCounts. */
+const OUTCOME_RESULT_SQL = `o.outcome || CASE WHEN o.outcome = 'REJECTED' THEN ':' || o.reason ELSE '' END`;
+
+/**
+ * Counts a 'grant-user' grant's results by reading only its own rows: the ledger's in the grant's
+ * event-id range ($2-$3: all of them roster users, as nothing is produced before it is listed),
+ * the roster's refusals that no outcome replaced, and the rest of the roster is pending. Joining
+ * the roster to the ledger instead hashed the whole ledger: 1.4-2.7 s for a million users next to
+ * a ledger of 1.75 million rows, growing with the ledger; this took 0.6 s.
+ */
+const RANGE_COUNTS_SQL = `WITH ledger AS (
+    SELECT ${OUTCOME_RESULT_SQL} AS result, count(*) AS count FROM issue_outcomes o WHERE o.event_id BETWEEN $2 AND $3 GROUP BY 1
+  ), refused AS (
+    SELECT 'REFUSED:' || g.refused AS result, count(*) AS count FROM coupon_grant_users g
+    WHERE g.grant_id = $1 AND g.refused IS NOT NULL AND NOT EXISTS (SELECT 1 FROM issue_outcomes o WHERE o.event_id = g.event_id)
+    GROUP BY 1
+  )
+  SELECT result, count FROM ledger
+  UNION ALL SELECT result, count FROM refused
+  UNION ALL SELECT 'PENDING', (SELECT count(*) FROM coupon_grant_users WHERE grant_id = $1)
+    - (SELECT COALESCE(sum(count), 0) FROM ledger) - (SELECT COALESCE(sum(count), 0) FROM refused)`;
+
+/** Counts a 'name-sha1' grant's results: a user's is the ledger's outcome of its request, else the gate's refusal, else pending. */
+const JOINED_COUNTS_SQL = `SELECT CASE WHEN o.event_id IS NOT NULL THEN ${OUTCOME_RESULT_SQL} WHEN g.refused IS NOT NULL THEN 'REFUSED:' || g.refused ELSE 'PENDING' END AS result,
+         count(*) AS count
+  FROM coupon_grant_users g LEFT JOIN issue_outcomes o ON o.event_id = g.event_id
+  WHERE g.grant_id = $1 GROUP BY 1`;
 
 export class GrantStore {
   constructor(private readonly db: pg.Pool) {}
@@ -159,11 +184,10 @@ export class GrantStore {
   async settle(grantId: string): Promise<Grant> {
     const row = await this.row(grantId);
     if (row.status === 'DONE') return grantOf(row, row.counts);
+    const range = grantEventIdRange(Number(row.coupon_id), grantId, row.event_ids);
     const { rows } = await this.db.query<{ result: string; count: string }>(
-      `SELECT ${RESULT_SQL} AS result, count(*) AS count
-       FROM coupon_grant_users g LEFT JOIN issue_outcomes o ON o.event_id = g.event_id
-       WHERE g.grant_id = $1 GROUP BY 1`,
-      [grantId],
+      range ? RANGE_COUNTS_SQL : JOINED_COUNTS_SQL,
+      range ? [grantId, range.first, range.last] : [grantId],
     );
     const counts = grantCounts(rows.map((r) => ({ result: r.result, count: Number(r.count) })));
     if (grantStatus(row.uploaded, counts) !== 'DONE') return grantOf(row, counts);
@@ -181,13 +205,16 @@ export class GrantStore {
    * event_id, decided_at) in line order, straight from Postgres (COPY), whatever the grant's size.
    */
   async writeResults(grantId: string, out: Writable): Promise<void> {
-    await this.row(grantId);
+    const row = await this.row(grantId);
+    // The grant's event-id range keeps Postgres from hashing the whole ledger for the join.
+    const range = grantEventIdRange(Number(row.coupon_id), grantId, row.event_ids);
     const client = await this.db.connect();
     try {
+      const inRange = range ? ` AND o.event_id BETWEEN ${client.escapeLiteral(range.first)} AND ${client.escapeLiteral(range.last)}` : '';
       const sql = `COPY (SELECT g.user_id, g.line,
                          CASE WHEN o.event_id IS NOT NULL THEN o.outcome WHEN g.refused IS NOT NULL THEN 'REFUSED' ELSE 'PENDING' END AS result,
                          COALESCE(o.reason, g.refused) AS reason, o.user_coupon_id, g.event_id, o.decided_at
-                       FROM coupon_grant_users g LEFT JOIN issue_outcomes o ON o.event_id = g.event_id
+                       FROM coupon_grant_users g LEFT JOIN issue_outcomes o ON o.event_id = g.event_id${inRange}
                        WHERE g.grant_id = ${client.escapeLiteral(grantId)} ORDER BY g.line) TO STDOUT WITH (FORMAT csv, HEADER)`;
       await pipeline(client.query(copyTo(sql)), out, { end: false });
     } finally {

@@ -107,9 +107,11 @@ describe('POST /api/admin/coupons/:id/grants', () => {
 
       // A grant created before the grant-user scheme (migration 006 left it name-sha1) still
       // answers with the event ids its requests were produced with.
-      await db.query("INSERT INTO coupon_grants (id, coupon_id, event_ids) VALUES ('older-grant', $1, 'name-sha1')", [couponId]);
-      const older = { userId: 8, eventId: grantEventId(couponId, 'older-grant', 8, 'name-sha1') };
-      expect(await gate.reserveGrant(couponId, 'older-grant', [older], Date.now())).toEqual(['RESERVED']);
+      // Grant ids are unique across coupons: one of its own, so that the test runs again on the same stack.
+      const olderGrant = `older-grant-${couponId}`;
+      await db.query("INSERT INTO coupon_grants (id, coupon_id, event_ids) VALUES ($1, $2, 'name-sha1')", [olderGrant, couponId]);
+      const older = { userId: 8, eventId: grantEventId(couponId, olderGrant, 8, 'name-sha1') };
+      expect(await gate.reserveGrant(couponId, olderGrant, [older], Date.now())).toEqual(['RESERVED']);
       expect(await statusOf(couponId, 8)).toEqual({ couponId, userId: 8, status: 'PENDING', eventId: older.eventId, position: null });
     } finally {
       redis.disconnect();

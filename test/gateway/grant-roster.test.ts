@@ -1,12 +1,14 @@
 /**
- * The roster's writes against the real Postgres (each test in a scratch schema with every
- * migration applied): with no foreign key per row (migration 005), GrantStore.addUsers itself
- * keeps a roster row from outliving its grant — it refuses a grant that does not exist and holds
- * the grant row against a delete running at the same time.
+ * The roster against the real Postgres (each test in a scratch schema with every migration
+ * applied): with no foreign key per row (migration 005), GrantStore.addUsers itself keeps a roster
+ * row from outliving its grant — it refuses a grant that does not exist and holds the grant row
+ * against a delete running at the same time; GrantStore.settle counts the results of the roster's
+ * users, from the grant's event-id range or (older grants) by joining the ledger.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { grantEventIds } from '../../gateway/grant/grant-id.ts';
 import { GrantNotFoundError, GrantStore, type RosterEntry } from '../../gateway/grant/grant-store.ts';
 import { migrate } from '../../ops/db/migrate.ts';
 import { scratchSchemas, withClient } from '../foundation/pg-scratch.ts';
@@ -78,4 +80,55 @@ describe('GrantStore.start', () => {
     await withClient(url, (c) => c.query("INSERT INTO coupon_grants (id, coupon_id, event_ids) VALUES ('older-grant', $1, 'name-sha1')", [couponId]));
     expect(await store.start('older-grant', couponId)).toEqual({ created: false, eventIds: 'name-sha1' });
   });
+});
+
+describe('GrantStore.settle', () => {
+  /** The ledger rows of decided requests, as the processor's merge writes them. */
+  async function decide(url: string, couponId: number, decided: Array<{ userId: number; eventId: string; outcome: 'ISSUED' | 'REJECTED' | 'FAILED'; reason?: string }>): Promise<void> {
+    await withClient(url, async (c) => {
+      for (const [i, d] of decided.entries()) {
+        if (d.outcome === 'ISSUED') {
+          await c.query('INSERT INTO user_coupons (coupon_id, user_id, event_id, requested_at, issued_at, source_partition, source_offset) VALUES ($1, $2, $3, now(), now(), 0, $4)', [couponId, d.userId, d.eventId, i]);
+        } else {
+          await c.query('INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at) VALUES ($1, $2, $3, $4, $5, 0, $6, now())', [d.eventId, couponId, d.userId, d.outcome, d.reason ?? 'UNPROCESSABLE', i]);
+        }
+      }
+    });
+  }
+
+  for (const scheme of ['grant-user', 'name-sha1'] as const) {
+    it(`counts each listed user once, by its outcome, else its refusal, else pending, and no other grant's outcomes (${scheme})`, async () => {
+      const { url, store, couponId } = await storeWithCoupon();
+      const grantId = `settle-${scheme}`;
+      if (scheme === 'grant-user') await store.start(grantId, couponId);
+      else await withClient(url, (c) => c.query("INSERT INTO coupon_grants (id, coupon_id, event_ids) VALUES ($1, $2, 'name-sha1')", [grantId, couponId]));
+      const eventId = grantEventIds(couponId, grantId, scheme);
+      const listed = (userId: number, refused: string | null = null): RosterEntry => ({ userId, eventId: eventId(userId), line: userId, refused });
+      // Users 1-3 decided; 4 refused at the gate; 5 refused by an earlier run, then produced and decided; 6 and 7 pending.
+      await store.addUsers(grantId, [listed(1), listed(2), listed(3), listed(4, 'SOLD_OUT'), listed(5, 'ALREADY_REQUESTED'), listed(6), listed(7)]);
+      await store.start('other-grant', couponId);
+      await decide(url, couponId, [
+        { userId: 1, eventId: eventId(1), outcome: 'ISSUED' },
+        { userId: 2, eventId: eventId(2), outcome: 'REJECTED', reason: 'ALREADY_ISSUED' },
+        { userId: 3, eventId: eventId(3), outcome: 'FAILED' },
+        { userId: 5, eventId: eventId(5), outcome: 'ISSUED' },
+        // Requests of another grant and of the flash sale, some of the same users.
+        { userId: 6, eventId: grantEventIds(couponId, 'other-grant', 'grant-user')(6), outcome: 'ISSUED' },
+        { userId: 8, eventId: randomUUID(), outcome: 'REJECTED', reason: 'SOLD_OUT' },
+      ]);
+      await store.recordProgress(grantId, 7, 0, true);
+
+      const running = await store.settle(grantId);
+      expect(running.status).toBe('RUNNING');
+      expect(running.counts).toEqual({ users: 7, issued: 2, rejected: { ALREADY_ISSUED: 1 }, failed: 1, refused: { SOLD_OUT: 1 }, pending: 2 });
+
+      await decide(url, couponId, [
+        { userId: 6, eventId: eventId(6), outcome: 'REJECTED', reason: 'ALREADY_ISSUED' },
+        { userId: 7, eventId: eventId(7), outcome: 'ISSUED' },
+      ]);
+      const done = await store.settle(grantId);
+      expect(done.status).toBe('DONE');
+      expect(done.counts).toEqual({ users: 7, issued: 3, rejected: { ALREADY_ISSUED: 2 }, failed: 1, refused: { SOLD_OUT: 1 }, pending: 0 });
+    });
+  }
 });
