@@ -7,7 +7,8 @@ import Kafka from '@confluentinc/kafka-javascript';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
-type Consumer = InstanceType<typeof Kafka.KafkaConsumer>;
+/** A consumer or a producer: both ask the partition's leader. */
+type Client = Pick<InstanceType<typeof Kafka.KafkaConsumer>, 'queryWatermarkOffsets'>;
 
 const RETRY_BACKOFF_MS = 100;
 const E = Kafka.CODES.ERRORS;
@@ -15,11 +16,11 @@ const E = Kafka.CODES.ERRORS;
 const LEADERSHIP_MOVING = new Set<number>([E.ERR_NOT_LEADER_FOR_PARTITION, E.ERR_LEADER_NOT_AVAILABLE, E.ERR_UNKNOWN_TOPIC_OR_PART, E.ERR_FENCED_LEADER_EPOCH, E.ERR_UNKNOWN_LEADER_EPOCH, E.ERR__UNKNOWN_PARTITION]);
 
 /** The watermarks of `topic`/`partition`; answers of moving leadership are retried until `timeoutMs` has passed. */
-export async function watermarks(consumer: Consumer, topic: string, partition: number, timeoutMs: number): Promise<Kafka.WatermarkOffsets> {
+export async function watermarks(client: Client, topic: string, partition: number, timeoutMs: number): Promise<Kafka.WatermarkOffsets> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return await promisify<Kafka.WatermarkOffsets>((cb) => consumer.queryWatermarkOffsets(topic, partition, Math.max(1, deadline - Date.now()), cb))();
+      return await promisify<Kafka.WatermarkOffsets>((cb) => client.queryWatermarkOffsets(topic, partition, Math.max(1, deadline - Date.now()), cb))();
     } catch (err) {
       if (!LEADERSHIP_MOVING.has((err as { code?: number }).code ?? 0) || Date.now() + RETRY_BACKOFF_MS >= deadline) throw err;
       await sleep(RETRY_BACKOFF_MS);

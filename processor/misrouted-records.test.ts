@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import type { SourceRecord } from './decode.ts';
 import { MisroutedRecords } from './misrouted-records.ts';
-import { partitionFor } from './murmur2.ts';
+import { partitionFor } from '../schemas/murmur2.ts';
 
 const record = (key: string | null, partition: number, offset = 0): SourceRecord => ({
   topic: 'coupon-issue-requests',

@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import type { Counter } from 'prom-client';
 import { TOPICS } from '../schemas/topics.ts';
 import type { SourceRecord } from './decode.ts';
-import { partitionFor } from './murmur2.ts';
+import { partitionFor } from '../schemas/murmur2.ts';
 
 const WARN_EVERY_MS = 60_000;
 /** Coupons remembered for the once-a-minute warning before the stale ones are swept. */

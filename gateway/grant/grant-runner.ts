@@ -206,13 +206,13 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
   await timed('roster', () => store.addUsers(grantId, roster));
   turns.roster.done();
 
-  const delivered = await timed('produce', () => producer.sendAll(toProduce.map((e) => ({ eventId: e.eventId, couponId, userId: e.userId, requestedAt: now, grant: grantId }))));
+  const produced = await timed('produce', () => producer.sendAll(toProduce.map((e) => ({ eventId: e.eventId, couponId, userId: e.userId, requestedAt: now, grant: grantId }))));
   await timed('confirm', async () => {
     for (const chunk of chunksOf(toProduce, o.gateChunk)) await atGate(() => gate.settleHolds(couponId, chunk));
     // A run killed between produce and confirm left the holds of requests decided since.
     for (const chunk of chunksOf(entries.filter((e) => decided.has(e.eventId)), o.gateChunk)) await atGate(() => gate.dropHolds(couponId, chunk));
   });
-  for (const [partition, offsets] of groupOffsets(delivered)) state.produced.push({ partition, offset: Math.max(...offsets), count: offsets.length });
+  if (produced) state.produced.push(produced);
 
   const count = (stage: GrantUserStage, n: number): void => void metrics?.users.labels(stage).inc(n);
   const reserved = outcomes.filter((x) => x === 'RESERVED').length;
@@ -228,16 +228,6 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
   count('held', held);
   count('refused', open.length - toProduce.length);
   count('produced', toProduce.length);
-}
-
-function groupOffsets(delivered: ReadonlyArray<{ partition: number; offset: number }>): Map<number, number[]> {
-  const byPartition = new Map<number, number[]>();
-  for (const d of delivered) {
-    const offsets = byPartition.get(d.partition) ?? [];
-    offsets.push(d.offset);
-    byPartition.set(d.partition, offsets);
-  }
-  return byPartition;
 }
 
 export interface AwaitOptions {

@@ -1,9 +1,11 @@
 /**
  * Kafka unavailable: a request whose delivery times out may still be written (librdkafka's
  * "possibly persisted"), so it is answered 504 OUTCOME_UNKNOWN and its unit stays held for the
- * reconciler; once Kafka is back new users are accepted. Uses a dedicated single broker (127.0.0.1:19192)
+ * reconciler; once Kafka is back new users are accepted. A bulk grant's batch that Kafka did not
+ * acknowledge fails (its users are produced again by a re-run). Uses a dedicated single broker (127.0.0.1:19192)
  * started with the stack's own code, so the shared broker other tests use is never stopped.
  */
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { provisionTopics } from '../../ops/provision/topics.ts';
@@ -13,6 +15,11 @@ import { eventually } from '../support/eventually.ts';
 import { startBroker as startOwnBroker } from '../support/own-broker.ts';
 import { createCoupon, gateState, inspectRedis, JSON_HEADERS, RequestLog, startGateway, type TestGateway } from '../support/gateway-harness.ts';
 import { plaintextConnection } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
+import { GrantProduceError, GrantProducer } from '../../gateway/grant/grant-producer.ts';
+import type { CouponIssueRequested } from '../../schemas/contracts.ts';
+import { partitionFor } from '../../schemas/murmur2.ts';
+import { recordKey } from '../../schemas/record-key.ts';
 
 const BROKER = '127.0.0.1:19192';
 // Below Linux's ephemeral port range (32768-60999): a client reconnecting to a port in that range
@@ -97,5 +104,27 @@ describe('Kafka outage', () => {
     const records = await requests.recordsOf(couponId);
     expect(new Set(records.map((r) => r.eventId)).size).toBe(records.length);
     for (const r of records) expect(after.statuses[r.userId]?.eventId).toBe(r.eventId);
+  });
+
+  it('fails a grant batch whose records Kafka did not acknowledge: a grant never counts one produced without its acknowledgement', async () => {
+    const couponId = 9_000_001;
+    const partition = partitionFor(Buffer.from(recordKey(couponId)), 6);
+    const batch = (users: number[]): CouponIssueRequested[] => users.map((userId) => ({ eventId: randomUUID(), couponId, userId, requestedAt: Date.now(), grant: 'outage-grant' }));
+    const producer = await GrantProducer.start(plaintextConnection(BROKER), registryConnectionFromEnv(), { messageTimeoutMs: 1500 });
+    try {
+      const acknowledged = batch([1, 2, 3]);
+      const produced = await producer.sendAll(acknowledged);
+      // The coupon's murmur2 partition, and an offset at or past the last of the batch's records.
+      expect(produced).toMatchObject({ partition, count: 3 });
+      const records = await requests.recordsOf(couponId);
+      expect(records.map((r) => r.eventId)).toEqual(acknowledged.map((r) => r.eventId));
+      for (const r of records) expect(r.partition === partition && r.offset <= produced!.offset).toBe(true);
+
+      await broker.stop();
+      await expect(producer.sendAll(batch([4, 5]))).rejects.toThrow(GrantProduceError);
+    } finally {
+      await startBroker();
+      await producer.close();
+    }
   });
 });

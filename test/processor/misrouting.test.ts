@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicEnds } from '../../ops/verify/read-committed.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { partitionFor } from '../../processor/murmur2.ts';
+import { partitionFor } from '../../schemas/murmur2.ts';
 import { eventually } from '../support/eventually.ts';
 import { createCoupon as createCouponViaApi, JSON_HEADERS, RequestLog, startGateway, type TestGateway } from '../support/gateway-harness.ts';
 import { allDecided, ledgerRows } from '../support/ledger.ts';

@@ -1,8 +1,8 @@
 /**
  * Kafka's default partitioning of keyed records, as Java's producer (`Utils.murmur2`,
  * `Utils.toPositive`) and the gateway's client (`murmur2_random`) compute it. The contract puts
- * every request of a coupon on partition `partitionFor(key, count)`; the processor recomputes it to
- * find records a producer with another partitioner put elsewhere.
+ * every request of a coupon on partition `partitionFor(key, count)`; the grant producer computes it
+ * to produce there, the processor to find records a producer with another partitioner put elsewhere.
  */
 
 const SEED = 0x9747b28c;
