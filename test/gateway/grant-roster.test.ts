@@ -49,6 +49,22 @@ describe('GrantStore.addUsers', () => {
     ]);
   });
 
+  it("keeps a listed user's first line and replaces its refusal by a later verdict, in a batch that meets listed users", async () => {
+    const { url, store, couponId } = await storeWithCoupon();
+    await store.start('g3', couponId);
+    const at = (userId: number, line: number, refused: string | null): RosterEntry => ({ userId, eventId: randomUUID(), line, refused });
+    await store.addUsers('g3', [at(7, 2, null), at(8, 3, 'SOLD_OUT'), at(9, 4, 'SOLD_OUT')]);
+    // A later batch (or run): 7 repeated further down, 8 produced now, 9 refused again for another reason, 10 new.
+    await store.addUsers('g3', [at(7, 20, 'ALREADY_REQUESTED'), at(8, 21, null), at(9, 22, 'COUPON_NOT_ACTIVE'), at(10, 23, null)]);
+    const rows = await withClient(url, async (c) => (await c.query('SELECT user_id, line, refused FROM coupon_grant_users ORDER BY user_id')).rows);
+    expect(rows).toEqual([
+      { user_id: '7', line: '2', refused: null },
+      { user_id: '8', line: '3', refused: null },
+      { user_id: '9', line: '4', refused: 'COUPON_NOT_ACTIVE' },
+      { user_id: '10', line: '23', refused: null },
+    ]);
+  });
+
   it('waits for a delete of its grant in flight and then refuses it: no roster row outlives its grant', async () => {
     const { url, store, couponId } = await storeWithCoupon();
     await store.start('g2', couponId);
