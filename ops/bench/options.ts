@@ -53,7 +53,7 @@ consumer group set to the end of the requests topic before its input is produced
 checked after every scenario.
 
 Scenarios (in this order): limits, processor, burst, gateway, e2e, hot-coupon, scale, grant
-(scale runs on the stack's 3-broker cluster, and starts it when it is not running)
+(scale runs on the stack's 3-broker cluster; a cluster it had to start it stops again after the scenario)
   --only LIST               comma-separated subset, e.g. --only limits,processor
   --out FILE                write the JSON result to FILE (bench-*.json is git-ignored)
 

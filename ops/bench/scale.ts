@@ -1,7 +1,7 @@
 /**
  * Scale-out: 1, 2, then 3 processors (a process each, one consumer group per step) on the
  * 6-partition topic set `bench-scale.*` of the stack's 3-broker cluster (started if it is not
- * running; Postgres, Redis and the registry stay the stack's). Each step inserts its own coupons,
+ * running, and then stopped after the scenario; Postgres, Redis and the registry stay the stack's). Each step inserts its own coupons,
  * starts its processors and waits until the group holds all partitions, then writes its input in
  * one transaction: the processors see all of it at once, so the drain measures processing, not
  * joins or the input's production. The rate is the 10-90 % steady state of the processors'
@@ -9,7 +9,8 @@
  * invariants are checked on the step's own outputs.
  */
 import os from 'node:os';
-import { ensureUp } from '../stack/ensure-up.ts';
+import type { Component } from '../stack/component.ts';
+import { ensureUp, isHealthy } from '../stack/ensure-up.ts';
 import { kafkaComponent, THREE_BROKERS } from '../stack/kafka.ts';
 import { resetGroupToEnd } from '../verify/group-offsets.ts';
 import { outputEnds, type OutputSource } from '../verify/outputs.ts';
@@ -113,7 +114,20 @@ async function step(ctx: BenchContext, cluster: Cluster, processors: number, rec
 
 export async function measureScale(ctx: BenchContext, records: number): Promise<ScaleResult> {
   const kafka = kafkaComponent(THREE_BROKERS);
+  const startedHere = !(await isHealthy(kafka));
   await ensureUp(kafka, (msg) => ctx.progress('scale', msg));
+  try {
+    return await measureOnCluster(ctx, kafka, records);
+  } finally {
+    // An idle cluster of three brokers costs about a tenth of a core: it would be a foreign load on the scenarios after this one.
+    if (startedHere) {
+      ctx.progress('scale', 'stopping the 3-broker cluster this run started');
+      await kafka.stop();
+    }
+  }
+}
+
+async function measureOnCluster(ctx: BenchContext, kafka: Component, records: number): Promise<ScaleResult> {
   // The bench's own embedded cluster: plaintext, whatever this process's KAFKA_SECURITY_* say.
   const connection = plaintextConnection(kafka.address);
   const topics = prefixedTopics(SCALE_PREFIX);
