@@ -10,6 +10,7 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
 import { rdkafkaConfig, type KafkaConnection } from './kafka-config.ts';
+import { topicPartitions } from './topic-partitions.ts';
 import { watermarks } from './watermarks.ts';
 
 export interface PartitionPosition {
@@ -31,8 +32,7 @@ export async function groupPositions(kafka: KafkaConnection, groupId: string, to
   );
   await promisify<void>((cb) => consumer.connect({ timeout: TIMEOUT_MS }, (err) => cb(err)))();
   try {
-    const metadata = await promisify<Kafka.Metadata>((cb) => consumer.getMetadata({ topic, timeout: TIMEOUT_MS }, cb))();
-    const partitions = (metadata.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => p.id).sort((a, b) => a - b);
+    const partitions = await topicPartitions(consumer, topic, TIMEOUT_MS);
     const committed = await promisify<Kafka.TopicPartitionOffsetAndMetadata[]>((cb) => consumer.committed(partitions.map((partition) => ({ topic, partition })), TIMEOUT_MS, cb))();
     const at = new Map(committed.map((c) => [c.partition, c.offset]));
     const positions: PartitionPosition[] = [];

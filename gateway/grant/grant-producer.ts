@@ -13,6 +13,7 @@ import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
 import { rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
 import type { RegistryConnection } from '../../platform/registry-config.ts';
+import { topicPartitions } from '../../platform/topic-partitions.ts';
 import { watermarks } from '../../platform/watermarks.ts';
 import type { CouponIssueRequested } from '../../schemas/contracts.ts';
 import { partitionFor } from '../../schemas/murmur2.ts';
@@ -35,10 +36,15 @@ const METADATA_TIMEOUT_MS = 10_000;
 
 type Producer = InstanceType<typeof Kafka.Producer>;
 
+/** What librdkafka reported while a batch was in turn: its first failure (it reports nothing else). */
+interface BatchReports {
+  failure?: Kafka.LibrdKafkaError;
+}
+
 export class GrantProducer {
   private readonly turns = new Turns();
-  /** The batch in turn, and the first failure librdkafka reported while it was. */
-  private current: { failure?: Kafka.LibrdKafkaError } = {};
+  /** The batch in turn. */
+  private current: BatchReports = {};
 
   private constructor(
     private readonly producer: Producer,
@@ -67,8 +73,7 @@ export class GrantProducer {
     }));
     await promisify<void>((cb) => producer.connect({}, (err) => cb(err)))();
     producer.setPollInterval(5);
-    const metadata = await promisify<Kafka.Metadata>((cb) => producer.getMetadata({ topic: TOPICS.requests, timeout: METADATA_TIMEOUT_MS }, cb))();
-    const partitions = metadata.topics.find((t) => t.name === TOPICS.requests)?.partitions.length ?? 0;
+    const partitions = (await topicPartitions(producer, TOPICS.requests, METADATA_TIMEOUT_MS)).length;
     if (partitions === 0) throw new GrantProduceError(`topic ${TOPICS.requests} has no partitions in the cluster's metadata`);
     return new GrantProducer(producer, serde, partitions, messageTimeoutMs + BATCH_TIMEOUT_MARGIN_MS);
   }
@@ -94,7 +99,7 @@ export class GrantProducer {
     const key = recordKey(couponId);
     const partition = partitionFor(Buffer.from(key), this.partitions);
     const deadline = Date.now() + this.batchTimeoutMs;
-    const batch: { failure?: Kafka.LibrdKafkaError } = {};
+    const batch: BatchReports = {};
     this.current = batch;
     for (let i = 0; i < requests.length; ) {
       const request = requests[i]!;

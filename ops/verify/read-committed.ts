@@ -6,6 +6,7 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { topicPartitions } from '../../platform/topic-partitions.ts';
 import { watermarks } from '../../platform/watermarks.ts';
 import { kafkaConnectionFromEnv, rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
 
@@ -40,8 +41,7 @@ async function withConsumer<T>(kafka: KafkaConnection, fn: (consumer: Consumer) 
 
 /** Per partition, the offset up to which a read_committed reader can read now (the last stable offset). */
 async function stableEnds(consumer: Consumer, topic: string): Promise<Map<number, number>> {
-  const metadata = await promisify<Kafka.Metadata>((cb) => consumer.getMetadata({ topic, timeout: 10_000 }, cb))();
-  const partitions = metadata.topics.find((t) => t.name === topic)?.partitions.map((p) => p.id) ?? [];
+  const partitions = await topicPartitions(consumer, topic, 10_000);
   const ends = new Map<number, number>();
   for (const partition of partitions) {
     const w = await watermarks(consumer, topic, partition, 10_000);
