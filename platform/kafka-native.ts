@@ -5,9 +5,10 @@
  */
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { EventEmitter } from 'node:events';
+import type { Flushable } from './prompt-flush.ts';
 
 /** The calls of the native producer used here. */
-export interface NativeProducer extends EventEmitter {
+export interface NativeProducer extends EventEmitter, Flushable {
   produce(topic: string, partition: number | null, value: Buffer | null, key: Buffer | string | null, timestamp: number | null, opaque?: unknown): boolean;
   isConnected(): boolean;
 }

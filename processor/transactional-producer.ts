@@ -15,6 +15,8 @@ import { backoffMs, classify, FatalProcessorError } from './errors.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import { retryUntil } from './retry.ts';
 import { produceRecords, takeOverDeliveryReports, type TopicRecords } from './transaction-records.ts';
+import { nativeProducerOf } from '../platform/kafka-native.ts';
+import { flushPromptly } from '../platform/prompt-flush.ts';
 
 export interface TransactionContent {
   topicMessages: TopicRecords[];
@@ -25,6 +27,8 @@ export interface TransactionContent {
 /** Fencings within FENCED_WINDOW_MS that prove another live owner of the transactional.id. */
 const FENCED_LIMIT = 3;
 const FENCED_WINDOW_MS = 60_000;
+/** How long a commit's records are flushed promptly before the commit's own flush takes over. */
+const PROMPT_FLUSH_MS = 5_000;
 
 export class TransactionalProducer {
   private producer: KafkaJS.Producer | undefined;
@@ -74,7 +78,7 @@ export class TransactionalProducer {
         produceRecords(producer, content.topicMessages);
         await transaction.sendOffsets({ consumer: this.consumer, topics: [content.offsets] });
       });
-      await metrics.time('commit', () => this.commit(transaction));
+      await metrics.time('commit', () => this.commit(producer, transaction));
     } catch (err) {
       metrics.transactions.inc({ result: 'aborted' });
       await this.recover(producer, err);
@@ -83,8 +87,11 @@ export class TransactionalProducer {
     metrics.transactions.inc({ result: 'committed' });
   }
 
-  private async commit(transaction: KafkaJS.Transaction): Promise<void> {
+  private async commit(producer: KafkaJS.Producer, transaction: KafkaJS.Transaction): Promise<void> {
     const deadline = Date.now() + this.transactionTimeoutMs;
+    // The commit flushes the records first, in 10 ms steps (platform/prompt-flush.ts); flushed
+    // here, they are gone by then. Whatever this flush meets, the commit meets and reports too.
+    await flushPromptly(nativeProducerOf(producer), PROMPT_FLUSH_MS).catch(() => undefined);
     for (let attempt = 0; ; attempt++) {
       try {
         await transaction.commit();
