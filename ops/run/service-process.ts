@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, stackPath } from '../stack/paths.ts';
 import { waitFor } from '../run/wait-for.ts';
 
@@ -22,6 +23,9 @@ export type ServiceCode = 'source' | 'dist';
 export function entryArgs(entry: string, code: ServiceCode): string[] {
   return code === 'dist' ? [path.join('dist', entry.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', entry];
 }
+
+/** Preloaded into each service: it stops when this process is gone, however this one ended. */
+const EXIT_WITH_PARENT = pathToFileURL(path.join(ROOT, 'ops/run/exit-with-parent.mjs')).href;
 
 /** Services started by this process; none may outlive it (a test that times out, a Ctrl-C). */
 const running = new Set<ChildProcess>();
@@ -80,12 +84,14 @@ export class ServiceProcess {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const out = fs.openSync(logFile, 'a');
     // node itself (not the tsx CLI, which runs a second process) so a kill -9 hits the service.
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entryArgs(ENTRY[service], opts.code ?? 'source')], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', EXIT_WITH_PARENT, ...entryArgs(ENTRY[service], opts.code ?? 'source')], {
       cwd: ROOT,
-      stdio: ['ignore', out, out],
+      // The IPC channel is how the service notices this process is gone (exit-with-parent.mjs).
+      stdio: ['ignore', out, out, 'ipc'],
       env: { ...process.env, ...opts.env },
     });
     fs.closeSync(out);
+    child.channel?.unref();
     running.add(child);
     const exited = new Promise<number | null>((resolve) =>
       child.once('exit', (code, signal) => {

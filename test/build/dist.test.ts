@@ -43,7 +43,8 @@ describe('npm run build', () => {
 
   it('runs the compiled gateway and processor with node: a request reaches ISSUED, and both stop with 0', async () => {
     const gw = (gateway = await (await startGateway('dist', gatewayTestEnv(), undefined, 'dist')).ready());
-    expect(gw.child.spawnargs.slice(1)).toEqual([path.join('dist', 'gateway', 'main.js')]);
+    // The compiled entry, with no tsx: only the harness's plain-JavaScript preload (exit-with-parent.mjs) before it.
+    expect(gw.child.spawnargs.slice(1)).toEqual(['--import', expect.stringMatching(/\/ops\/run\/exit-with-parent\.mjs$/), path.join('dist', 'gateway', 'main.js')]);
     expect((await fetch(`${gw.url}/readyz`)).status).toBe(200);
     // The containers' health check, compiled: 0 for a ready service, 1 for one that does not answer.
     const check = (url: string) => run(process.execPath, [path.join(DIST, 'ops/run/http-check.js'), url]).then(() => 0, (err: { code: number }) => err.code);
