@@ -11,12 +11,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Logger } from 'pino';
+import { nativeProducerOf } from '../platform/kafka-native.ts';
+import { flushPromptly } from '../platform/prompt-flush.ts';
 import { backoffMs, classify, FatalProcessorError } from './errors.ts';
 import type { ProcessorMetrics } from './metrics.ts';
 import { retryUntil } from './retry.ts';
 import { produceRecords, takeOverDeliveryReports, type TopicRecords } from './transaction-records.ts';
-import { nativeProducerOf } from '../platform/kafka-native.ts';
-import { flushPromptly } from '../platform/prompt-flush.ts';
 
 export interface TransactionContent {
   topicMessages: TopicRecords[];
