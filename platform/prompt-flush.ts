@@ -5,8 +5,9 @@
  * up to 10 ms and checks how many records are left after each. With `delivery.report.only.error`
  * a delivered record reports nothing, so nothing ends a wait early: a flush took up to 10 ms longer
  * than its records needed — every transaction's commit 10 ms longer (a commit of records delivered
- * in 1 ms took 10.6 ms; flushed first this way, 0.6 ms). Flushes bounded by 1, 2, 4 ... ms instead
- * return within about twice the time the records needed.
+ * in 1 ms took 10.6 ms in a probe; the processor's commit stage at 1,000 requests/s took 9 ms on
+ * average, 3.4 ms when flushed first this way). Flushes bounded by 1, 2, 4 ... ms return within
+ * about twice the time the records needed.
  */
 import Kafka from '@confluentinc/kafka-javascript';
 
