@@ -68,7 +68,7 @@ const UNIQUE_VIOLATION = '23505';
  * insert is tried first, as a batch almost never meets a listed user: ON CONFLICT's speculative
  * insertion took twice its time (6.2 against 3.2 µs a user, a third more WAL records). A batch
  * that does (a line repeated from an earlier batch, a resumed run) fails whole, and is inserted
- * again with UPSERT_LISTED.
+ * again with UPSERT_USERS.
  */
 const addUsersSql = (onConflict: string): string => `WITH g AS (SELECT id FROM coupon_grants WHERE id = $1 FOR KEY SHARE),
   added AS (
@@ -77,9 +77,10 @@ const addUsersSql = (onConflict: string): string => `WITH g AS (SELECT id FROM c
     ${onConflict})
   SELECT count(*)::int AS grants FROM g`;
 
+const INSERT_USERS = addUsersSql('');
 /** A listed user keeps its row (its first line), but a refusal gives way to the latest verdict. */
-const UPSERT_LISTED = `ON CONFLICT (grant_id, user_id) DO UPDATE SET refused = EXCLUDED.refused
-      WHERE coupon_grant_users.refused IS NOT NULL AND coupon_grant_users.refused IS DISTINCT FROM EXCLUDED.refused`;
+const UPSERT_USERS = addUsersSql(`ON CONFLICT (grant_id, user_id) DO UPDATE SET refused = EXCLUDED.refused
+      WHERE coupon_grant_users.refused IS NOT NULL AND coupon_grant_users.refused IS DISTINCT FROM EXCLUDED.refused`);
 
 /**
  * The connection settings of a grant's pool. JIT off: the planner estimates a batch's lookups
@@ -181,10 +182,10 @@ export class GrantStore {
     const params = [grantId, pgArray(entries.map((e) => e.userId)), pgArray(entries.map((e) => e.eventId)), pgArray(entries.map((e) => e.line)), entries.map((e) => e.refused)];
     let rows: Array<{ grants: number }>;
     try {
-      ({ rows } = await this.db.query<{ grants: number }>(addUsersSql(''), params));
+      ({ rows } = await this.db.query<{ grants: number }>(INSERT_USERS, params));
     } catch (err) {
       if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
-      ({ rows } = await this.db.query<{ grants: number }>(addUsersSql(UPSERT_LISTED), params));
+      ({ rows } = await this.db.query<{ grants: number }>(UPSERT_USERS, params));
     }
     if (rows[0]?.grants !== 1) throw new GrantNotFoundError(`no grant ${grantId}`);
   }

@@ -30,13 +30,27 @@ export function readPid(name: string): number | undefined {
   }
 }
 
+/**
+ * Whether `pid` runs. A zombie does not: a process whose parent died is reparented, and in a
+ * container the new parent may never reap it, while signal 0 still reaches it.
+ */
 export function isAlive(pid: number | undefined): boolean {
   if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !isZombie(pid);
+}
+
+/** Linux's process state (after the command name in /proc/<pid>/stat) is Z; false where there is no /proc. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] === 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -1,23 +1,13 @@
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import readline from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../../ops/stack/paths.ts';
+import { isAlive } from '../../ops/stack/process.ts';
 import { waitFor } from '../../ops/run/wait-for.ts';
-
-/** Runs and is not a zombie (a child whose parent died may wait to be reaped by init). */
-function running(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 const leftovers: number[] = [];
 afterEach(() => {
-  for (const pid of leftovers.splice(0)) if (running(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of leftovers.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 });
 
 describe('a service started through ServiceProcess', () => {
@@ -30,9 +20,9 @@ describe('a service started through ServiceProcess', () => {
     ]);
     const gatewayPid = Number(line);
     leftovers.push(gatewayPid);
-    expect(running(gatewayPid)).toBe(true);
+    expect(isAlive(gatewayPid)).toBe(true);
 
     parent.kill('SIGKILL');
-    await waitFor(() => !running(gatewayPid), 30_000, 100);
+    await waitFor(() => !isAlive(gatewayPid), 30_000, 100);
   });
 });
