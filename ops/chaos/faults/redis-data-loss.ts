@@ -35,8 +35,9 @@ export const redisDataLoss: Injector = {
     fs.rmSync(stackPath(redis.name), { recursive: true, force: true });
     await ensureUp(redis, () => undefined);
     const started = Date.now();
-    // An attempt may take until the deadline: on a stack holding big grants a rebuild takes tens of
-    // seconds under the run's load, and one killed half way starts again from nothing.
+    // An attempt may take until the deadline: under the run's load, after broker faults, a rebuild
+    // of the run's accumulated coupons took from 6 s to more than 120 s, and one killed half way
+    // starts again from nothing.
     const attempt = async (): Promise<string> => {
       try {
         return (await run(process.execPath, [...OPS_CLI, '--all'], { cwd: ROOT, timeout: Math.max(1000, started + REBUILD_DEADLINE_MS - Date.now()), env: process.env })).stdout;
