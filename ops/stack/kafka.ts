@@ -112,7 +112,7 @@ export function startBroker(layout: KafkaLayout, index: number): number {
     args: [
       '-Xms256m',
       '-Xmx1g',
-      // ZGC, not G1: at 1,000 requests a second G1's young pauses (15-20 ms about every second,
+      // ZGC, not G1: at 1,000 requests a second G1's young pauses (14-16 ms about every second,
       // longer when the two cores are busy) held the gateway's produce acks and the processor's
       // commits together, and were most of the end-to-end tail; ZGC's pauses are under a
       // millisecond, at the same broker CPU (docs/performance-log.md, 2026-11-29).
