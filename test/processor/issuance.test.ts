@@ -46,8 +46,12 @@ describe.each(['batch', 'single'] as const)('processor in %s mode', (mode) => {
     expect(issued).toEqual(byOffset.slice(0, quantity).map((s) => s.eventId));
     for (const s of byOffset.slice(quantity)) expect(ledger.get(s.eventId)).toMatchObject({ outcome: 'REJECTED', reason: 'SOLD_OUT' });
 
-    const outputs = await readOutputs(producer.serde, since);
+    // A unit is decided in Postgres before its Kafka transaction commits: wait for the records.
     const mine = new Set(ids);
+    const outputs = await eventually(async () => {
+      const o = await readOutputs(producer.serde, since);
+      return [...o.issued, ...o.rejected].filter((r) => mine.has(r.eventId)).length >= users && o;
+    }, 30_000, 250);
     expect(outputs.issued.filter((r) => mine.has(r.eventId))).toHaveLength(quantity);
     // Each coupon-issued record carries the ledger's issue time and request time, to the millisecond.
     const times = await db.query<{ event_id: string; issued_ms: string; requested_ms: string }>(
