@@ -49,7 +49,7 @@ export function buildRequests(couponIds: readonly number[], records: number, req
 
 /** Produces the requests and resolves once the broker has acknowledged them all; returns msgs/s. */
 export async function writeRequests(ctx: BenchContext, requests: readonly CouponIssueRequested[]): Promise<number> {
-  const producer = await BulkProducer.connect(ctx.kafka);
+  const producer = await BulkProducer.connect(ctx.kafka, { murmur2: true });
   try {
     const records = requests.map((r) => ({ key: recordKey(r.couponId), value: ctx.serde.encode(TOPICS.requests, r) }));
     const ms = await producer.produceAll(ctx.topics.requests, records);
