@@ -21,7 +21,7 @@ import { parseStoredInteger } from './position.ts';
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     couponGateRelease(reserved: string, users: string, status: string, holds: string, seq: string, grants: string, userId: number, eventId: string): Result<number, Context>;
-    couponGatePrime(gate: string, reserved: string, users: string, holds: string, seq: string, grants: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
+    couponGatePrime(gate: string, reserved: string, users: string, holds: string, seq: string, grants: string, grantCodes: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
   }
 }
 
@@ -128,7 +128,7 @@ export class Gate {
     private readonly report: ConfirmReport = UNREPORTED,
   ) {
     redis.defineCommand('couponGateRelease', { numberOfKeys: 6, lua: script('release') });
-    redis.defineCommand('couponGatePrime', { numberOfKeys: 6, lua: script('prime') });
+    redis.defineCommand('couponGatePrime', { numberOfKeys: 7, lua: script('prime') });
   }
 
   /**
@@ -160,11 +160,12 @@ export class Gate {
 
   /**
    * reserveMany() for a bulk grant's users: the same checks and counts, and instead of a PENDING
-   * status hash per user, the user's field in the coupon's grants hash (redisKeys.grants).
+   * status hash per user, the user's field in the coupon's grants hash (redisKeys.grants), which
+   * holds the grant's short code (redisKeys.grantCodes).
    */
   async reserveGrant(couponId: number, grantId: string, requests: readonly GrantedRequest[], nowMs: number): Promise<BatchReserveOutcome[]> {
     const keys = this.couponKeys(couponId);
-    keys.push(redisKeys.grants(couponId));
+    keys.push(redisKeys.grants(couponId), redisKeys.grantCodes(couponId));
     return this.runReserve(keys, nowMs, grantId, requests);
   }
 
@@ -259,9 +260,15 @@ export class Gate {
     return this.redis.hgetall(redisKeys.status(couponId, userId));
   }
 
-  /** The bulk grant whose request holds the user, if one does (such a user has no status hash). */
+  /**
+   * The bulk grant whose request holds the user, if one does (such a user has no status hash): the
+   * user's field holds the grant's code (`#<n>`), or its id where a gateway before the codes wrote
+   * it (no grant id has a '#').
+   */
   async grantOf(couponId: number, userId: number): Promise<string | undefined> {
-    return (await this.redis.hget(redisKeys.grants(couponId), String(userId))) ?? undefined;
+    const named = await this.redis.hget(redisKeys.grants(couponId), String(userId));
+    if (named === null || !named.startsWith('#')) return named ?? undefined;
+    return (await this.redis.hget(redisKeys.grantCodes(couponId), named)) ?? undefined;
   }
 
   async prime(couponId: number, window: GateWindow): Promise<void> {
@@ -272,6 +279,7 @@ export class Gate {
       redisKeys.holds(couponId),
       redisKeys.seq(couponId),
       redisKeys.grants(couponId),
+      redisKeys.grantCodes(couponId),
       window.totalQuantity,
       window.startsAt,
       window.endsAt ?? 0,

@@ -11,7 +11,7 @@ function hashedPart(key: string): string {
 
 describe('redisKeys', () => {
   it('puts every key of a coupon under the coupon hash tag, so one Lua script may touch them all', () => {
-    const couponKeys = [redisKeys.gate(42), redisKeys.reserved(42), redisKeys.requesters(42), redisKeys.holds(42), redisKeys.seq(42), redisKeys.status(42, 7)];
+    const couponKeys = [redisKeys.gate(42), redisKeys.reserved(42), redisKeys.requesters(42), redisKeys.holds(42), redisKeys.seq(42), redisKeys.grants(42), redisKeys.grantCodes(42), redisKeys.status(42, 7)];
     expect(new Set(couponKeys.map(hashedPart))).toEqual(new Set(['c:42']));
     expect(new Set(couponKeys).size).toBe(couponKeys.length);
   });

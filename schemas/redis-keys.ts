@@ -28,10 +28,16 @@ export const redisKeys = {
    */
   seq: (couponId: number) => `${couponTag(couponId)}:seq`,
   /**
-   * Hash: user id → the bulk grant whose request holds the user (a grant's users have no status
-   * hash: docs/gate.md). TTL STATUS_TTL_SECONDS from the grant's last reservation.
+   * Hash: user id → the code of the bulk grant whose request holds the user (a grant's users have
+   * no status hash: docs/gate.md). TTL STATUS_TTL_SECONDS from the grant's last reservation.
    */
   grants: (couponId: number) => `${couponTag(couponId)}:grants`,
+  /**
+   * Hash: the coupon's grants by short code — `<grantId>` → `#<n>`, `#<n>` → grant id, `#` the
+   * last n given — so that the grants hash stores a few bytes a user instead of the grant's id (no
+   * grant id has a '#'). Renewed by every grant's reservation, so it outlives the grants hash.
+   */
+  grantCodes: (couponId: number) => `${couponTag(couponId)}:grant-codes`,
   /** Hash: a user's request status (see RequestStatus), TTL STATUS_TTL_SECONDS from its creation (the gate's PENDING, or the processor's status if it came first). */
   status: (couponId: number, userId: number) => `${couponTag(couponId)}:u:${userId}`,
   /**

@@ -3,10 +3,10 @@
 -- the issue requests that arrived in one turn of the gateway's event loop, or a bulk grant's
 -- users. Checks come before any write, so a refused request changes nothing.
 -- A grant's users get no status hash: the coupon's grants hash records which grant holds each of
--- them (one field a user instead of a key with three fields and a TTL), and the status endpoint
--- answers them from it and the ledger (docs/gate.md).
+-- them (one field a user instead of a key with three fields and a TTL), by the grant's short code
+-- in the grant-codes hash, and the status endpoint answers them from it and the ledger (docs/gate.md).
 -- KEYS: gate hash, reserved counter, requesters set, holds, seq, then either one status hash per
---       user (requests) or the grants hash (a grant)
+--       user (requests) or the grants hash and the grant-codes hash (a grant)
 -- ARGV: now (epoch ms), status TTL (s), grant id ('' for requests), then per user: userId, eventId
 -- Returns one code per user: 1 reserved; 2 already held by this same request (a resumed or
 -- repeated grant: produce it again, the processor keys it by event id); -1 unknown coupon;
@@ -25,12 +25,25 @@ local now = tonumber(ARGV[1])
 local endsAt = tonumber(gate[3]) or 0
 if now < (tonumber(gate[2]) or 0) or (endsAt > 0 and now >= endsAt) then return every(-2) end
 local reserved = tonumber(redis.call('GET', KEYS[2])) or 0
+-- The grant's code, '#' and a number (no grant id has a '#'): what its users' fields hold (a
+-- grant id is up to 64 bytes, a code a few). The field '#' counts the codes given.
+local code
+if grant ~= '' then
+  code = redis.call('HGET', KEYS[7], grant)
+  if not code then
+    code = '#' .. redis.call('HINCRBY', KEYS[7], '#', 1)
+    redis.call('HSET', KEYS[7], grant, code, code, grant)
+  end
+  redis.call('EXPIRE', KEYS[7], ARGV[2])
+end
 -- Whether a requester's request is this very one, once its hold is settled: a request's status
 -- hash carries its event id, the grants hash names the grant of a grant's user (release.lua
--- removes the user's field with the user, so a field left there is the user's request).
+-- removes the user's field with the user, so a field left there is the user's request) — by its
+-- code, or by its id where a gateway before the codes wrote it.
 local function sameRequest(user, event, i)
   if grant == '' then return redis.call('HGET', KEYS[5 + i], 'eventId') == event end
-  return redis.call('HGET', KEYS[6], user) == grant
+  local named = redis.call('HGET', KEYS[6], user)
+  return named == code or named == grant
 end
 -- The requesters, holds (and grant users) of the reserved users are added at the end, in one
 -- SADD and one ZADD (each user's own commands are most of a grant's Redis time, and every write
@@ -72,7 +85,7 @@ for i = 1, n do
       redis.call('EXPIRE', status, ARGV[2])
     else
       granted[#granted + 1] = user
-      granted[#granted + 1] = grant
+      granted[#granted + 1] = code
     end
     added[user] = event
     users[#users + 1] = user

@@ -1,7 +1,7 @@
 /**
  * reserve-many.lua and confirm-many.lua on the real Redis: per user, the same effects as the
  * per-request gate (requesters, reserved, hold, PENDING status, seq) — for a grant's users the
- * grant's name in the grants hash instead of a status —, quantity shared with single requests, a
+ * grant's code in the grants hash instead of a status —, quantity shared with single requests, a
  * repeated batch recognised as the same requests (HELD), and nothing written for refused users.
  */
 import { randomInt } from 'node:crypto';
@@ -54,18 +54,48 @@ describe('reserveMany', () => {
     expect(await redis.ttl(redisKeys.status(couponId, 11))).toBeGreaterThan(0);
   });
 
-  it("reserves a grant's users without a status hash: the grants hash names their grant", async () => {
-    const couponId = await primedCoupon(2);
+  it("reserves a grant's users without a status hash: the grants hash names their grant by its code", async () => {
+    const couponId = await primedCoupon(3);
     const requests = requestsOf(couponId, [16, 17, 18]);
-    expect(await gate.reserveGrant(couponId, 'g1', requests, Date.now())).toEqual(['RESERVED', 'RESERVED', 'SOLD_OUT']);
-    expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
-    expect((await redis.smembers(redisKeys.requesters(couponId))).sort()).toEqual(['16', '17']);
-    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(2);
-    expect(await redis.hgetall(redisKeys.grants(couponId))).toEqual({ 16: 'g1', 17: 'g1' });
+    expect(await gate.reserveGrant(couponId, 'g1', requests.slice(0, 2), Date.now())).toEqual(['RESERVED', 'RESERVED']);
+    const second = { userId: 18, eventId: grantEventId(couponId, 'a-second-grant-with-a-long-id', 18) };
+    expect(await gate.reserveGrant(couponId, 'a-second-grant-with-a-long-id', [second, { userId: 19, eventId: grantEventId(couponId, 'a-second-grant-with-a-long-id', 19) }], Date.now())).toEqual(['RESERVED', 'SOLD_OUT']);
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('3');
+    expect((await redis.smembers(redisKeys.requesters(couponId))).sort()).toEqual(['16', '17', '18']);
+    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(3);
+    expect(await redis.hgetall(redisKeys.grants(couponId))).toEqual({ 16: '#1', 17: '#1', 18: '#2' });
+    expect(await redis.hgetall(redisKeys.grantCodes(couponId))).toEqual({ '#': '2', g1: '#1', '#1': 'g1', 'a-second-grant-with-a-long-id': '#2', '#2': 'a-second-grant-with-a-long-id' });
     expect(await redis.ttl(redisKeys.grants(couponId))).toBeGreaterThan(0);
+    expect(await redis.ttl(redisKeys.grantCodes(couponId))).toBeGreaterThanOrEqual(await redis.ttl(redisKeys.grants(couponId)));
     expect(await redis.exists(redisKeys.status(couponId, 16), redisKeys.status(couponId, 18))).toBe(0);
     expect(await gate.grantOf(couponId, 16)).toBe('g1');
-    expect(await gate.grantOf(couponId, 18)).toBeUndefined();
+    expect(await gate.grantOf(couponId, 18)).toBe('a-second-grant-with-a-long-id');
+    expect(await gate.grantOf(couponId, 19)).toBeUndefined();
+    // A grant's code stays its own: the first grant again is still #1, and its users are its own.
+    expect(await gate.reserveGrant(couponId, 'g1', requests.slice(0, 2), Date.now())).toEqual(['HELD', 'HELD']);
+    expect(await redis.hget(redisKeys.grantCodes(couponId), '#')).toBe('2');
+  });
+
+  it("opens a coupon's gate afresh: what a grant left under the same coupon id is dropped with the rest", async () => {
+    const couponId = await primedCoupon(10);
+    await gate.reserveGrant(couponId, 'g1', requestsOf(couponId, [25, 26]), Date.now());
+    // The database was recreated while Redis kept its data: the id is another coupon's now.
+    await gate.prime(couponId, { totalQuantity: 5, startsAt: 0, endsAt: null });
+    expect(await redis.exists(redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.holds(couponId), redisKeys.grants(couponId), redisKeys.grantCodes(couponId))).toBe(0);
+    expect(await gate.grantOf(couponId, 25)).toBeUndefined();
+    expect(await gate.reserveGrant(couponId, 'g7', requestsOf(couponId, [25]), Date.now())).toEqual(['RESERVED']);
+    expect(await redis.hgetall(redisKeys.grants(couponId))).toEqual({ 25: '#1' });
+  });
+
+  it("recognises a grant's users that a gateway before the codes wrote under the grant's id", async () => {
+    const couponId = await primedCoupon(10);
+    const [request] = requestsOf(couponId, [20]);
+    // What reserve-many.lua wrote for a grant's user before the codes: the grant id itself.
+    await redis.multi().sadd(redisKeys.requesters(couponId), '20').incr(redisKeys.reserved(couponId)).hset(redisKeys.grants(couponId), '20', 'g1').exec();
+    expect(await gate.grantOf(couponId, 20)).toBe('g1');
+    expect(await gate.reserveGrant(couponId, 'g1', [request!], Date.now())).toEqual(['HELD']);
+    expect(await gate.reserveGrant(couponId, 'g2', [{ userId: 20, eventId: grantEventId(couponId, 'g2', 20) }], Date.now())).toEqual(['ALREADY_REQUESTED']);
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('1');
   });
 
   it('shares the quantity and the requesters with single requests: a user who asked alone is ALREADY_REQUESTED, and the reverse', async () => {
