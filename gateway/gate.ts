@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../platform/redis-connection.ts';
-import { holdMember, redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
+import { grantHoldMember, holdMember, redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
+import { NEW_GRANT_SCHEME, type GrantEventIdScheme } from './grant/grant-id.ts';
 import { Batcher } from './batcher.ts';
 import { withGateRetry } from './gate-retry.ts';
 import { LuaScript } from './lua-script.ts';
@@ -20,7 +21,7 @@ import { parseStoredInteger } from './position.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    couponGateRelease(reserved: string, users: string, status: string, holds: string, seq: string, grants: string, userId: number, eventId: string): Result<number, Context>;
+    couponGateRelease(reserved: string, users: string, status: string, holds: string, seq: string, grants: string, userId: number, eventId: string, member: string): Result<number, Context>;
     couponGatePrime(gate: string, reserved: string, users: string, holds: string, seq: string, grants: string, grantCodes: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
   }
 }
@@ -155,27 +156,28 @@ export class Gate {
   async reserveMany(couponId: number, requests: readonly GrantedRequest[], nowMs: number): Promise<BatchReserveOutcome[]> {
     const keys = this.couponKeys(couponId);
     for (const r of requests) keys.push(redisKeys.status(couponId, r.userId));
-    return this.runReserve(keys, nowMs, '', requests);
+    return this.runReserve(keys, nowMs, '', false, requests);
   }
 
   /**
    * reserveMany() for a bulk grant's users: the same checks and counts, and instead of a PENDING
    * status hash per user, the user's field in the coupon's grants hash (redisKeys.grants), which
-   * holds the grant's short code (redisKeys.grantCodes).
+   * holds the grant's short code (redisKeys.grantCodes). A 'grant-user' grant's holds name the
+   * code too (grantHoldMember): the grant and the user give the event id.
    */
-  async reserveGrant(couponId: number, grantId: string, requests: readonly GrantedRequest[], nowMs: number): Promise<BatchReserveOutcome[]> {
+  async reserveGrant(couponId: number, grantId: string, requests: readonly GrantedRequest[], nowMs: number, eventIds: GrantEventIdScheme = NEW_GRANT_SCHEME): Promise<BatchReserveOutcome[]> {
     const keys = this.couponKeys(couponId);
     keys.push(redisKeys.grants(couponId), redisKeys.grantCodes(couponId));
-    return this.runReserve(keys, nowMs, grantId, requests);
+    return this.runReserve(keys, nowMs, grantId, eventIds === 'grant-user', requests);
   }
 
   private couponKeys(couponId: number): string[] {
     return [redisKeys.gate(couponId), redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.holds(couponId), redisKeys.seq(couponId)];
   }
 
-  private async runReserve(keys: string[], nowMs: number, grantId: string, requests: readonly GrantedRequest[]): Promise<BatchReserveOutcome[]> {
+  private async runReserve(keys: string[], nowMs: number, grantId: string, holdsByCode: boolean, requests: readonly GrantedRequest[]): Promise<BatchReserveOutcome[]> {
     if (requests.length === 0) return [];
-    const args: Array<string | number> = [nowMs, STATUS_TTL_SECONDS, grantId];
+    const args: Array<string | number> = [nowMs, STATUS_TTL_SECONDS, grantId, holdsByCode ? '1' : ''];
     for (const r of requests) args.push(r.userId, r.eventId);
     const codes = (await this.reserveScript.run(this.redis, keys, args)) as number[];
     return codes.map(batchReserveOutcome);
@@ -199,24 +201,36 @@ export class Gate {
    * request, and the two commands a user it cost were a fifth of a grant's Redis work: the status
    * stays PENDING without a position until the processor decides it.
    */
-  async settleHolds(couponId: number, requests: readonly GrantedRequest[]): Promise<void> {
+  async settleHolds(couponId: number, grantId: string, requests: readonly GrantedRequest[], eventIds: GrantEventIdScheme = NEW_GRANT_SCHEME): Promise<void> {
     if (requests.length === 0) return;
-    await this.redis.zrem(redisKeys.holds(couponId), ...requests.map((r) => holdMember(r.userId, r.eventId)));
+    const members = eventIds === 'grant-user' ? await this.grantHoldMembers(couponId, grantId, requests) : requests.map((r) => holdMember(r.userId, r.eventId));
+    if (members.length > 0) await this.redis.zrem(redisKeys.holds(couponId), ...members);
   }
 
   /**
    * Removes the holds of requests the ledger has decided (a grant run killed between produce and
-   * confirm left them): settleHolds, and nothing at all while the coupon holds nothing, the
-   * common case of a re-upload.
+   * confirm left them) in either form — by the grant's code, or by event id as a gateway before
+   * the codes wrote them —, and nothing at all while the coupon holds nothing, the common case of
+   * a re-upload.
    */
-  async dropHolds(couponId: number, decided: readonly GrantedRequest[]): Promise<void> {
+  async dropHolds(couponId: number, grantId: string, decided: readonly GrantedRequest[]): Promise<void> {
     if (decided.length === 0 || (await this.redis.zcard(redisKeys.holds(couponId))) === 0) return;
-    await this.settleHolds(couponId, decided);
+    const byCode = await this.grantHoldMembers(couponId, grantId, decided);
+    await this.redis.zrem(redisKeys.holds(couponId), ...byCode, ...decided.map((r) => holdMember(r.userId, r.eventId)));
   }
 
-  /** Undoes reserve() of the request `eventId` if it still holds its unit; false if there was nothing (left) to undo. */
-  async release(couponId: number, userId: number, eventId: string): Promise<boolean> {
-    const released = await this.redis.couponGateRelease(...requestKeys(couponId, userId), userId, eventId);
+  /** The holds members of a grant's requests named by its code; none if the grant has no code, so never held by one. */
+  private async grantHoldMembers(couponId: number, grantId: string, requests: readonly GrantedRequest[]): Promise<string[]> {
+    const code = await this.redis.hget(redisKeys.grantCodes(couponId), grantId);
+    return code === null ? [] : requests.map((r) => grantHoldMember(r.userId, code));
+  }
+
+  /**
+   * Undoes reserve() of the request `eventId` if it still holds its unit; false if there was
+   * nothing (left) to undo. `member`: the hold's member, if not the request's own (a grant's).
+   */
+  async release(couponId: number, userId: number, eventId: string, member = holdMember(userId, eventId)): Promise<boolean> {
+    const released = await this.redis.couponGateRelease(...requestKeys(couponId, userId), userId, eventId, member);
     return released === 1;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { couponTag, holdMember, parseHoldMember, redisKeys } from './redis-keys.ts';
+import { couponTag, grantHoldMember, holdMember, parseHoldMember, redisKeys } from './redis-keys.ts';
 
 /** Redis Cluster's rule: the slot is hashed from the first `{...}` with a non-empty body, else the whole key. */
 function hashedPart(key: string): string {
@@ -33,7 +33,12 @@ describe('hold members', () => {
     expect(parseHoldMember(holdMember(7, '01937c1e-0000-7000-8000-000000000001'))).toEqual({ userId: 7, eventId: '01937c1e-0000-7000-8000-000000000001' });
   });
 
+  it("round-trip a grant's user and code", () => {
+    expect(parseHoldMember(grantHoldMember(7, '#12'))).toEqual({ userId: 7, grantCode: '#12' });
+  });
+
   it('refuse what is not a member', () => {
+    expect(parseHoldMember('7:#')).toBeUndefined();
     expect(parseHoldMember('x:1')).toBeUndefined();
     expect(parseHoldMember('7:')).toBeUndefined();
     expect(parseHoldMember('7')).toBeUndefined();

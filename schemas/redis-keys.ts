@@ -18,8 +18,9 @@ export const redisKeys = {
   /** Set: user ids that have an accepted request for the coupon. */
   requesters: (couponId: number) => `${couponTag(couponId)}:users`,
   /**
-   * Sorted set of holds: member `<userId>:<eventId>`, score = epoch ms of the reservation. A hold is
-   * a unit reserved for a request whose record nobody has yet seen reach Kafka (docs/gate.md).
+   * Sorted set of holds: member `<userId>:<eventId>` (a 'grant-user' grant's: `<userId>:#<code>`,
+   * grantHoldMember), score = epoch ms of the reservation. A hold is a unit reserved for a request
+   * whose record nobody has yet seen reach Kafka (docs/gate.md).
    */
   holds: (couponId: number) => `${couponTag(couponId)}:holds`,
   /**
@@ -35,7 +36,7 @@ export const redisKeys = {
   /**
    * Hash: the coupon's grants by short code — `<grantId>` → `#<n>`, `#<n>` → grant id, `#` the
    * last n given — so that the grants hash stores a few bytes a user instead of the grant's id (no
-   * grant id has a '#'). Renewed by every grant's reservation, so it outlives the grants hash.
+   * grant id has a '#'). No TTL, like the holds that name a grant by its code.
    */
   grantCodes: (couponId: number) => `${couponTag(couponId)}:grant-codes`,
   /** Hash: a user's request status (see RequestStatus), TTL STATUS_TTL_SECONDS from its creation (the gate's PENDING, or the processor's status if it came first). */
@@ -66,10 +67,22 @@ export interface RequestStatusFields {
 /** The member of a coupon's holds set for one request. */
 export const holdMember = (userId: number, eventId: string): string => `${userId}:${eventId}`;
 
-/** The user and event of a holds member, or undefined if it is not one. */
-export function parseHoldMember(member: string): { userId: number; eventId: string } | undefined {
+/**
+ * The member of a coupon's holds set for a bulk grant's request: the user and the grant's code
+ * (`#<n>`, redisKeys.grantCodes) instead of the event id, which the grant and the user give
+ * (docs/gate.md). A third of the bytes: a grant's hold is written and removed once per user.
+ */
+export const grantHoldMember = (userId: number, grantCode: string): string => `${userId}:${grantCode}`;
+
+/** What a holds member names: a request by its event id, or a grant's request by the grant's code. */
+export type HoldRef = { userId: number; eventId: string } | { userId: number; grantCode: string };
+
+/** The user and request of a holds member, or undefined if it is not one. */
+export function parseHoldMember(member: string): HoldRef | undefined {
   const colon = member.indexOf(':');
   const userId = Number(member.slice(0, colon));
-  const eventId = member.slice(colon + 1);
-  return colon > 0 && Number.isSafeInteger(userId) && userId > 0 && eventId ? { userId, eventId } : undefined;
+  const ref = member.slice(colon + 1);
+  if (!(colon > 0 && Number.isSafeInteger(userId) && userId > 0 && ref)) return undefined;
+  if (!ref.startsWith('#')) return { userId, eventId: ref };
+  return ref.length > 1 ? { userId, grantCode: ref } : undefined;
 }

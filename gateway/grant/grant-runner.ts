@@ -19,7 +19,7 @@ import type { Gate } from '../gate.ts';
 import type { GrantBatchStep, GrantMetrics, GrantUserStage } from './grant-metrics.ts';
 import { chunksOf } from '../chunks.ts';
 import { withGateRetry } from '../gate-retry.ts';
-import { grantEventIds } from './grant-id.ts';
+import { grantEventIds, type GrantEventIdScheme } from './grant-id.ts';
 import type { GrantProducer } from './grant-producer.ts';
 import { decidedBelow, newProgress, settleDue, type GrantProgress, type ProducedBatch } from './grant-progress.ts';
 import type { DecidedRequest, Grant, GrantStore, RosterEntry } from './grant-store.ts';
@@ -82,7 +82,7 @@ export async function uploadGrant(lines: AsyncIterable<string>, deps: GrantDeps,
   const state: GrantUpload = upload ?? startUpload(options);
   const progress = state.progress;
   const started = await store.start(o.grantId, o.couponId);
-  const run: GrantRun = { eventIdOf: grantEventIds(o.couponId, o.grantId, started.eventIds), created: started.created };
+  const run: GrantRun = { eventIdOf: grantEventIds(o.couponId, o.grantId, started.eventIds), eventIds: started.eventIds, created: started.created };
   metrics?.running.inc();
   const parser = new UserLineParser();
   const inFlight = new Set<Promise<void>>();
@@ -151,6 +151,8 @@ export const startUpload = (options: Pick<GrantOptions, 'couponId' | 'grantId' |
 /** What every batch of one run shares. */
 interface GrantRun {
   eventIdOf: (userId: number) => string;
+  /** How the grant's event ids are made (a 'grant-user' grant's holds name its code: Gate.reserveGrant). */
+  eventIds: GrantEventIdScheme;
   /** The grant is new: no request of it can be decided yet (its event ids are its own), so the ledger is not asked. */
   created: boolean;
 }
@@ -187,7 +189,7 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
     try {
       const out = [];
       // A chunk retried after a timeout may have run: its users then answer HELD, and are produced.
-      for (const chunk of chunksOf(open, o.gateChunk)) out.push(...(await atGate(() => gate.reserveGrant(couponId, grantId, chunk, now))));
+      for (const chunk of chunksOf(open, o.gateChunk)) out.push(...(await atGate(() => gate.reserveGrant(couponId, grantId, chunk, now, run.eventIds))));
       return out;
     } finally {
       turns.gate.done();
@@ -208,9 +210,9 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
 
   const produced = await timed('produce', () => producer.sendAll(toProduce.map((e) => ({ eventId: e.eventId, couponId, userId: e.userId, requestedAt: now, grant: grantId }))));
   await timed('confirm', async () => {
-    for (const chunk of chunksOf(toProduce, o.gateChunk)) await atGate(() => gate.settleHolds(couponId, chunk));
+    for (const chunk of chunksOf(toProduce, o.gateChunk)) await atGate(() => gate.settleHolds(couponId, grantId, chunk, run.eventIds));
     // A run killed between produce and confirm left the holds of requests decided since.
-    for (const chunk of chunksOf(entries.filter((e) => decided.has(e.eventId)), o.gateChunk)) await atGate(() => gate.dropHolds(couponId, chunk));
+    for (const chunk of chunksOf(entries.filter((e) => decided.has(e.eventId)), o.gateChunk)) await atGate(() => gate.dropHolds(couponId, grantId, chunk));
   });
   if (produced) state.produced.push(produced);
 

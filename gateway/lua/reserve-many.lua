@@ -7,11 +7,13 @@
 -- in the grant-codes hash, and the status endpoint answers them from it and the ledger (docs/gate.md).
 -- KEYS: gate hash, reserved counter, requesters set, holds, seq, then either one status hash per
 --       user (requests) or the grants hash and the grant-codes hash (a grant)
--- ARGV: now (epoch ms), status TTL (s), grant id ('' for requests), then per user: userId, eventId
+-- ARGV: now (epoch ms), status TTL (s), grant id ('' for requests), '1' if the grant's holds name
+--       its code ('grant-user' event ids, which the grant and the user give) else '', then per
+--       user: userId, eventId
 -- Returns one code per user: 1 reserved; 2 already held by this same request (a resumed or
 -- repeated grant: produce it again, the processor keys it by event id); -1 unknown coupon;
 -- -2 outside window; -3 requested by another request; -4 sold out.
-local n = (#ARGV - 3) / 2
+local n = (#ARGV - 4) / 2
 local grant = ARGV[3]
 local codes = {}
 local function every(code)
@@ -25,8 +27,10 @@ local now = tonumber(ARGV[1])
 local endsAt = tonumber(gate[3]) or 0
 if now < (tonumber(gate[2]) or 0) or (endsAt > 0 and now >= endsAt) then return every(-2) end
 local reserved = tonumber(redis.call('GET', KEYS[2])) or 0
--- The grant's code, '#' and a number (no grant id has a '#'): what its users' fields hold (a
--- grant id is up to 64 bytes, a code a few). The field '#' counts the codes given.
+-- The grant's code, '#' and a number (no grant id has a '#'): what its users' fields hold, and
+-- its holds' members where ARGV[4] says so (a grant id is up to 64 bytes, an event id 36, a code a
+-- few; each is written once per user, and again to the append-only file). The field '#' counts
+-- the codes given. No TTL: a hold may name the code as long as the hold lives.
 local code
 if grant ~= '' then
   code = redis.call('HGET', KEYS[7], grant)
@@ -34,7 +38,10 @@ if grant ~= '' then
     code = '#' .. redis.call('HINCRBY', KEYS[7], '#', 1)
     redis.call('HSET', KEYS[7], grant, code, code, grant)
   end
-  redis.call('EXPIRE', KEYS[7], ARGV[2])
+end
+local function holdOf(user, event)
+  if ARGV[4] == '1' then return user .. ':' .. code end
+  return user .. ':' .. event
 end
 -- Whether a requester's request is this very one, once its hold is settled: a request's status
 -- hash carries its event id, the grants hash names the grant of a grant's user (release.lua
@@ -64,13 +71,13 @@ end
 -- Whether each user had requested before this call, in one SMISMEMBER instead of a SISMEMBER
 -- each: Redis's CPU for a grant's users through this script went from 4.7 to 4.45 µs a user.
 local candidates = {}
-for i = 1, n do candidates[i] = ARGV[2 + 2 * i] end
+for i = 1, n do candidates[i] = ARGV[3 + 2 * i] end
 local requestedBefore = sliced('SMISMEMBER', KEYS[3], candidates, 4000)
 for i = 1, n do
-  local user, event = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
+  local user, event = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
   local earlier = added[user]
   if earlier or requestedBefore[i] == 1 then
-    if earlier == event or (not earlier and (redis.call('ZSCORE', KEYS[4], user .. ':' .. event) or sameRequest(user, event, i))) then
+    if earlier == event or (not earlier and (redis.call('ZSCORE', KEYS[4], holdOf(user, event)) or sameRequest(user, event, i))) then
       codes[i] = 2
     else
       codes[i] = -3
@@ -90,7 +97,7 @@ for i = 1, n do
     added[user] = event
     users[#users + 1] = user
     holds[#holds + 1] = ARGV[1]
-    holds[#holds + 1] = user .. ':' .. event
+    holds[#holds + 1] = holdOf(user, event)
     codes[i] = 1
   end
 end

@@ -6,15 +6,16 @@
 import fs from 'node:fs';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../../platform/redis-connection.ts';
-import { holdMember, parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
+import { parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
 import { chunksOf } from '../chunks.ts';
 import type { GateWindow } from '../gate.ts';
+import { grantEventIds } from '../grant/grant-id.ts';
 import type { Accounting, GateRequest } from './accounting.ts';
 import type { Hold } from './holds.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    couponGateSnapshot(gate: string, reserved: string, users: string, holds: string, seq: string, members: string): Result<Array<string | number>, Context>;
+    couponGateSnapshot(gate: string, reserved: string, users: string, holds: string, seq: string, grantCodes: string, members: string): Result<Array<string | number>, Context>;
     couponGateApply(gate: string, reserved: string, users: string, seq: string, args: Array<string | number>): Result<number, Context>;
     couponGateClearStale(status: string, eventId: string): Result<number, Context>;
   }
@@ -38,12 +39,41 @@ return 0`;
 
 const script = (name: string): string => fs.readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
 
+/**
+ * A grant's hold names a code the coupon's grant-codes hash does not know. Reserving writes the
+ * code before the hold and nothing removes it without the holds, so this is damage (a key deleted
+ * or rewritten by hand): the hold's request cannot be named, and guessing could release a unit
+ * whose request is in Kafka. The reconciler's pass stops on it, loudly, and settles nothing.
+ */
+export class UnknownGrantCodeError extends Error {
+  override name = 'UnknownGrantCodeError';
+}
+
 /** Parses snapshot.lua's flat reply, leaving out any requesters. */
 export function parseCounts(couponId: number, reply: ReadonlyArray<string | number>): GateCounts {
+  const holdsAt = reply.indexOf('|') + 1;
+  const codesMark = reply.indexOf('|', holdsAt);
+  const holdsEnd = codesMark === -1 ? reply.length : codesMark;
+  const codesAt = holdsEnd + 1;
+  // A grant's code (`#<n>`) → its users' event ids; grant-codes' other fields are grant id → code, and the counter '#'.
+  const grants = new Map<string, (userId: number) => string>();
+  for (let i = codesAt; i + 1 < reply.length; i += 2) {
+    const field = String(reply[i]);
+    if (field.startsWith('#') && field.length > 1) grants.set(field, grantEventIds(couponId, String(reply[i + 1]), 'grant-user'));
+  }
   const holds: Hold[] = [];
-  for (let i = reply.indexOf('|') + 1; i + 1 < reply.length; i += 2) {
-    const member = parseHoldMember(String(reply[i]));
-    if (member) holds.push({ ...member, heldAt: Number(reply[i + 1]) });
+  for (let i = holdsAt; i + 1 < holdsEnd; i += 2) {
+    const member = String(reply[i]);
+    const ref = parseHoldMember(member);
+    if (!ref) continue;
+    let eventId: string;
+    if ('eventId' in ref) eventId = ref.eventId;
+    else {
+      const eventIdOf = grants.get(ref.grantCode);
+      if (!eventIdOf) throw new UnknownGrantCodeError(`coupon ${couponId}: the hold ${member} names grant ${ref.grantCode}, which ${redisKeys.grantCodes(couponId)} does not know`);
+      eventId = eventIdOf(ref.userId);
+    }
+    holds.push({ userId: ref.userId, eventId, heldAt: Number(reply[i + 1]), member });
   }
   return { couponId, seq: Number(reply[0]), reserved: Number(reply[1]), gateExists: Number(reply[2]) === 1, holds };
 }
@@ -70,7 +100,7 @@ export async function inChunks<T>(ids: readonly number[], command: (id: number) 
 
 export class GateStore {
   constructor(private readonly redis: RedisClient) {
-    redis.defineCommand('couponGateSnapshot', { numberOfKeys: 5, lua: script('snapshot') });
+    redis.defineCommand('couponGateSnapshot', { numberOfKeys: 6, lua: script('snapshot') });
     redis.defineCommand('couponGateApply', { numberOfKeys: 4, lua: script('apply') });
     redis.defineCommand('couponGateClearStale', { numberOfKeys: 1, lua: CLEAR_STALE_PENDING });
   }
@@ -86,7 +116,15 @@ export class GateStore {
   }
 
   private snapshotReply(couponId: number, what: 'members' | 'counts'): Promise<Array<string | number>> {
-    return this.redis.couponGateSnapshot(redisKeys.gate(couponId), redisKeys.reserved(couponId), redisKeys.requesters(couponId), redisKeys.holds(couponId), redisKeys.seq(couponId), what);
+    return this.redis.couponGateSnapshot(
+      redisKeys.gate(couponId),
+      redisKeys.reserved(couponId),
+      redisKeys.requesters(couponId),
+      redisKeys.holds(couponId),
+      redisKeys.seq(couponId),
+      redisKeys.grantCodes(couponId),
+      what,
+    );
   }
 
   /**
@@ -110,8 +148,8 @@ export class GateStore {
   }
 
   /** Settles a hold whose record is known to be in Kafka: the unit stays reserved. */
-  async confirmHold(couponId: number, hold: { userId: number; eventId: string }): Promise<void> {
-    await this.redis.zrem(redisKeys.holds(couponId), holdMember(hold.userId, hold.eventId));
+  async confirmHold(couponId: number, hold: Pick<Hold, 'member'>): Promise<void> {
+    await this.redis.zrem(redisKeys.holds(couponId), hold.member);
   }
 
   /** The decided requests whose user's status still says PENDING for them (the processor's status write was lost). */

@@ -4,10 +4,12 @@ import type { GateRequest } from './accounting.ts';
 export interface Hold extends GateRequest {
   /** Epoch ms of the reservation. */
   heldAt: number;
+  /** Its member of the holds set (a grant's names the grant's code, not the event id): what settling it removes. */
+  member: string;
 }
 
 /** Holds reserved at least `settleMs` before `nowMs`: no produce of theirs can still land. */
-export const settleable = (holds: readonly Hold[], nowMs: number, settleMs: number): Hold[] => holds.filter((h) => nowMs - h.heldAt >= settleMs);
+export const settleable = <H extends Pick<Hold, 'heldAt'>>(holds: readonly H[], nowMs: number, settleMs: number): H[] => holds.filter((h) => nowMs - h.heldAt >= settleMs);
 
 export type Settlement = 'confirm' | 'release';
 

@@ -138,7 +138,7 @@ export class Reconciler {
         if (settlementOf(hold, evidence.decided, inKafka) === 'confirm') {
           await this.deps.store.confirmHold(couponId, hold);
           settled.confirmed++;
-        } else if (await this.deps.gate.release(couponId, hold.userId, hold.eventId)) {
+        } else if (await this.deps.gate.release(couponId, hold.userId, hold.eventId, hold.member)) {
           settled.released++;
         }
       }

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gate } from '../../gateway/gate.ts';
 import { grantEventId } from '../../gateway/grant/grant-id.ts';
-import { redisKeys } from '../../schemas/redis-keys.ts';
+import { grantHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
 import { testRedisUrl } from '../support/gateway-harness.ts';
 
 let redis: Redis;
@@ -66,7 +66,9 @@ describe('reserveMany', () => {
     expect(await redis.hgetall(redisKeys.grants(couponId))).toEqual({ 16: '#1', 17: '#1', 18: '#2' });
     expect(await redis.hgetall(redisKeys.grantCodes(couponId))).toEqual({ '#': '2', g1: '#1', '#1': 'g1', 'a-second-grant-with-a-long-id': '#2', '#2': 'a-second-grant-with-a-long-id' });
     expect(await redis.ttl(redisKeys.grants(couponId))).toBeGreaterThan(0);
-    expect(await redis.ttl(redisKeys.grantCodes(couponId))).toBeGreaterThanOrEqual(await redis.ttl(redisKeys.grants(couponId)));
+    // No TTL: a hold names its grant by the code as long as the hold lives.
+    expect(await redis.ttl(redisKeys.grantCodes(couponId))).toBe(-1);
+    expect((await redis.zrange(redisKeys.holds(couponId), 0, -1)).sort()).toEqual(['16:#1', '17:#1', '18:#2']);
     expect(await redis.exists(redisKeys.status(couponId, 16), redisKeys.status(couponId, 18))).toBe(0);
     expect(await gate.grantOf(couponId, 16)).toBe('g1');
     expect(await gate.grantOf(couponId, 18)).toBe('a-second-grant-with-a-long-id');
@@ -125,7 +127,7 @@ describe('reserveMany', () => {
     const requests = requestsOf(couponId, [33, 34]);
     expect(await gate.reserveGrant(couponId, 'g1', requests, Date.now())).toEqual(['RESERVED', 'RESERVED']);
     expect(await gate.reserveGrant(couponId, 'g1', requests, Date.now())).toEqual(['HELD', 'HELD']);
-    await gate.settleHolds(couponId, requests);
+    await gate.settleHolds(couponId, 'g1', requests);
     expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
     expect(await gate.reserveGrant(couponId, 'g1', requests, Date.now())).toEqual(['HELD', 'HELD']);
     expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
@@ -138,13 +140,16 @@ describe('reserveMany', () => {
     const request = { userId: 36, eventId: grantEventId(couponId, 'g1', 36) };
     const next = { userId: 36, eventId: grantEventId(couponId, 'g2', 36) };
     await gate.reserveGrant(couponId, 'g1', [request], Date.now());
-    expect(await gate.release(couponId, request.userId, request.eventId)).toBe(true);
+    // The hold names the grant's code (the reconciler reads it so: GateStore.counts).
+    const held = grantHoldMember(36, '#1');
+    expect(await gate.release(couponId, request.userId, request.eventId)).toBe(false);
+    expect(await gate.release(couponId, request.userId, request.eventId, held)).toBe(true);
     expect(await gate.grantOf(couponId, 36)).toBeUndefined();
     expect(await redis.get(redisKeys.reserved(couponId))).toBe('0');
     expect(await gate.reserveGrant(couponId, 'g2', [next], Date.now())).toEqual(['RESERVED']);
-    await gate.settleHolds(couponId, [next]);
+    await gate.settleHolds(couponId, 'g2', [next]);
     // A late release of the first request finds no hold of it: the second grant keeps the user.
-    expect(await gate.release(couponId, request.userId, request.eventId)).toBe(false);
+    expect(await gate.release(couponId, request.userId, request.eventId, held)).toBe(false);
     expect(await gate.grantOf(couponId, 36)).toBe('g2');
   });
 
@@ -174,7 +179,7 @@ describe('reserveMany', () => {
     const couponId = await primedCoupon(10);
     const requests = requestsOf(couponId, [61, 62]);
     await gate.reserveGrant(couponId, 'g1', requests, Date.now());
-    await gate.settleHolds(couponId, requests);
+    await gate.settleHolds(couponId, 'g1', requests);
     expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
     expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
     expect(await redis.exists(redisKeys.status(couponId, 62))).toBe(0);

@@ -16,7 +16,7 @@ import { grantEventId } from '../../gateway/grant/grant-id.ts';
 import type { GrantReport } from '../../gateway/grant/grant-service.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import type { ServiceProcess } from '../../ops/run/service-process.ts';
-import { redisKeys } from '../../schemas/redis-keys.ts';
+import { grantHoldMember, holdMember, redisKeys } from '../../schemas/redis-keys.ts';
 import { ADMIN_AUTH, createCoupon, inspectRedis, startGateway } from '../support/gateway-harness.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { pool } from '../support/requests.ts';
@@ -102,7 +102,8 @@ describe('POST /api/admin/coupons/:id/grants', () => {
       const request = { userId: 7, eventId: grantEventId(couponId, 'pending-grant', 7) };
       expect(await gate.reserveGrant(couponId, 'pending-grant', [request], Date.now())).toEqual(['RESERVED']);
       expect(await statusOf(couponId, 7)).toEqual({ couponId, userId: 7, status: 'PENDING', eventId: request.eventId, position: null });
-      expect(await gate.release(couponId, 7, request.eventId)).toBe(true);
+      // The hold names the grant's code, #1 (the coupon's first grant), as the reconciler reads it.
+      expect(await gate.release(couponId, 7, request.eventId, grantHoldMember(7, '#1'))).toBe(true);
       expect(await statusOf(couponId, 7)).toEqual({ couponId, userId: 7, status: 'NOT_REQUESTED' });
 
       // A grant created before the grant-user scheme (migration 006 left it name-sha1) still
@@ -111,7 +112,8 @@ describe('POST /api/admin/coupons/:id/grants', () => {
       const olderGrant = `older-grant-${couponId}`;
       await db.query("INSERT INTO coupon_grants (id, coupon_id, event_ids) VALUES ($1, $2, 'name-sha1')", [olderGrant, couponId]);
       const older = { userId: 8, eventId: grantEventId(couponId, olderGrant, 8, 'name-sha1') };
-      expect(await gate.reserveGrant(couponId, olderGrant, [older], Date.now())).toEqual(['RESERVED']);
+      expect(await gate.reserveGrant(couponId, olderGrant, [older], Date.now(), 'name-sha1')).toEqual(['RESERVED']);
+      expect(await redis.zscore(redisKeys.holds(couponId), holdMember(8, older.eventId))).not.toBeNull();
       expect(await statusOf(couponId, 8)).toEqual({ couponId, userId: 8, status: 'PENDING', eventId: older.eventId, position: null });
     } finally {
       redis.disconnect();

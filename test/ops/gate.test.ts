@@ -28,6 +28,7 @@ import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
 import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import { pino } from 'pino';
 import { Gate } from '../../gateway/gate.ts';
+import { grantEventId } from '../../gateway/grant/grant-id.ts';
 import { expectedAccounting } from '../../gateway/reconcile/accounting.ts';
 import { gatherEvidence } from '../../gateway/reconcile/evidence.ts';
 import { GateStore } from '../../gateway/reconcile/gate-store.ts';
@@ -154,6 +155,38 @@ describe('gate reconcile', () => {
     expect((await issue(3)).body.error?.code).toBe('ALREADY_REQUESTED');
     expect((await issue(99)).status).toBe(202);
     expect((await issue(77)).status).toBe(202);
+  });
+});
+
+describe("settling a grant's holds", () => {
+  it("confirms the hold of a grant's request that reached Kafka and releases the one that never did, each named by the grant's code", async () => {
+    processor ??= await (await startProcessor({ instanceId: 'gate-ops-test', env })).ready();
+    const couponId = await createCoupon(gw.app, { totalQuantity: 10, startsAt: new Date(Date.now() - 600_000).toISOString() });
+    const gate = new Gate(redis);
+    const grantId = `settle-${randomUUID().slice(0, 8)}`;
+    const [reached, lost] = [41, 42].map((userId) => ({ userId, eventId: grantEventId(couponId, grantId, userId) }));
+    // Reserved two minutes ago: older than the settle bound.
+    expect(await gate.reserveGrant(couponId, grantId, [reached!, lost!], Date.now() - 120_000)).toEqual(['RESERVED', 'RESERVED']);
+    expect((await redis.zrange(redisKeys.holds(couponId), 0, -1)).sort()).toEqual(['41:#1', '42:#1']);
+    // The grant was killed after producing user 41's request and before producing user 42's.
+    const producer = await new RequestProducer().connect();
+    try {
+      await producer.send([{ ...request(couponId, reached!.userId), eventId: reached!.eventId, grant: grantId }]);
+    } finally {
+      await producer.disconnect();
+    }
+    await eventually(() => allDecided(db, [reached!.eventId]), 60_000, 100);
+
+    const reconciler = new Reconciler({ gate, store: new GateStore(redis), db, kafka, serde: new Serde(registryConnectionFromEnv()), groupId: group, settleMs: 60_000, log: pino({ level: 'silent' }) });
+    expect((await reconciler.settleHolds([couponId])).get(couponId)).toEqual({ confirmed: 1, released: 1 });
+    expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('1');
+    expect(await redis.smembers(redisKeys.requesters(couponId))).toEqual(['41']);
+    expect(await gate.grantOf(couponId, 41)).toBe(grantId);
+    expect(await gate.grantOf(couponId, 42)).toBeUndefined();
+    expect((await i6([couponId])).held).toBe(true);
+    // User 42 is free again.
+    expect((await issueTo(couponId)(42)).status).toBe(202);
   });
 });
 

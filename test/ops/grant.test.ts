@@ -11,10 +11,11 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gate } from '../../gateway/gate.ts';
 import type { GatewayApp } from '../../gateway/deps.ts';
+import { GateStore } from '../../gateway/reconcile/gate-store.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
 import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
-import { parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
+import { redisKeys } from '../../schemas/redis-keys.ts';
 import { recordKey } from '../../schemas/record-key.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { Serde } from '../../schemas/serde.ts';
@@ -133,7 +134,8 @@ describe('ops grant', () => {
       await exited;
       const inKafka = new Set<string>();
       for (const r of await readCommittedSince(TOPICS.requests, since, (r) => r.key?.toString() === recordKey(killed))) inKafka.add((await serde.decode(TOPICS.requests, r.value)).eventId);
-      heldNotProduced = (await redis.zrange(redisKeys.holds(killed), 0, -1)).filter((h) => !inKafka.has(parseHoldMember(h)!.eventId)).length;
+      // The holds as the reconciler reads them: a grant's names the grant's code, resolved to the event id.
+      heldNotProduced = (await new GateStore(redis).counts(killed)).holds.filter((h) => !inKafka.has(h.eventId)).length;
     }
     expect(heldNotProduced, 'no kill landed between the gate and Kafka').toBeGreaterThan(0);
     const cut = await db.query<{ status: string; uploaded: boolean }>('SELECT status, uploaded FROM coupon_grants WHERE coupon_id = $1', [killed]);
