@@ -38,6 +38,9 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   // 503: a dependency cannot take the request right now; retrying later is the right move.
   | 'REDIS_UNAVAILABLE'
+  // The coupon exists but its gate is not open (Redis lost it and it is being rebuilt, or it
+  // could not be opened when the coupon was created): not a 404, the coupon will take requests.
+  | 'GATE_NOT_OPEN'
   | 'KAFKA_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
   | 'AUTH_UNAVAILABLE'

@@ -44,6 +44,15 @@ export function reserveOutcome(code: number): ReserveOutcome {
   return outcome;
 }
 
+/**
+ * The gate does not know a coupon that exists: Redis lost its gate (the reconciler rebuilds it
+ * once no reservation can still be in flight) or priming failed at creation. Not a refusal of the
+ * users: a bulk grant stops on it, having refused nobody, and is run again once the gate is open.
+ */
+export class GateNotOpenError extends Error {
+  override name = 'GateNotOpenError';
+}
+
 /** A bulk grant's user at the gate: a request's outcomes, plus HELD (this same request already holds the user's unit). */
 export type BatchReserveOutcome = ReserveOutcome | 'HELD';
 

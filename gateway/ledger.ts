@@ -77,6 +77,12 @@ export class Ledger {
     return toCoupon(rows[0]!);
   }
 
+  /** Whether the coupon exists (its gate may not be open: Redis lost it, or priming failed). */
+  async couponExists(couponId: number): Promise<boolean> {
+    const { rows } = await this.pool.query('SELECT 1 FROM coupons WHERE id = $1', [couponId]);
+    return rows.length > 0;
+  }
+
   /**
    * The terminal outcome of the user's request for the coupon; an ISSUED one wins over later
    * rejections of repeated requests (ALREADY_ISSUED).

@@ -15,7 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { Gate } from '../gate.ts';
+import { GateNotOpenError, type Gate } from '../gate.ts';
 import type { GrantBatchStep, GrantMetrics, GrantUserStage } from './grant-metrics.ts';
 import { chunksOf } from '../chunks.ts';
 import { withGateRetry } from '../gate-retry.ts';
@@ -195,6 +195,12 @@ async function processBatch(batch: Map<number, number>, deps: GrantDeps, o: Gran
       turns.gate.done();
     }
   });
+  // The grant's coupon exists (GrantStore.start checked it), so its gate is missing, not the coupon.
+  if (outcomes.includes('COUPON_NOT_FOUND')) {
+    throw new GateNotOpenError(
+      `coupon ${couponId}'s gate is not open (Redis lost it and the gateway's reconciler is rebuilding it, or \`npm run ops -- gate rebuild --coupon ${couponId}\` opens it): nobody was refused, run the grant again once it is open`,
+    );
+  }
   const toProduce: RosterEntry[] = [];
   const roster: RosterEntry[] = [];
   for (const e of entries) if (decided.get(e.eventId)?.listed === false) roster.push(e);

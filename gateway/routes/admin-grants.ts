@@ -10,6 +10,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import { ApiError, badRequest, unavailable } from '../errors.ts';
+import { GateNotOpenError } from '../gate.ts';
 import { checkGrantId, InvalidGrantIdError } from '../grant/grant-id.ts';
 import { InputTooLargeError } from '../grant/grant-input.ts';
 import { GrantConflictError, GrantNotFoundError } from '../grant/grant-store.ts';
@@ -52,6 +53,7 @@ function grantError(err: unknown, retryAfterSeconds: number): ApiError {
   if (err instanceof UserColumnMissingError) return badRequest('INVALID_GRANT_FILE', err.message);
   if (err instanceof GrantConflictError) return new ApiError(409, 'GRANT_CONFLICT', err.message, { cause: err });
   if (err instanceof GrantNotFoundError) return new ApiError(404, 'COUPON_NOT_FOUND', err.message, { cause: err });
+  if (err instanceof GateNotOpenError) return unavailable('GATE_NOT_OPEN', err.message, retryAfterSeconds, err);
   if ((err as { code?: string }).code === 'Z_DATA_ERROR' || (err as { code?: string }).code === 'Z_BUF_ERROR') return badRequest('INVALID_GRANT_FILE', `the gzip body is corrupt: ${(err as Error).message}`);
   return unavailable('INTERNAL_ERROR', 'the grant stopped part way (Redis, Kafka or Postgres failed); send the same upload again: it resumes, and nothing is issued twice', retryAfterSeconds, err);
 }

@@ -7,13 +7,16 @@
  *   (the script may still run later);
  * - the produce failed for certain: the reservation is released, 503;
  * - the produce's outcome is unknown (its record may have been written): nothing is released,
- *   504 OUTCOME_UNKNOWN; the reconciler settles the hold by evidence.
+ *   504 OUTCOME_UNKNOWN; the reconciler settles the hold by evidence;
+ * - the gate does not know the coupon but Postgres does (Redis lost the gate, the reconciler is
+ *   rebuilding it): 503 GATE_NOT_OPEN, not 404 — the coupon exists and will take requests.
  */
 import { performance } from 'node:perf_hooks';
 import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import { resolveUserId } from '../auth.ts';
 import { ApiError, sendError, unavailable } from '../errors.ts';
 import { EventIds } from '../event-id.ts';
+import { KnownCoupons } from '../known-coupons.ts';
 import type { Reservation, ReserveOutcome } from '../gate.ts';
 import { queuePosition } from '../position.ts';
 import { ProduceError, type ProducedAt } from '../request-producer.ts';
@@ -41,7 +44,8 @@ const ACCEPTED_SCHEMA = {
 } as const;
 
 export function issueRoutes(app: GatewayApp, deps: GatewayDeps): void {
-  const { gate, producer, watermarks, metrics, config, releases } = deps;
+  const { gate, producer, watermarks, metrics, config, releases, ledger } = deps;
+  const coupons = new KnownCoupons((couponId) => ledger.couponExists(couponId));
   const gateStage = metrics.stage.labels('gate');
   const produceStage = metrics.stage.labels('produce');
   // The hold is settled once it is older than the settle bound, at the reconciler's next run.
@@ -64,6 +68,7 @@ export function issueRoutes(app: GatewayApp, deps: GatewayDeps): void {
     }
     gateStage.observe((performance.now() - started) / 1000);
     const { outcome, at: requestedAt } = reservation;
+    if (outcome === 'COUPON_NOT_FOUND') await refuseUnknownCoupon(couponId);
     if (outcome !== 'RESERVED') return sendError(request, reply, REFUSALS[outcome]);
 
     started = performance.now();
@@ -92,4 +97,15 @@ export function issueRoutes(app: GatewayApp, deps: GatewayDeps): void {
     const accepted: IssueAccepted = { eventId, status: 'PENDING', position: queuePosition(at.offset, watermarks.get(at.partition)) };
     return reply.code(202).send(accepted);
   });
+
+  /** Throws 503 unless the coupon the gate does not know is unknown to Postgres too (then the caller answers 404). */
+  async function refuseUnknownCoupon(couponId: number): Promise<void> {
+    let exists: boolean;
+    try {
+      exists = await coupons.has(couponId);
+    } catch (err) {
+      throw unavailable('DATABASE_UNAVAILABLE', 'the gate does not know the coupon, and whether it exists cannot be read right now', config.retryAfterSeconds, err);
+    }
+    if (exists) throw unavailable('GATE_NOT_OPEN', `coupon ${couponId} exists, but its gate is not open yet (it is being rebuilt); try again`, config.retryAfterSeconds, undefined);
+  }
 }

@@ -151,6 +151,22 @@ describe('POST /api/coupons/:couponId/issue', () => {
     expect(await redis.exists(redisKeys.requesters(Number.MAX_SAFE_INTEGER), redisKeys.reserved(Number.MAX_SAFE_INTEGER))).toBe(0);
   });
 
+  it('answers 503 GATE_NOT_OPEN, not 404, for a coupon that exists while its gate is missing, and takes requests once it is open', async () => {
+    const couponId = await createCoupon(gw.app, { totalQuantity: 5 });
+    const gate = await redis.hgetall(redisKeys.gate(couponId));
+    // Redis lost the gate (or priming failed at creation): Postgres still has the coupon.
+    await redis.del(redisKeys.gate(couponId));
+    const refused = await issue(couponId, { userId: 1 });
+    expect([refused.statusCode, (refused.json() as { error: { code: string } }).error.code]).toEqual([503, 'GATE_NOT_OPEN']);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await redis.exists(redisKeys.requesters(couponId), redisKeys.holds(couponId))).toBe(0);
+    // Asked again (the coupon is known now, without Postgres): the same answer.
+    expect((await issue(couponId, { userId: 1 })).statusCode).toBe(503);
+    // The reconciler (or `gate rebuild`) opens it again.
+    await redis.hset(redisKeys.gate(couponId), gate);
+    expect((await issue(couponId, { userId: 1 })).statusCode).toBe(202);
+  });
+
   it('answers 409 COUPON_NOT_ACTIVE before the window opens and after it closes', async () => {
     const hour = 3_600_000;
     const future = await createCoupon(gw.app, { totalQuantity: 5, startsAt: new Date(Date.now() + hour).toISOString() });

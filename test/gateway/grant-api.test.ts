@@ -93,6 +93,29 @@ describe('POST /api/admin/coupons/:id/grants', () => {
     expect(again.grant.counts).toEqual(report.grant.counts);
   });
 
+  it('stops with 503 GATE_NOT_OPEN while the coupon has no gate, refusing nobody, and completes when sent again once it is open', async () => {
+    const couponId = await createCoupon(app, { totalQuantity: 10 });
+    const grantId = `gateless-${randomUUID().slice(0, 8)}`;
+    const text = `userId\n${Array.from({ length: 8 }, (_, i) => 900 + i).join('\n')}\n`;
+    const redis = inspectRedis(config);
+    try {
+      const gate = await redis.hgetall(redisKeys.gate(couponId));
+      // Redis lost the gate: the reconciler has not rebuilt it yet.
+      await redis.del(redisKeys.gate(couponId));
+      const stopped = await upload(couponId, text, `?grantId=${grantId}`, { 'content-type': 'text/csv' });
+      expect([stopped.statusCode, (stopped.json() as { error: { code: string } }).error.code]).toEqual([503, 'GATE_NOT_OPEN']);
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM coupon_grant_users WHERE grant_id = $1', [grantId]);
+      expect(rows[0].n).toBe(0);
+
+      await redis.hset(redisKeys.gate(couponId), gate);
+      const done = await upload(couponId, text, `?grantId=${grantId}&waitSeconds=60`, { 'content-type': 'text/csv' });
+      expect(done.statusCode, done.body).toBe(202);
+      expect((done.json() as GrantReport).grant.counts).toEqual({ users: 8, issued: 8, rejected: {}, failed: 0, refused: {}, pending: 0 });
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it("answers PENDING for a granted user the processor has not decided, and NOT_REQUESTED once the request is released", async () => {
     const couponId = await createCoupon(app, { totalQuantity: 5 });
     const redis = inspectRedis(config);

@@ -15,7 +15,7 @@ import type { Injector } from '../context.ts';
 
 const run = promisify(execFile);
 const OPS_CLI = ['ops/cli/coupon-ops.mjs', 'gate', 'rebuild'];
-/** Until a coupon's gate is rebuilt it answers 404; a rebuild that found the gate moving is run again. */
+/** Until a coupon's gate is rebuilt it answers 503 GATE_NOT_OPEN; a rebuild that found the gate moving is run again. */
 const REBUILD_DEADLINE_MS = 120_000;
 
 /** Whether this checkout has the gate rebuild command (`npm run ops -- gate rebuild`). */
