@@ -6,10 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, stackPath } from '../stack/paths.ts';
+import { freePort } from './free-port.ts';
 import { waitFor } from '../run/wait-for.ts';
 
 export type ServiceName = 'gateway' | 'processor';
@@ -45,14 +45,6 @@ export async function killRunningServices(): Promise<number[]> {
     child.kill('SIGKILL');
   })));
   return left.map((child) => child.pid ?? -1);
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 export interface ServiceOptions {

@@ -3,7 +3,7 @@
  * flight (their records still reach Kafka), flushes the producer and exits 0.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { freePort } from '../../ops/run/free-port.ts';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../schemas/redis-keys.ts';
@@ -12,14 +12,6 @@ import { eventually } from '../support/eventually.ts';
 import { ADMIN_AUTH, gatewayTestEnv, inspectRedis, RequestLog } from '../support/gateway-harness.ts';
 
 const IN_FLIGHT = 20;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let child: ChildProcess;
 let output = '';
