@@ -12,8 +12,8 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../platform/redis-connection.ts';
-import { grantHoldMember, holdMember, redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
-import { NEW_GRANT_SCHEME, type GrantEventIdScheme } from './grant/grant-id.ts';
+import { grantHoldMember, holdMember, isGrantCode, redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
+import { CODE_HOLDS_SCHEME, NEW_GRANT_SCHEME, type GrantEventIdScheme } from './grant/grant-id.ts';
 import { Batcher } from './batcher.ts';
 import { withGateRetry } from './gate-retry.ts';
 import { LuaScript } from './lua-script.ts';
@@ -171,13 +171,13 @@ export class Gate {
   /**
    * reserveMany() for a bulk grant's users: the same checks and counts, and instead of a PENDING
    * status hash per user, the user's field in the coupon's grants hash (redisKeys.grants), which
-   * holds the grant's short code (redisKeys.grantCodes). A 'grant-user' grant's holds name the
-   * code too (grantHoldMember): the grant and the user give the event id.
+   * holds the grant's short code (redisKeys.grantCodes). A CODE_HOLDS_SCHEME grant's holds name
+   * the code too (grantHoldMember): the grant and the user give the event id.
    */
   async reserveGrant(couponId: number, grantId: string, requests: readonly GrantedRequest[], nowMs: number, eventIds: GrantEventIdScheme = NEW_GRANT_SCHEME): Promise<BatchReserveOutcome[]> {
     const keys = this.couponKeys(couponId);
     keys.push(redisKeys.grants(couponId), redisKeys.grantCodes(couponId));
-    return this.runReserve(keys, nowMs, grantId, eventIds === 'grant-user', requests);
+    return this.runReserve(keys, nowMs, grantId, eventIds === CODE_HOLDS_SCHEME, requests);
   }
 
   private couponKeys(couponId: number): string[] {
@@ -212,7 +212,7 @@ export class Gate {
    */
   async settleHolds(couponId: number, grantId: string, requests: readonly GrantedRequest[], eventIds: GrantEventIdScheme = NEW_GRANT_SCHEME): Promise<void> {
     if (requests.length === 0) return;
-    const members = eventIds === 'grant-user' ? await this.grantHoldMembers(couponId, grantId, requests) : requests.map((r) => holdMember(r.userId, r.eventId));
+    const members = eventIds === CODE_HOLDS_SCHEME ? await this.grantHoldMembers(couponId, grantId, requests) : requests.map((r) => holdMember(r.userId, r.eventId));
     if (members.length > 0) await this.redis.zrem(redisKeys.holds(couponId), ...members);
   }
 
@@ -290,7 +290,7 @@ export class Gate {
    */
   async grantOf(couponId: number, userId: number): Promise<string | undefined> {
     const named = await this.redis.hget(redisKeys.grants(couponId), String(userId));
-    if (named === null || !named.startsWith('#')) return named ?? undefined;
+    if (named === null || !isGrantCode(named)) return named ?? undefined;
     return (await this.redis.hget(redisKeys.grantCodes(couponId), named)) ?? undefined;
   }
 

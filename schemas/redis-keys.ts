@@ -74,6 +74,9 @@ export const holdMember = (userId: number, eventId: string): string => `${userId
  */
 export const grantHoldMember = (userId: number, grantCode: string): string => `${userId}:${grantCode}`;
 
+/** Whether a grants-hash value or a holds member's tail is a grant's code (`#<n>`); no grant id or event id has a '#'. */
+export const isGrantCode = (text: string): boolean => text.length > 1 && text.startsWith('#');
+
 /** What a holds member names: a request by its event id, or a grant's request by the grant's code. */
 export type HoldRef = { userId: number; eventId: string } | { userId: number; grantCode: string };
 
@@ -83,6 +86,6 @@ export function parseHoldMember(member: string): HoldRef | undefined {
   const userId = Number(member.slice(0, colon));
   const ref = member.slice(colon + 1);
   if (!(colon > 0 && Number.isSafeInteger(userId) && userId > 0 && ref)) return undefined;
-  if (!ref.startsWith('#')) return { userId, eventId: ref };
-  return ref.length > 1 ? { userId, grantCode: ref } : undefined;
+  if (isGrantCode(ref)) return { userId, grantCode: ref };
+  return ref.startsWith('#') ? undefined : { userId, eventId: ref };
 }

@@ -47,6 +47,12 @@ export type GrantEventIdScheme = 'grant-user' | 'name-sha1';
 /** The scheme of grants created from now on. */
 export const NEW_GRANT_SCHEME: GrantEventIdScheme = 'grant-user';
 
+/**
+ * The scheme whose grants' holds name the grant's code instead of the event id (grantHoldMember):
+ * its event ids follow from the grant and the user, so the reconciler can name the request again.
+ */
+export const CODE_HOLDS_SCHEME: GrantEventIdScheme = 'grant-user';
+
 /** The event ids of one grant's requests, by user, in the grant's scheme. */
 export function grantEventIds(couponId: number, grantId: string, scheme: GrantEventIdScheme = NEW_GRANT_SCHEME): (userId: number) => string {
   return scheme === 'grant-user' ? grantUserIds(couponId, grantId) : nameSha1Ids(couponId, grantId);

@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../../platform/redis-connection.ts';
-import { parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
+import { isGrantCode, parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
 import { chunksOf } from '../chunks.ts';
 import type { GateWindow } from '../gate.ts';
-import { grantEventIds } from '../grant/grant-id.ts';
+import { CODE_HOLDS_SCHEME, grantEventIds } from '../grant/grant-id.ts';
 import type { Accounting, GateRequest } from './accounting.ts';
 import type { Hold } from './holds.ts';
 
@@ -59,7 +59,7 @@ export function parseCounts(couponId: number, reply: ReadonlyArray<string | numb
   const grants = new Map<string, (userId: number) => string>();
   for (let i = codesAt; i + 1 < reply.length; i += 2) {
     const field = String(reply[i]);
-    if (field.startsWith('#') && field.length > 1) grants.set(field, grantEventIds(couponId, String(reply[i + 1]), 'grant-user'));
+    if (isGrantCode(field)) grants.set(field, grantEventIds(couponId, String(reply[i + 1]), CODE_HOLDS_SCHEME));
   }
   const holds: Hold[] = [];
   for (let i = holdsAt; i + 1 < holdsEnd; i += 2) {
