@@ -1,9 +1,14 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from './decode.ts';
 import { PartitionBuffers } from './partition-buffers.ts';
 
 const record = (partition: number, offset: number): SourceRecord => ({ topic: 'requests', partition, offset, key: null, value: null, headers: [] });
 const offsets = (records: SourceRecord[]): number[] => records.map((r) => r.offset);
+
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = vm.runInNewContext('gc') as () => void;
 
 describe('PartitionBuffers', () => {
   it('hands a partition its records in offset order, in units of at most the size asked for', () => {
@@ -15,6 +20,25 @@ describe('PartitionBuffers', () => {
     expect(offsets(buffers.take(0, 2))).toEqual([12]);
     expect(buffers.take(0, 2)).toEqual([]);
     expect(buffers.size).toBe(1);
+  });
+
+  it('lets go of the records it handed out while the partition never runs dry (a backlog)', async () => {
+    const buffers = new PartitionBuffers();
+    buffers.assign([0]);
+    let next = 0;
+    const poll = (n: number): void => buffers.add(Array.from({ length: n }, () => record(0, next++)), 0);
+    poll(5000);
+    const firstTaken = new WeakRef(buffers.take(0, 1000)[0]!);
+    for (let i = 0; i < 10; i++) {
+      poll(1000);
+      buffers.take(0, 1000);
+    }
+    expect(buffers.size).toBe(4000);
+    // A WeakRef holds its target until the job that made it ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    expect(firstTaken.deref()).toBeUndefined();
+    expect(offsets(buffers.take(0, 4000))).toEqual(Array.from({ length: 4000 }, (_, i) => 11_000 + i));
   });
 
   it('drops records of partitions it was not assigned, and everything on unassign', () => {
