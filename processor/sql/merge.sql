@@ -67,29 +67,46 @@ unfailed AS (
   USING winners w
   WHERE w.replay AND r.event_id = w.event_id AND r.outcome = 'FAILED'
 ),
+losers AS (
+  SELECT j.event_id, j.coupon_id, j.user_id,
+         CASE
+           WHEN NOT j.coupon_exists THEN 'COUPON_NOT_FOUND'
+           WHEN NOT j.active THEN 'COUPON_NOT_ACTIVE'
+           WHEN j.already_holds THEN 'ALREADY_ISSUED'
+           WHEN won.user_id IS NOT NULL THEN 'ALREADY_ISSUED'
+           ELSE 'SOLD_OUT'
+         END AS reason,
+         j.src_partition, j.src_offset, j.requested_at,
+         -- No other transaction can have decided it meanwhile: its coupon is locked (so the ledger
+         -- probe in fresh is current) and no FAILED row of it waits to be replaced.
+         j.coupon_exists AND NOT j.replay AS unclaimed
+  FROM judged j
+  LEFT JOIN (SELECT DISTINCT coupon_id, user_id FROM winners) won ON won.coupon_id = j.coupon_id AND won.user_id = j.user_id
+  WHERE NOT EXISTS (SELECT 1 FROM winners w WHERE w.event_id = j.event_id)
+),
+-- A plain insert for the unclaimed (most rejections: a sale's SOLD_OUT): ON CONFLICT's
+-- speculative insertion cost 5.3 µs a row against 3.4-3.8.
 rejected AS (
-INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
-SELECT j.event_id, j.coupon_id, j.user_id, 'REJECTED',
-       CASE
-         WHEN NOT j.coupon_exists THEN 'COUPON_NOT_FOUND'
-         WHEN NOT j.active THEN 'COUPON_NOT_ACTIVE'
-         WHEN j.already_holds THEN 'ALREADY_ISSUED'
-         WHEN won.user_id IS NOT NULL THEN 'ALREADY_ISSUED'
-         ELSE 'SOLD_OUT'
-       END,
-       j.src_partition, j.src_offset, j.requested_at, now()
-FROM judged j
-LEFT JOIN (SELECT DISTINCT coupon_id, user_id FROM winners) won ON won.coupon_id = j.coupon_id AND won.user_id = j.user_id
-WHERE NOT EXISTS (SELECT 1 FROM winners w WHERE w.event_id = j.event_id)
-ON CONFLICT (event_id) DO UPDATE
-  SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason,
-      source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset, decided_at = EXCLUDED.decided_at
-  WHERE issue_rejections.outcome = 'FAILED'
-RETURNING source_partition, source_offset, outcome, reason
+  INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
+  SELECT event_id, coupon_id, user_id, 'REJECTED', reason, src_partition, src_offset, requested_at, now()
+  FROM losers WHERE unclaimed
+  RETURNING source_partition, source_offset, outcome, reason
+),
+rejected_again AS (
+  INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
+  SELECT event_id, coupon_id, user_id, 'REJECTED', reason, src_partition, src_offset, requested_at, now()
+  FROM losers WHERE NOT unclaimed
+  ON CONFLICT (event_id) DO UPDATE
+    SET outcome = EXCLUDED.outcome, reason = EXCLUDED.reason,
+        source_partition = EXCLUDED.source_partition, source_offset = EXCLUDED.source_offset, decided_at = EXCLUDED.decided_at
+    WHERE issue_rejections.outcome = 'FAILED'
+  RETURNING source_partition, source_offset, outcome, reason
 )
 SELECT source_partition, source_offset, 'ISSUED'::text AS outcome, id AS user_coupon_id, NULL::text AS reason FROM issued
 UNION ALL
-SELECT source_partition, source_offset, outcome, NULL, reason FROM rejected;
+SELECT source_partition, source_offset, outcome, NULL, reason FROM rejected
+UNION ALL
+SELECT source_partition, source_offset, outcome, NULL, reason FROM rejected_again;
 
 -- Requests that decoded but failed validation still get their one terminal outcome.
 INSERT INTO issue_rejections (event_id, coupon_id, user_id, outcome, reason, source_partition, source_offset, requested_at, decided_at)
