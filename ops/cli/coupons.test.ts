@@ -62,7 +62,7 @@ describe('renderCoupon', () => {
   it('says when the gate is missing and what restores it', () => {
     const text = renderCoupon({ ...coupon, endsAt: null, gate: { open: false, reserved: 0, requesters: 0 } }, 'g');
     expect(text).toMatch(/window: +open: 2026-03-01T11:00:00Z → open-ended/);
-    expect(text).toMatch(/gate: +MISSING \(the gateway answers 404 for it; gate rebuild restores it\)/);
+    expect(text).toMatch(/gate: +MISSING \(the gateway answers 503 GATE_NOT_OPEN for it; gate rebuild restores it\)/);
     expect(text).toMatch(/gate remaining: +-/);
   });
 });

@@ -73,7 +73,7 @@ export function renderCoupon(c: CouponView, group: string): string {
     ['issued', c.issued],
     ['rejected', c.rejected],
     ['failed', c.failed],
-    ['gate', c.gate.open ? 'open' : 'MISSING (the gateway answers 404 for it; gate rebuild restores it)'],
+    ['gate', c.gate.open ? 'open' : 'MISSING (the gateway answers 503 GATE_NOT_OPEN for it; gate rebuild restores it)'],
     ['gate reserved', c.gate.reserved],
     ['gate remaining', c.gate.open ? Math.max(0, c.totalQuantity - c.gate.reserved) : null],
     ['gate requesters', c.gate.requesters],

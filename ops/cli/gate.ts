@@ -156,8 +156,8 @@ const rebuildCommand: OpsCommand = {
   summary: 'rebuild gates in Redis from Postgres + Kafka (after Redis lost its data)',
   description:
     "Re-creates a missing gate (total and window from the coupon row) together with its accounting, in one step per\n" +
-    'coupon: until then the coupon answers 404, so nobody is admitted twice meanwhile. A gate that exists is fixed\n' +
-    'like reconcile --fix. Exit 1 if a coupon kept moving and was not rebuilt.',
+    'coupon: until then the coupon answers 503 GATE_NOT_OPEN, so nobody is admitted twice meanwhile. A gate that\n' +
+    'exists is fixed like reconcile --fix. Exit 1 if a coupon kept moving and was not rebuilt.',
   options: { coupon: couponOption, all: { type: 'boolean', description: 'every live coupon' } },
   run: async (ctx, args): Promise<CommandResult> => {
     const couponId = couponArg(args);
