@@ -15,7 +15,7 @@ const staged = (eventId: string, offset: number, userId = 7): StagedRequest => (
 });
 
 const row = (offset: number, extra: Partial<DecidedRow> = {}): DecidedRow => ({
-  source_partition: 2,
+  source_partition: '2',
   source_offset: String(offset),
   outcome: 'REJECTED',
   user_coupon_id: null,
@@ -37,7 +37,7 @@ describe('decidedOutcomes', () => {
   });
 
   it('refuses an outcome at the staged offset of another partition', () => {
-    expect(() => decidedOutcomes([staged('a', 10)], [{ ...row(10), source_partition: 5 }], 5000)).toThrow(/not staged/);
+    expect(() => decidedOutcomes([staged('a', 10)], [{ ...row(10), source_partition: '5' }], 5000)).toThrow(/not staged/);
   });
 });
 

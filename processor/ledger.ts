@@ -51,6 +51,13 @@ const READ_BACK_SQL = `SELECT ${OUTCOME_COLUMNS} FROM issue_outcomes WHERE event
 
 const prepared = new WeakSet<pg.ClientBase>();
 
+/**
+ * Every column of the decision's results as Postgres's text: node-pg's parser of a bigint tests
+ * each value against a regular expression (to return it as a string anyway); our fields are
+ * converted once, where they are used.
+ */
+const AS_TEXT: pg.CustomTypesConfig = { getTypeParser: () => (value: string) => value } as pg.CustomTypesConfig;
+
 /** Lock, merge and commit, sent as one query: [lock, clock, merged, failed, commit] come back. */
 const DECIDE_SQL = `${LOCK_SQL};\n${MERGE_SQL}\nCOMMIT;`;
 
@@ -69,7 +76,7 @@ export async function loadBatch(client: pg.ClientBase, requests: StagedRequest[]
  * staged event id (one per event id). On an error the transaction is left for abandonBatch.
  */
 export async function decideBatch(client: pg.ClientBase, requests: StagedRequest[], time: StageTimer): Promise<LedgerOutcome[]> {
-  const results = (await time('merge', () => client.query(DECIDE_SQL))) as unknown as pg.QueryResult[];
+  const results = (await time('merge', () => client.query({ text: DECIDE_SQL, types: AS_TEXT }))) as unknown as pg.QueryResult[];
   const [clock, merged, failed] = results.slice(1, 4) as [pg.QueryResult<{ decided_ms: string }>, pg.QueryResult<DecidedRow>, pg.QueryResult<DecidedRow>];
   const decided = decidedOutcomes(requests, [...merged.rows, ...failed.rows], Number(clock.rows[0]!.decided_ms));
   // Decided before this batch (committed then): read after this commit, their outcomes are final.
@@ -91,13 +98,15 @@ async function copyRows(client: pg.ClientBase, requests: StagedRequest[]): Promi
     // Chunks of rows keep the number of stream writes low.
     const CHUNK = 500;
     for (let i = 0; i < requests.length; i += CHUNK) {
-      let chunk = '';
-      for (const r of requests.slice(i, i + CHUNK)) {
-        chunk += `${r.eventId}\t${r.couponId}\t${r.userId}\t${r.requestedAt}\t${r.partition}\t${r.offset}\t${
+      // Rows joined once: a string grown row by row is a chain the socket write flattens again.
+      const rows: string[] = [];
+      for (let j = i; j < Math.min(i + CHUNK, requests.length); j++) {
+        const r = requests[j]!;
+        rows.push(`${r.eventId}\t${r.couponId}\t${r.userId}\t${r.requestedAt}\t${r.partition}\t${r.offset}\t${
           r.failure === null ? '\\N' : copyEscape(r.failure)
-        }\t${r.replay ? 't' : 'f'}\n`;
+        }\t${r.replay ? 't' : 'f'}\n`);
       }
-      yield chunk;
+      yield rows.join('');
     }
   };
   await pipeline(Readable.from(lines()), stream);
@@ -127,7 +136,7 @@ export interface OutcomeRow {
  * text and a string a record.
  */
 export interface DecidedRow {
-  source_partition: number;
+  source_partition: string;
   source_offset: string;
   outcome: TerminalOutcome;
   user_coupon_id: string | null;
@@ -145,8 +154,9 @@ export function decidedOutcomes(requests: StagedRequest[], rows: DecidedRow[], d
   }
   return rows.map((row) => {
     const offset = Number(row.source_offset);
-    const staged = bySource.get(row.source_partition)?.get(offset);
-    if (!staged) throw new Error(`the merge decided a request at ${row.source_partition}/${offset}, which was not staged`);
+    const partition = Number(row.source_partition);
+    const staged = bySource.get(partition)?.get(offset);
+    if (!staged) throw new Error(`the merge decided a request at ${partition}/${offset}, which was not staged`);
     return {
       eventId: staged.eventId,
       couponId: staged.couponId,
@@ -154,7 +164,7 @@ export function decidedOutcomes(requests: StagedRequest[], rows: DecidedRow[], d
       outcome: row.outcome,
       reason: row.reason,
       userCouponId: row.user_coupon_id === null ? null : Number(row.user_coupon_id),
-      partition: row.source_partition,
+      partition,
       offset,
       requestedAt: staged.requestedAt,
       decidedAt,

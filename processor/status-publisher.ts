@@ -10,6 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { RedisClient } from '../platform/redis-connection.ts';
+import { TERMINAL_OUTCOMES } from '../schemas/outcomes.ts';
 import { redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
 import { backoffMs } from './errors.ts';
 import type { LedgerOutcome } from './ledger.ts';
@@ -26,25 +27,36 @@ return 0`;
  * the coupon the user holds. A status hash keeps the TTL it was created with (by the gate's PENDING,
  * normally): only a hash the processor creates gets one — an ISSUED HSET that added all 3 fields, a
  * rejection whose read found nothing. No table is built per key: that was half of the script's time.
- * KEYS: status hashes; ARGV: ttl, then per key: status, eventId, reason (not ISSUED), userCouponId (ISSUED).
+ * KEYS: status hashes; ARGV: ttl, then per key one packed status (packStatus).
  */
 const SET_STATUSES = `local ttl = ARGV[1]
+local names = { ${TERMINAL_OUTCOMES.map((o) => `${o[0]} = '${o}'`).join(', ')} }
 for i, key in ipairs(KEYS) do
-  local b = i * 4 - 2
-  local status = ARGV[b]
+  local packed = ARGV[i + 1]
+  local tab = string.find(packed, '\t', 2, true)
+  local event, rest = string.sub(packed, 2, tab - 1), string.sub(packed, tab + 1)
+  local status = names[string.sub(packed, 1, 1)]
   if status == 'ISSUED' then
-    if redis.call('HSET', key, 'status', status, 'eventId', ARGV[b + 1], 'userCouponId', ARGV[b + 3]) == 3 then
+    if redis.call('HSET', key, 'status', status, 'eventId', event, 'userCouponId', rest) == 3 then
       redis.call('EXPIRE', key, ttl)
     end
   else
     local was = redis.call('HGET', key, 'status')
     if was ~= 'ISSUED' then
-      redis.call('HSET', key, 'status', status, 'eventId', ARGV[b + 1], 'reason', ARGV[b + 2])
+      redis.call('HSET', key, 'status', status, 'eventId', event, 'reason', rest)
       if not was then redis.call('EXPIRE', key, ttl) end
     end
   end
 end
 return 0`;
+
+/**
+ * One status as one script argument: the outcome's initial, the event id (a UUID: no tab), a tab,
+ * then the user coupon id (ISSUED) or the reason. One argument a status instead of four: ioredis
+ * builds a command's text by appending every argument, which took 1.2 µs a status with four.
+ */
+export const packStatus = (o: LedgerOutcome): string =>
+  `${o.outcome[0]}${o.eventId}\t${o.outcome === 'ISSUED' ? String(o.userCouponId ?? '') : (o.reason ?? '')}`;
 
 type ScriptClient = RedisClient & {
   setStatuses(numKeys: number, ...args: Array<string | number>): Promise<unknown>;
@@ -57,7 +69,7 @@ type ScriptClient = RedisClient & {
  */
 export const STATUSES_PER_CALL = 500;
 
-/** One SET_STATUSES call: status keys of one coupon, and per key its 4 arguments. */
+/** One SET_STATUSES call: status keys of one coupon, and per key its packed status. */
 export interface StatusCall {
   keys: string[];
   args: string[];
@@ -74,7 +86,7 @@ export function statusCalls(outcomes: readonly LedgerOutcome[], perCall = STATUS
       calls.push(call);
     }
     call.keys.push(redisKeys.status(o.couponId, o.userId));
-    call.args.push(o.outcome, o.eventId, o.reason ?? '', o.userCouponId === null ? '' : String(o.userCouponId));
+    call.args.push(packStatus(o));
   }
   return calls;
 }
