@@ -9,7 +9,8 @@
 --       user (requests) or the grants hash and the grant-codes hash (a grant)
 -- ARGV: now (epoch ms), status TTL (s), grant id ('' for requests), '1' if the grant's holds name
 --       its code ('grant-user' event ids, which the grant and the user give) else '', then per
---       user: userId, eventId
+--       user: userId, eventId ('' where the holds name the code: the grant and the user name the
+--       request, so two of one user in a call are the same request)
 -- Returns one code per user: 1 reserved; 2 already held by this same request (a resumed or
 -- repeated grant: produce it again, the processor keys it by event id); -1 unknown coupon;
 -- -2 outside window; -3 requested by another request; -4 sold out.

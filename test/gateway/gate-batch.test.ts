@@ -162,6 +162,14 @@ describe('reserveMany', () => {
     expect(await redis.zrange(redisKeys.holds(couponId), 0, -1)).toEqual([`51:${first!.eventId}`]);
   });
 
+  it('sees a grant\'s user twice in one call as the same request (HELD), its hold named by the grant\'s code', async () => {
+    const couponId = await primedCoupon(10);
+    const twice = { userId: 52, eventId: grantEventId(couponId, 'g1', 52) };
+    expect(await gate.reserveGrant(couponId, 'g1', [twice, twice], Date.now())).toEqual(['RESERVED', 'HELD']);
+    expect(await redis.get(redisKeys.reserved(couponId))).toBe('1');
+    expect(await redis.zrange(redisKeys.holds(couponId), 0, -1)).toEqual(['52:#1']);
+  });
+
   it('reserves and confirms more users in one call than one variadic command takes (5,000: the SADD, ZADD and ZREM go in slices)', async () => {
     const couponId = await primedCoupon(4_500);
     const requests = requestsOf(couponId, Array.from({ length: 5_000 }, (_, i) => 100 + i));
