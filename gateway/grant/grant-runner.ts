@@ -9,6 +9,8 @@
  *      produced request is always listed;
  *   4. produce the reserved and held requests to coupon-issue-requests and await every delivery;
  *   5. settle their holds (no queue position is stored: nobody waits in line for a grant's request).
+ * A batch enters the gate only while at most maxUndecided of the produced requests wait for the
+ * processor (backlog.ts).
  * A crash anywhere leaves holds (settled by the reconciler, or found HELD by a re-run, which
  * produces them again: the processor decides an event id once) and nothing issued twice.
  * Memory is bounded by the batches in flight, whatever the input's size.
@@ -16,6 +18,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { GateNotOpenError, type Gate } from '../gate.ts';
+import { Backlog } from './backlog.ts';
 import type { GrantBatchStep, GrantMetrics, GrantUserStage } from './grant-metrics.ts';
 import { chunksOf } from '../chunks.ts';
 import { withGateRetry } from '../gate-retry.ts';
@@ -50,6 +53,10 @@ export interface GrantOptions {
   keepInvalid?: number;
   /** At most this many users a second enter the gate (default: no limit), in batches of at most a fifth of a second's. */
   maxUsersPerSecond?: number;
+  /** A batch enters the gate only while at most this many of the grant's produced requests wait for the processor (default 50,000; Backlog). */
+  maxUndecided?: number;
+  /** How long the processor may decide none of them before the upload goes on without waiting (default 5 s). */
+  processorStallMs?: number;
 }
 
 export interface InvalidLine {
@@ -67,7 +74,9 @@ export interface GrantUpload {
   produced: ProducedBatch[];
 }
 
-const DEFAULTS = { batchSize: 5000, gateChunk: 1000, concurrency: 3, keepInvalid: 100 };
+const DEFAULTS = { batchSize: 5000, gateChunk: 1000, concurrency: 3, keepInvalid: 100, maxUndecided: 50_000, processorStallMs: 5000 };
+/** How often a batch waiting for the processor reads its watermarks. */
+const BACKLOG_POLL_MS = 50;
 
 /**
  * Reads every line, reserves and produces the grant's requests, and marks the grant uploaded.
@@ -92,9 +101,11 @@ export async function uploadGrant(lines: AsyncIterable<string>, deps: GrantDeps,
   // a user repeated further down the file (in a later batch) is listed at its first line.
   const gateTurns = new Turns();
   const rosterTurns = new Turns();
+  const backlog = new Backlog(o.maxUndecided, o.processorStallMs);
   const dispatch = async (batch: Map<number, number>): Promise<void> => {
     const wait = pace?.delayFor(batch.size, Date.now()) ?? 0;
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await awaitBacklog(state, deps, backlog, o.grantId);
     const turns: BatchTurns = { gate: gateTurns.next(), roster: rosterTurns.next() };
     const work = processBatch(batch, deps, o, run, state, turns)
       .catch((err: unknown) => void (failure ??= err))
@@ -147,6 +158,34 @@ export const startUpload = (options: Pick<GrantOptions, 'couponId' | 'grantId' |
   invalidLines: [],
   produced: [],
 });
+
+/** The processor's watermark of each partition the batches went to (-1 before its first commit). */
+async function readWatermarks(gate: Gate, produced: readonly ProducedBatch[]): Promise<Map<number, number>> {
+  const watermarks = new Map<number, number>();
+  for (const p of new Set(produced.map((b) => b.partition))) watermarks.set(p, (await withGateRetry(() => gate.watermark(p))) ?? -1);
+  return watermarks;
+}
+
+/**
+ * Waits until the next batch may enter the gate (Backlog). The bound spares the machine and a
+ * sale on the coupon; it never fails a grant: a watermark Redis cannot give lets the batch go.
+ */
+async function awaitBacklog(state: GrantUpload, deps: GrantDeps, backlog: Backlog, grantId: string): Promise<void> {
+  for (;;) {
+    let decided: number;
+    try {
+      decided = decidedBelow(state.produced, await readWatermarks(deps.gate, state.produced));
+    } catch (err) {
+      deps.log.warn({ err, grantId }, "the processor's watermarks could not be read; the grant goes on without waiting for it");
+      return;
+    }
+    const undecided = state.progress.produced - decided;
+    const verdict = backlog.verdict({ undecided, decided, now: Date.now() });
+    if (verdict === 'stalled') deps.log.warn({ grantId, undecided }, 'the processor decided none of the grant\'s requests for a while; the grant goes on without waiting for it (Kafka keeps them)');
+    if (verdict !== 'wait') return;
+    await new Promise((resolve) => setTimeout(resolve, BACKLOG_POLL_MS));
+  }
+}
 
 /** What every batch of one run shares. */
 interface GrantRun {
@@ -257,7 +296,6 @@ export interface AwaitOptions {
  */
 export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 'gate' | 'store' | 'metrics'>, options: AwaitOptions): Promise<Grant> {
   const { progress, produced } = upload;
-  const partitions = [...new Set(produced.map((b) => b.partition))];
   const deadline = Date.now() + options.timeoutMs;
   let lastSettle = Date.now();
   let lastAdvance = lastSettle;
@@ -265,8 +303,7 @@ export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 
   let settleMs = 0;
   let counted = progress.decided;
   for (;;) {
-    const watermarks = new Map<number, number>();
-    for (const p of partitions) watermarks.set(p, (await withGateRetry(() => deps.gate.watermark(p))) ?? -1);
+    const watermarks = await readWatermarks(deps.gate, produced);
     progress.decided = progress.alreadyDecided + decidedBelow(produced, watermarks);
     deps.metrics?.users.labels('decided').inc(Math.max(0, progress.decided - counted));
     if (progress.decided > counted) lastAdvance = Date.now();

@@ -1,20 +1,58 @@
 /**
  * Shared pieces of the bulk grant tests: a coupon with its gate open on the stack's Redis (the one
  * the processor writes statuses and watermarks to), user files, the operator CLI's grant command
- * run to completion or started to be killed, and the per-user result CSV read back.
+ * run to completion or started to be killed, the per-user result CSV read back, and the stack's
+ * parts for tests that run the grant runner in-process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type pg from 'pg';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import type { Gate } from '../../gateway/gate.ts';
+import { GrantProducer } from '../../gateway/grant/grant-producer.ts';
+import { grantPoolConfig } from '../../gateway/grant/grant-store.ts';
+import { endpointsFromEnv } from '../../platform/endpoints.ts';
+import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
+import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import type { Grant } from '../../gateway/grant/grant-store.ts';
 import type { GrantProgress } from '../../gateway/grant/grant-progress.ts';
 import type { InvalidLine } from '../../gateway/grant/grant-runner.ts';
 import { createCoupon } from './requests.ts';
 import { runOps } from './ops-cli.ts';
+
+/** What uploadGrant runs on, against the stack: Redis, a grant's Postgres pool, a grant producer. */
+export interface RunnerParts {
+  redis: Redis;
+  db: pg.Pool;
+  producer: GrantProducer;
+}
+
+/** RunnerParts opened before the calling file's tests and closed after them. */
+export function runnerParts(applicationName: string): RunnerParts {
+  const endpoints = endpointsFromEnv();
+  const parts = {} as RunnerParts;
+  beforeAll(async () => {
+    parts.redis = new Redis(endpoints.redisUrl);
+    parts.db = new pg.Pool(grantPoolConfig(endpoints.databaseUrl, applicationName));
+    parts.producer = await GrantProducer.start(kafkaConnectionFromEnv(), registryConnectionFromEnv());
+  });
+  afterAll(async () => {
+    await parts.producer?.close();
+    await parts.db?.end();
+    parts.redis?.disconnect();
+  });
+  return parts;
+}
+
+/** A header, then users 1..users, one a line. */
+export async function* userLines(users: number): AsyncGenerator<string> {
+  yield 'userId';
+  for (let u = 1; u <= users; u++) yield String(u);
+}
 
 const BIN = fileURLToPath(new URL('../../ops/cli/coupon-ops.mjs', import.meta.url));
 
