@@ -189,8 +189,7 @@ export class Gate {
     const args: Array<string | number> = [nowMs, STATUS_TTL_SECONDS, grantId, holdsByCode ? '1' : ''];
     // Holds named by the grant's code need no event id: the script names each request by its grant
     // and user (36 bytes less a user to send, and for Redis to read and intern).
-    if (holdsByCode) for (const r of requests) args.push(r.userId, '');
-    else for (const r of requests) args.push(r.userId, r.eventId);
+    for (const r of requests) args.push(r.userId, holdsByCode ? '' : r.eventId);
     const codes = (await this.reserveScript.run(this.redis, keys, args)) as number[];
     return codes.map(batchReserveOutcome);
   }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Gate } from '../../gateway/gate.ts';
-import { startUpload, uploadGrant, type GrantOptions } from '../../gateway/grant/grant-runner.ts';
+import { startUpload, uploadGrant, type GrantOptions, type GrantUpload } from '../../gateway/grant/grant-runner.ts';
 import { GrantStore } from '../../gateway/grant/grant-store.ts';
 import { eventually } from '../support/eventually.ts';
 import { grantableCoupon, runnerParts, userLines } from '../support/grants.ts';
@@ -26,7 +26,7 @@ class ProcessorAtGate extends Gate {
 
 const parts = runnerParts('grant-backlog-test');
 
-async function startGrant(gate: ProcessorAtGate, options: Partial<GrantOptions>): Promise<{ upload: ReturnType<typeof startUpload>; done: Promise<unknown> }> {
+async function startGrant(gate: ProcessorAtGate, options: Partial<GrantOptions>): Promise<{ upload: GrantUpload; done: Promise<unknown> }> {
   const couponId = await grantableCoupon(parts.db, gate, 100);
   const grantId = `backlog-${randomUUID().slice(0, 8)}`;
   const upload = startUpload({ couponId, grantId });
