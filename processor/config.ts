@@ -24,6 +24,8 @@ export interface ProcessorConfig extends Endpoints, Connections {
   partitionsInFlight: number;
   /** How long a fetch may wait for more records before handing over a smaller batch. */
   batchMaxWaitMs: number;
+  /** How many bytes of records a fetch waits for (at most batchMaxWaitMs) before it returns. */
+  fetchMinBytes: number;
   transactionTimeoutMs: number;
   metricsPort: number;
   metricsHost: string;
@@ -50,6 +52,7 @@ const schema = z.object({
   PROCESSOR_TRANSACTIONAL_ID: z.string().min(1).optional(),
   PROCESSOR_BATCH_MAX_RECORDS: int(1, 100_000).default(5000),
   PROCESSOR_BATCH_MAX_WAIT_MS: int(0, 10_000).default(20),
+  PROCESSOR_FETCH_MIN_BYTES: int(1, 52_428_800).default(65_536),
   PROCESSOR_PARTITIONS_IN_FLIGHT: int(1, 64).default(6),
   // Short, as in Kafka Streams' exactly-once: an instance killed mid-transaction holds back what
   // read_committed consumers see on the output partitions until its transaction times out
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
     sessionTimeoutMs: e.PROCESSOR_SESSION_TIMEOUT_MS,
     batchMaxRecords: e.PROCESSOR_BATCH_MAX_RECORDS,
     batchMaxWaitMs: e.PROCESSOR_BATCH_MAX_WAIT_MS,
+    fetchMinBytes: e.PROCESSOR_FETCH_MIN_BYTES,
     partitionsInFlight: e.PROCESSOR_PARTITIONS_IN_FLIGHT,
     transactionTimeoutMs: e.PROCESSOR_TRANSACTION_TIMEOUT_MS,
     metricsPort: e.PROCESSOR_METRICS_PORT,

@@ -25,6 +25,11 @@ export function createConsumer(config: ProcessorConfig): NativeConsumer {
       'group.instance.id': config.groupInstanceId,
       'enable.auto.commit': false,
       'isolation.level': 'read_committed',
+      // A fetch returns once this many bytes wait or the wait is over: under light traffic the
+      // consumer fetches every batchMaxWaitMs instead of once per produce request of the
+      // gateways, and a transaction takes what arrived meanwhile. At 1,000 requests/s that
+      // took a fifth of the broker's CPU and a third of the processor's (performance log).
+      'fetch.min.bytes': config.fetchMinBytes,
       'fetch.wait.max.ms': config.batchMaxWaitMs,
       // Eager, not cooperative-sticky: a cooperative rebalance takes partitions away in one
       // generation and hands them out in the next, which the member that gave them up triggers by
