@@ -43,8 +43,10 @@ export const redisDataLoss: Injector = {
         return (await run(process.execPath, [...OPS_CLI, '--all'], { cwd: ROOT, timeout: Math.max(1000, started + REBUILD_DEADLINE_MS - Date.now()), env: process.env })).stdout;
       } catch (err) {
         // Say which: killed at the deadline, or done with gates that kept moving (its summary, the first line, says how many).
-        const e = err as { killed?: boolean; code?: number; stdout?: string };
-        throw new Error(e.killed ? 'gate rebuild killed at the deadline' : `gate rebuild exited ${e.code}: ${e.stdout?.split('\n')[0] ?? ''}`, { cause: err });
+        // Its progress (stderr) says which step it was in.
+        const e = err as { killed?: boolean; code?: number; stdout?: string; stderr?: string };
+        const progress = (e.stderr ?? '').trim().split('\n').slice(-3).join(' / ');
+        throw new Error(`${e.killed ? 'gate rebuild killed at the deadline' : `gate rebuild exited ${e.code}: ${e.stdout?.split('\n')[0] ?? ''}`}; its last progress: ${progress || 'none'}`, { cause: err });
       }
     };
     const stdout = await waitFor(attempt, REBUILD_DEADLINE_MS, 1000);
