@@ -46,7 +46,9 @@ export const redisDataLoss: Injector = {
         // Its progress (stderr) says which step it was in.
         const e = err as { killed?: boolean; code?: number; stdout?: string; stderr?: string };
         const progress = (e.stderr ?? '').trim().split('\n').slice(-3).join(' / ');
-        throw new Error(`${e.killed ? 'gate rebuild killed at the deadline' : `gate rebuild exited ${e.code}: ${e.stdout?.split('\n')[0] ?? ''}`}; its last progress: ${progress || 'none'}`, { cause: err });
+        // A summary on stdout means the rebuild finished and the process did not exit.
+        const summary = e.stdout?.split('\n')[0] || 'none';
+        throw new Error(`${e.killed ? 'gate rebuild killed at the deadline' : `gate rebuild exited ${e.code}`}; its summary: ${summary}; its last progress: ${progress || 'none'}`, { cause: err });
       }
     };
     const stdout = await waitFor(attempt, REBUILD_DEADLINE_MS, 1000);
