@@ -6,6 +6,7 @@
  */
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
+import { waitForFirstRecordOnly } from '../../platform/first-record-wait.ts';
 
 export interface ReaderInput {
   config: Kafka.ConsumerGlobalConfig;
@@ -14,11 +15,6 @@ export interface ReaderInput {
 
 /** What the reader posts: batches of records with the time they were handed over, or its failure. */
 export type ReaderMessage = { kind: 'ready' } | { kind: 'records'; at: number; records: Array<{ topic: string; value: Buffer | null }> } | { kind: 'failed'; message: string } | { kind: 'closed' };
-
-/** Not in the type declarations: consume(n) returns once the first record is there instead of waiting for n. */
-interface ConsumerWithFirstMessageTimeout {
-  setDefaultIsTimeoutOnlyForFirstMessage(value: boolean): void;
-}
 
 const POLL_TIMEOUT_MS = 100;
 
@@ -34,7 +30,7 @@ async function read(input: ReaderInput, send: Send, closing: Promise<void>): Pro
   try {
     consumer.assign(input.assignments);
     consumer.setDefaultConsumeTimeout(POLL_TIMEOUT_MS);
-    (consumer as unknown as ConsumerWithFirstMessageTimeout).setDefaultIsTimeoutOnlyForFirstMessage(true);
+    waitForFirstRecordOnly(consumer);
     const consume = promisify<number, Kafka.Message[]>((n, cb) => consumer.consume(n, cb));
     send({ kind: 'ready' });
     while (!closed) {

@@ -6,6 +6,7 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import { waitForFirstRecordOnly } from '../../platform/first-record-wait.ts';
 import { topicPartitions } from '../../platform/topic-partitions.ts';
 import { watermarks } from '../../platform/watermarks.ts';
 import { kafkaConnectionFromEnv, rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
@@ -85,6 +86,7 @@ export function readCommittedRange(topic: string, from: Offsets, filter: (r: Con
     let read = 0;
     consumer.assign([...ends.keys()].map((partition) => ({ topic, partition, offset: from.get(partition) ?? 0 })));
     consumer.setDefaultConsumeTimeout(200);
+    waitForFirstRecordOnly(consumer);
     const deadline = Date.now() + 120_000;
     while (ends.size > 0) {
       if (Date.now() > deadline) throw new Error(`reading ${topic} did not reach the end offsets ${JSON.stringify([...ends])}`);
