@@ -27,7 +27,7 @@ import { statusRoutes } from './routes/status.ts';
 import { WatermarkCache } from './watermarks.ts';
 import { GateStore } from './reconcile/gate-store.ts';
 import { RECONCILER_LOCK_KEY, RedisLock } from './reconcile/lock.ts';
-import { PeriodicReconciler } from './reconcile/periodic.ts';
+import { PASS_RESULTS, PeriodicReconciler } from './reconcile/periodic.ts';
 import { Reconciler } from './reconcile/reconciler.ts';
 import { Serde } from '../schemas/serde.ts';
 
@@ -119,10 +119,15 @@ export async function buildGateway(config: GatewayConfig, options: BuildOptions 
       drift: (drift) => {
         for (const [couponId, units] of drift) deps.metrics.gateDrift.labels(String(couponId)).set(units);
       },
+      pass: (result) => deps.metrics.reconcilePasses.labels(result).inc(),
     },
     log,
   );
-  if (config.reconcileIntervalMs > 0) settler.start(config.reconcileIntervalMs, config.driftCheckIntervalMs);
+  if (config.reconcileIntervalMs > 0) {
+    // Every result's series from the start, at 0: a reconciler that never completes a pass is an increase of 0, not a missing series.
+    for (const result of PASS_RESULTS) deps.metrics.reconcilePasses.labels(result).inc(0);
+    settler.start(config.reconcileIntervalMs, config.driftCheckIntervalMs);
+  }
   app.addHook('onClose', async () => {
     // Runs once in-flight requests are answered: deliver what is queued, then let go of the clients.
     await app.listeners.closeAdmin();

@@ -23,6 +23,8 @@ export interface GatewayMetrics {
   holdsSettled: Counter<'result'>;
   /** Gates of live coupons the reconciler rebuilt after they went missing (Redis lost its data). */
   gatesRebuilt: Counter<'result'>;
+  /** The periodic reconciler's passes by result (reconcile/periodic.ts; the CouponReconcilerNotCompleting alert). */
+  reconcilePasses: Counter<'result'>;
   /** Per live coupon: the gate's reserved units minus what Postgres + Kafka account for (the CouponGateDrift alert). */
   gateDrift: Gauge<'coupon'>;
   /** Bulk grants run by this gateway (grant/grant-metrics.ts). */
@@ -101,6 +103,12 @@ export function createMetrics(): GatewayMetrics {
     gatesRebuilt: new Counter({
       name: 'coupon_gateway_gates_rebuilt_total',
       help: 'Gates of live coupons the reconciler found missing for longer than the settle bound, by result: rebuilt from Postgres and Kafka, or busy (tried again next pass)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    reconcilePasses: new Counter({
+      name: 'coupon_gateway_reconcile_passes_total',
+      help: "The gateway's periodic reconcile passes, by result: completed (held the lock and finished), skipped (another instance held the lock), failed (an error, logged), abandoned (still running when its lock expired: left behind, a new pass started)",
       labelNames: ['result'],
       registers: [registry],
     }),

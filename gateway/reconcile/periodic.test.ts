@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RedisLock } from './lock.ts';
-import { PeriodicReconciler } from './periodic.ts';
+import { passLockMs, PeriodicReconciler, type PassResult } from './periodic.ts';
 import type { Reconciler } from './reconciler.ts';
 
 const INTERVAL_MS = 1_000;
@@ -32,7 +32,29 @@ function backlogged(): { reconciler: Reconciler; settledAt: number[]; chunks: ()
 }
 
 const freeLock = { withLock: async (_ttlMs: number, work: () => Promise<void>) => (await work(), true) } as unknown as RedisLock;
-const ignore = { settled: () => undefined, rebuilt: () => undefined, drift: () => undefined };
+const ignore = { settled: () => undefined, rebuilt: () => undefined, drift: () => undefined, pass: () => undefined };
+const heldByAnother = { withLock: async () => false } as unknown as RedisLock;
+
+/** A reconciler whose first settling never returns (a call Redis, Kafka or Postgres never answers); the later ones do. */
+function hangingOnce(): { reconciler: Reconciler; settles: () => number } {
+  let settles = 0;
+  const fake = {
+    settleHolds: () => (++settles === 1 ? new Promise<never>(() => undefined) : Promise.resolve(new Map())),
+    rebuildMissingGates: async () => [],
+    measureDrift: async () => new Map(),
+  };
+  return { reconciler: fake as unknown as Reconciler, settles: () => settles };
+}
+
+/** Runs a periodic reconciler for `ms`, then stops it; returns the reported pass results. */
+async function passesOver(reconciler: Reconciler, lock: RedisLock, ms: number): Promise<PassResult[]> {
+  const passes: PassResult[] = [];
+  const periodic = new PeriodicReconciler(reconciler, lock, { ...ignore, pass: (r) => passes.push(r) }, pino({ level: 'silent' }));
+  periodic.start(INTERVAL_MS, 0);
+  await vi.advanceTimersByTimeAsync(ms);
+  await periodic.stop();
+  return passes;
+}
 
 describe('PeriodicReconciler', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -64,5 +86,22 @@ describe('PeriodicReconciler', () => {
     await vi.advanceTimersByTimeAsync(CHUNK_MS);
     await stopped;
     expect(chunks()).toBe(3);
+  });
+
+  it('leaves a pass that never returns behind once its lock expired, and goes on with new passes', async () => {
+    const { reconciler, settles } = hangingOnce();
+    const lockMs = passLockMs(INTERVAL_MS);
+    const passes = await passesOver(reconciler, freeLock, lockMs + 5 * INTERVAL_MS);
+    expect(passes[0]).toBe('abandoned');
+    expect(passes.slice(1)).toEqual(Array(passes.length - 1).fill('completed'));
+    expect(passes.length).toBeGreaterThanOrEqual(5);
+    expect(settles()).toBe(passes.length);
+  });
+
+  it('reports the passes another instance holds the lock for as skipped, and a failing pass as failed', async () => {
+    const { reconciler } = hangingOnce();
+    expect(await passesOver(reconciler, heldByAnother, 3 * INTERVAL_MS)).toEqual(['skipped', 'skipped', 'skipped']);
+    const failing = { settleHolds: async () => Promise.reject(new Error('Redis is down')) } as unknown as Reconciler;
+    expect(await passesOver(failing, freeLock, 2 * INTERVAL_MS)).toEqual(['failed', 'failed']);
   });
 });

@@ -298,7 +298,7 @@ const onlyFirstChunk = (): (() => boolean) => {
 };
 
 describe('the gateway\'s periodic reconciler', () => {
-  it('rebuilds a gate Redis lost once it has been missing for the settle bound, and exports drift', async () => {
+  it('rebuilds a gate Redis lost once it has been missing for the settle bound, and exports drift and its passes', async () => {
     processor ??= await (await startProcessor({ instanceId: 'gate-ops-test', env })).ready();
     const auto = await startGateway({ ...env, GATEWAY_HOLD_SETTLE_MS: '3000', GATEWAY_RECONCILE_INTERVAL_MS: '300', GATEWAY_DRIFT_CHECK_INTERVAL_MS: '500', GATEWAY_KAFKA_MESSAGE_TIMEOUT_MS: '1500' });
     try {
@@ -314,11 +314,15 @@ describe('the gateway\'s periodic reconciler', () => {
       expect(await Promise.all(range(1, 9).map(issue))).toEqual([...range(1, 5).map(() => 409), 202, 202, 202, 409]);
 
       // Two units leak (the counter is raised by hand): the drift gauge says so.
-      const drift = async (): Promise<string | undefined> =>
-        new RegExp(`^coupon_gate_drift_units\\{coupon="${couponId}"\\} (\\S+)$`, 'm').exec((await auto.app.inject({ method: 'GET', url: '/metrics' })).body)?.[1];
+      const metrics = async (): Promise<string> => (await auto.app.inject({ method: 'GET', url: '/metrics' })).body;
+      const drift = async (): Promise<string | undefined> => new RegExp(`^coupon_gate_drift_units\\{coupon="${couponId}"\\} (\\S+)$`, 'm').exec(await metrics())?.[1];
       await eventually(async () => (await drift()) === '0', 60_000, 200);
       await redis.incrby(redisKeys.reserved(couponId), 2);
       await eventually(async () => (await drift()) === '2', 60_000, 200);
+      const passes = (result: string, text: string): number => Number(new RegExp(`^coupon_gateway_reconcile_passes_total\\{result="${result}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      const text = await metrics();
+      expect(passes('completed', text)).toBeGreaterThan(0);
+      expect(passes('abandoned', text)).toBe(0);
     } finally {
       await auto.app.close();
     }
