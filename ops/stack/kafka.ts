@@ -117,6 +117,12 @@ export function startBroker(layout: KafkaLayout, index: number): number {
       // commits together, and were most of the end-to-end tail; ZGC's pauses are under a
       // millisecond, at the same broker CPU (docs/performance-log.md, 2026-11-29).
       '-XX:+UseZGC',
+      // C1 only, as for the registry: the C2 compiler's threads took 0.09-0.14 of the two cores for
+      // minutes after each start (a quarter of the broker's CPU at 1,000 requests a second, and
+      // brokers restart often in chaos runs). C1's code costs the broker more a message at full
+      // speed (0.7 against 0.5 s of CPU for the bench's 500,000-record produce limit), a small
+      // share where the broker is never the bound (docs/performance-log.md, 2026-11-30).
+      '-XX:TieredStopAtLevel=1',
       '-Djava.awt.headless=true',
       `-Dlog4j2.configurationFile=${path.join(dir, 'log4j2.properties')}`,
       '-cp',
