@@ -8,7 +8,7 @@
 import type { Random } from './random.ts';
 
 export const QUICK_KINDS = ['processor_kill', 'gateway_kill', 'redis_stall'] as const;
-export const RECOVERING_KINDS = ['broker_stop', 'broker_kill', 'redis_data_loss', 'postgres_restart', 'postgres_error', 'registry_restart'] as const;
+export const RECOVERING_KINDS = ['broker_stop', 'broker_kill', 'redis_data_loss', 'postgres_restart', 'postgres_freeze', 'postgres_error', 'registry_restart'] as const;
 export type FaultKind = (typeof QUICK_KINDS)[number] | (typeof RECOVERING_KINDS)[number];
 
 /** Per minute of run, and the least a run injects of each kind (the short form's "a few"). */
@@ -20,6 +20,7 @@ export const FAULT_RATES: Record<FaultKind, { perMinute: number; atLeast: number
   broker_kill: { perMinute: 0.35, atLeast: 1 },
   redis_data_loss: { perMinute: 0.1, atLeast: 1 },
   postgres_restart: { perMinute: 0.15, atLeast: 1 },
+  postgres_freeze: { perMinute: 0.15, atLeast: 1 },
   postgres_error: { perMinute: 0.3, atLeast: 2 },
   registry_restart: { perMinute: 0.1, atLeast: 1 },
 };

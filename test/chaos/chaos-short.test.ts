@@ -36,7 +36,7 @@ describe('chaos run, short form', () => {
     const tail = run.output.split('\n').filter((l) => l.startsWith('[chaos]')).slice(-40).join('\n');
     expect(fs.existsSync(jsonFile), tail).toBe(true);
     const report = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as ChaosReport;
-    const planned = ['processor_kill', 'gateway_kill', 'redis_stall', 'broker_stop', 'broker_kill', 'redis_data_loss', 'postgres_restart', 'postgres_error', 'registry_restart'];
+    const planned = ['processor_kill', 'gateway_kill', 'redis_stall', 'broker_stop', 'broker_kill', 'redis_data_loss', 'postgres_restart', 'postgres_freeze', 'postgres_error', 'registry_restart'];
     for (const kind of planned) expect(report.faults[kind] ?? 0, `${kind} injected`).toBeGreaterThanOrEqual(1);
     expect(report.accepted).toBeGreaterThan(0);
     expect({ lost: report.lost, doubled: report.doubled, over_issued: report.over_issued, stuck: report.stuck, locked_out: report.locked_out, crashes: report.exits.filter((e) => e.signal !== null) }, tail).toEqual({

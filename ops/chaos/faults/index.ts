@@ -4,6 +4,7 @@ import type { FaultKind } from '../plan.ts';
 import { brokerKill, brokerStop } from './broker-bounce.ts';
 import { gatewayKill } from './gateway-kill.ts';
 import { postgresError } from './postgres-error.ts';
+import { postgresFreeze } from './postgres-freeze.ts';
 import { postgresRestart } from './postgres-restart.ts';
 import { processorKill } from './processor-kill.ts';
 import { redisDataLoss } from './redis-data-loss.ts';
@@ -18,6 +19,7 @@ export const INJECTORS: Record<FaultKind, Injector> = {
   broker_kill: brokerKill,
   redis_data_loss: redisDataLoss,
   postgres_restart: postgresRestart,
+  postgres_freeze: postgresFreeze,
   postgres_error: postgresError,
   registry_restart: registryRestart,
 };
