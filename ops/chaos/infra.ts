@@ -12,6 +12,7 @@ import { kafkaComponent, THREE_BROKERS, type KafkaLayout } from '../stack/kafka.
 import { APP_DB, postgresComponent } from '../stack/postgres.ts';
 import { redisComponent } from '../stack/redis.ts';
 import { registryComponent } from '../stack/registry.ts';
+import { resumeIfFrozen } from './faults/postgres-freeze.ts';
 
 export const CHAOS_PORTS = { redis: 19301, postgres: 19302, registry: 19303, registryManagement: 19304, gateway: 19310, gatewayAdmin: 19313, processors: [19311, 19312] } as const;
 
@@ -55,6 +56,7 @@ export function chaosInfra(): Infra {
  */
 export async function bringUp(infra: Infra, say: (msg: string) => void): Promise<void> {
   const postgresThenRegistry = async (): Promise<void> => {
+    resumeIfFrozen(infra.postgres.name);
     await ensureUp(infra.postgres, say);
     await ensureUp(infra.registry, say);
   };
