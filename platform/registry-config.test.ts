@@ -1,5 +1,6 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { RegistryConfigError, registryConnectionFromEnv } from './registry-config.ts';
+import { RegistryConfigError, registryConnectionFromEnv, schemaRegistryClient } from './registry-config.ts';
 
 const files: Record<string, string> = { '/pki/ca.pem': '-----BEGIN CERTIFICATE-----\n...' };
 const readFile = (file: string): string => {
@@ -37,5 +38,22 @@ describe('registryConnectionFromEnv()', () => {
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => parse(env)).toThrow(RegistryConfigError);
     expect(() => parse(env)).toThrow(message);
+  });
+});
+
+describe('schemaRegistryClient()', () => {
+  it('fails a call the registry takes and never answers, after its timeout', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as net.AddressInfo;
+      const client = schemaRegistryClient({ url: `http://127.0.0.1:${port}` }, 300);
+      await expect(client.getSchema(1)).rejects.toThrow(/Timeout \(300ms\)/);
+      expect(sockets.size).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

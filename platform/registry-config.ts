@@ -84,13 +84,32 @@ function agentOf(connection: RegistryConnection): http.Agent {
   return agent;
 }
 
+type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
+
+/**
+ * How long one call of the serde's registry client may take. Without a bound, a registry that took
+ * a request and never answered (seen once, a registration at a cold start of the whole stack) held
+ * its caller for good: the provisioning, a service's start, a processor resolving a writer schema.
+ * With it the call fails with a timeout, which they retry.
+ */
+export const REGISTRY_CALL_TIMEOUT_MS = 10_000;
+
+/** Gives every request of the client a timeout (mappersmith's, as its own TimeoutMiddleware does). */
+const callTimeout = (ms: number): RegistryMiddleware => () => ({
+  async prepareRequest(next) {
+    const request = await next();
+    return request.timeout() ? request : request.enhance({ timeout: ms });
+  },
+});
+
 /** The registry client of the serde, with the connection's credentials and CA. */
-export function schemaRegistryClient(connection: RegistryConnection): SchemaRegistry {
+export function schemaRegistryClient(connection: RegistryConnection, callTimeoutMs = REGISTRY_CALL_TIMEOUT_MS): SchemaRegistry {
   return new SchemaRegistry({
     host: connection.url,
     ...(connection.auth ? { auth: { username: connection.auth.username, password: connection.auth.password } } : {}),
     agent: agentOf(connection),
     retry: { retries: 2, initialRetryTimeInSecs: 0.1, maxRetryTimeInSecs: 1 },
+    middlewares: [callTimeout(callTimeoutMs)],
   });
 }
 
