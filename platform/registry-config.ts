@@ -92,7 +92,7 @@ type RegistryMiddleware = NonNullable<ConstructorParameters<typeof SchemaRegistr
  * its caller for good: the provisioning, a service's start, a processor resolving a writer schema.
  * With it the call fails with a timeout, which they retry.
  */
-export const REGISTRY_CALL_TIMEOUT_MS = 10_000;
+const REGISTRY_CALL_TIMEOUT_MS = 10_000;
 
 /** Gives every request of the client a timeout (mappersmith's, as its own TimeoutMiddleware does). */
 const callTimeout = (ms: number): RegistryMiddleware => () => ({

@@ -55,15 +55,17 @@ export class PeriodicReconciler {
       const now = Date.now();
       if (this.running && now - this.running.startedAt >= lockMs) this.abandon(this.running, lockMs);
       if (this.running) return;
-      const pass: RunningPass = { startedAt: now, done: Promise.resolve() };
-      pass.done = this.pass(intervalMs, driftIntervalMs, lockMs).then((result) => {
-        if (this.running !== pass) {
-          this.log.warn({ result, seconds: (Date.now() - pass.startedAt) / 1000 }, 'a reconcile pass left behind has ended');
-          return;
-        }
-        this.running = undefined;
-        this.report.pass(result);
-      });
+      const pass: RunningPass = {
+        startedAt: now,
+        done: this.pass(intervalMs, driftIntervalMs, lockMs).then((result) => {
+          if (this.running !== pass) {
+            this.log.warn({ result, seconds: (Date.now() - now) / 1000 }, 'a reconcile pass left behind has ended');
+            return;
+          }
+          this.running = undefined;
+          this.report.pass(result);
+        }),
+      };
       this.running = pass;
     }, intervalMs);
     this.timer.unref();
