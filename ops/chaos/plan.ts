@@ -25,6 +25,12 @@ export const FAULT_RATES: Record<FaultKind, { perMinute: number; atLeast: number
   registry_restart: { perMinute: 0.1, atLeast: 1 },
 };
 
+/**
+ * The part a fault acts on where the two lanes could meet: faults on the same part take turns (a
+ * stall of a Redis that a data loss has killed would fail to inject).
+ */
+export const FAULT_PART: Partial<Record<FaultKind, 'redis'>> = { redis_stall: 'redis', redis_data_loss: 'redis' };
+
 export interface PlannedFault {
   kind: FaultKind;
   /** Milliseconds after the load started. */

@@ -29,11 +29,12 @@ import { gateRebuildAvailable } from './faults/redis-data-loss.ts';
 import { bringUp, CHAOS_PORTS, chaosInfra } from './infra.ts';
 import { issue, Load, readStatus } from './load.ts';
 import type { ChaosOptions } from './options.ts';
-import { planFaults, QUICK_KINDS, RECOVERING_KINDS, type FaultKind, type PlannedFault } from './plan.ts';
+import { FAULT_PART, planFaults, QUICK_KINDS, RECOVERING_KINDS, type FaultKind, type PlannedFault } from './plan.ts';
 import { Random } from './random.ts';
 import { answerHistogram, invariantMap, type ChaosReport } from './report.ts';
 import { Supervised } from './supervisor.ts';
 import { postgresExcess, tallyOutcomes } from './tally.ts';
+import { PartTurns } from './part-turns.ts';
 
 const SERVICE_LOG_LEVEL = 'warn';
 const SMALL_QUANTITY = 20;
@@ -123,13 +124,14 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
     const faults: Record<string, number> = {};
     const faultFailures: string[] = [];
     let lastFaultEnd = t0;
+    const turns = new PartTurns();
     const playLane = async (lane: PlannedFault[], until: number): Promise<void> => {
       for (const fault of lane) {
         await sleep(t0 + fault.atMs - Date.now());
         if (Date.now() >= until) return;
         say(`[${clock(t0)}] ${fault.kind} ...`);
         try {
-          const what = await INJECTORS[fault.kind].inject(ctx);
+          const what = await turns.take(FAULT_PART[fault.kind], () => INJECTORS[fault.kind].inject(ctx));
           faults[fault.kind] = (faults[fault.kind] ?? 0) + 1;
           say(`[${clock(t0)}] ${fault.kind}: ${what}`);
         } catch (err) {
