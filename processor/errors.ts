@@ -3,17 +3,19 @@
  * - `data`: Postgres refused the values (SQLSTATE classes 22 and 23). Only this class, recurring
  *   when the record is applied alone, sends a record to the DLQ (with a FAILED ledger outcome).
  * - `producer-fenced`: the transactional producer cannot go on (fenced after a coordinator move or
- *   a transaction timeout, or another fatal librdkafka state). A new producer with the same
- *   transactional.id recovers, as Kafka Streams does; the unit is retried.
+ *   a transaction timeout, a call it never answered before the commit, or another fatal librdkafka
+ *   state). A new producer with the same transactional.id recovers, as Kafka Streams does; the
+ *   unit is retried.
  * - `zombie`: another live instance took this instance's group identity (FENCED_INSTANCE_ID).
- *   Only this, or a stall past the configured bound, ends the process.
+ *   Only this, a stall past the configured bound, or a commit whose outcome no reply will tell
+ *   (transactional-producer.ts) ends the process.
  * - `transient`: everything else — other SQLSTATEs (permissions, missing relations, read-only
  *   after a failover), sockets, pool timeouts, registry outages, broker errors, even our own bugs:
  *   not the record's fault, so it is retried from the last committed offsets.
  */
 export type FailureClass = 'data' | 'producer-fenced' | 'zombie' | 'transient';
 
-/** Ends the process (exit 1): a zombie instance, or no progress for longer than allowed. */
+/** Ends the process (exit 1): a zombie instance, no progress for longer than allowed, or a commit in doubt. */
 export class FatalProcessorError extends Error {
   override name = 'FatalProcessorError';
 }
@@ -25,6 +27,15 @@ export class FatalProcessorError extends Error {
  */
 export class FencedInstanceError extends FatalProcessorError {
   override name = 'FencedInstanceError';
+}
+
+/**
+ * A transactional call librdkafka never answered, its own timeout notwithstanding (librdkafka
+ * #5456, #5511: send_offsets_to_transaction waits forever for a group coordinator that went away).
+ * The producer cannot go on; a new one with the same transactional.id aborts what it left open.
+ */
+export class TransactionCallHungError extends Error {
+  override name = 'TransactionCallHungError';
 }
 
 /** A record whose writer schema the registry does not know (yet): retried for a grace period. */
@@ -49,6 +60,7 @@ const PRODUCER_FENCED_CODES = new Set([-144, -150, 47, 90, 49]);
 export function classify(err: unknown): FailureClass {
   if (typeof err !== 'object' || err === null) return 'transient';
   if (err instanceof FatalProcessorError) return 'zombie';
+  if (err instanceof TransactionCallHungError) return 'producer-fenced';
   const e = err as ErrorLike;
   if (e.code === FENCED_INSTANCE_ID) return 'zombie';
   if (typeof e.code === 'string' && DATA_SQLSTATE.test(e.code)) return 'data';
