@@ -317,10 +317,10 @@ export async function awaitDecisions(upload: GrantUpload, deps: Pick<GrantDeps, 
       const grant = await deps.store.settle(upload.grantId);
       lastSettle = Date.now();
       settleMs = lastSettle - started;
-      if (grant.status === 'DONE' || Date.now() >= deadline) {
-        progress.decided = progress.alreadyDecided + progress.produced;
-        return grant;
-      }
+      // DONE: the ledger has every request's outcome, whatever watermark Redis still shows. Not at the
+      // deadline: a progress line saying "decided" for requests the processor never reached misled.
+      if (grant.status === 'DONE') progress.decided = progress.alreadyDecided + progress.produced;
+      if (grant.status === 'DONE' || Date.now() >= deadline) return grant;
     }
     await new Promise((r) => setTimeout(r, options.pollMs ?? 250));
   }
