@@ -12,10 +12,10 @@ import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { grantEventId } from '../../gateway/grant/grant-id.ts';
 import { TOPIC_PREFIX_VARIABLE } from '../../schemas/topics.ts';
+import { OPS_CLI } from '../run/ops-cli.ts';
 import { outputEnds } from '../verify/outputs.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import { pacedLoad, type PacedAnswer } from './paced-load.ts';
@@ -24,7 +24,6 @@ import { createCoupon, eventIdOf, waitAllDecided, withPipeline } from './service
 import { percentile, round } from './stats.ts';
 import { verifyScenario } from './verify.ts';
 
-const CLI = fileURLToPath(new URL('../cli/coupon-ops.mjs', import.meta.url));
 const SALE_CHUNK_S = 2;
 const BASELINE_S = 3;
 
@@ -50,7 +49,7 @@ function runCli(ctx: BenchContext, args: string[]): Promise<CliRun> {
   let peak = 0;
   let child: ChildProcess;
   return new Promise<CliRun>((resolve, reject) => {
-    child = execFile(process.execPath, [CLI, 'grant', ...args, '--json'], { env: { ...process.env, [TOPIC_PREFIX_VARIABLE]: ctx.topicPrefix }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    child = execFile(process.execPath, [OPS_CLI, 'grant', ...args, '--json'], { env: { ...process.env, [TOPIC_PREFIX_VARIABLE]: ctx.topicPrefix }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       clearInterval(sampler);
       if (err) return reject(new BenchError(`grant ${args.join(' ')} failed: ${err.message}\n${stderr}`));
       resolve({ seconds: (Date.now() - started) / 1000, peakRssMb: peak, output: JSON.parse(stdout) as CliRun['output'] });

@@ -23,6 +23,7 @@ const clean: ChaosReport = {
   probes: 0,
   skipped: [],
   fault_failures: [],
+  grants: { planned: 2, done: 2, attempts: 3, killed: 1, users: 6000, issued: 5000, problems: [] },
   details: {},
 };
 
@@ -31,6 +32,10 @@ describe('passed', () => {
     expect(passed(clean)).toBe(true);
     for (const field of ['lost', 'doubled', 'over_issued', 'stuck', 'locked_out', 'crashes'] as const) expect(passed({ ...clean, [field]: 1 })).toBe(false);
     expect(passed({ ...clean, invariants: { ...clean.invariants, I7: false } })).toBe(false);
+  });
+
+  it('fails on any problem of a bulk grant', () => {
+    expect(passed({ ...clean, grants: { ...clean.grants, done: 1, problems: ['grant 2 (coupon 9): not DONE after 4 run(s)'] } })).toBe(false);
   });
 });
 

@@ -1,10 +1,12 @@
 /**
  * The run's JSON report and its verdict: exit 0 only when nothing was lost, doubled, over-issued,
- * stuck or locked out, every invariant held and no service crashed (died of a signal the run did
- * not send: a service must survive every fault in-process or exit on purpose, never crash).
+ * stuck or locked out, every invariant held, every bulk grant ended as its file asked, and no
+ * service crashed (died of a signal the run did not send: a service must survive every fault
+ * in-process or exit on purpose, never crash).
  */
 import type { IssueAnswer } from '../verify/client-answers.ts';
 import type { InvariantResult } from '../verify/invariants.ts';
+import type { ChaosGrantsReport } from './grants.ts';
 
 export type InvariantName = InvariantResult['name'];
 export const INVARIANTS: readonly InvariantName[] = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7'];
@@ -36,6 +38,8 @@ export interface ChaosReport {
   probes: number;
   skipped: string[];
   fault_failures: string[];
+  /** The bulk grants run beside the sale: a problem with any fails the verdict. */
+  grants: ChaosGrantsReport;
   details: Record<string, string>;
 }
 
@@ -56,5 +60,5 @@ export function invariantMap(results: readonly InvariantResult[]): Record<Invari
 /** Every count zero and no invariant broken (an unchecked one does not pass for broken). */
 export function passed(report: ChaosReport): boolean {
   const zero = report.lost === 0 && report.doubled === 0 && report.over_issued === 0 && report.stuck === 0 && report.locked_out === 0 && report.crashes === 0;
-  return zero && Object.values(report.invariants).every((held) => held !== false);
+  return zero && report.grants.problems.length === 0 && Object.values(report.invariants).every((held) => held !== false);
 }

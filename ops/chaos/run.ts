@@ -6,6 +6,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { kafkaConnectionFromEnv, kafkaJsClient } from '../../platform/kafka-config.ts';
 import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import { KafkaJS } from '@confluentinc/kafka-javascript';
@@ -25,6 +28,7 @@ import { brokenPromises, i7Result, ledgerRows, lockedOut, settleUnaccepted, unse
 import { i5Result, I5_BOUND_MS, StatusTracker } from '../verify/statuses.ts';
 import type { ChaosContext } from './context.ts';
 import { INJECTORS } from './faults/index.ts';
+import { ChaosGrants, GRANT_USERS, planGrants } from './grants.ts';
 import { gateRebuildAvailable } from './faults/redis-data-loss.ts';
 import { bringUp, CHAOS_PORTS, chaosInfra } from './infra.ts';
 import { issue, Load, readStatus } from './load.ts';
@@ -102,6 +106,11 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
     }
     const plan = planFaults(random, options.minutes, kinds, WARM_UP_MS, QUIET_MS);
     say(`seed ${options.seed}: ${plan.quick.length + plan.recovering.length} faults planned over ${options.minutes} min at ${options.rate} requests/s`);
+    // Planned after the faults, so a seed plans the faults it planned before grants ran beside them.
+    const grantPlan = planGrants(random, options.minutes, WARM_UP_MS, QUIET_MS);
+    const grants = new ChaosGrants(fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-grants-')), (msg) => say(`[${clock(t0)}] ${msg}`));
+    await grants.prepare(grantPlan, bigCouponId, (name, quantity) => createCoupon(adminGateway, `chaos ${runId} ${name}`, quantity));
+    say(`${grantPlan.length} grants of ${GRANT_USERS} users planned (ops grant run, run again until DONE)`);
 
     const tracker = new StatusTracker((c, u) => readStatus(baseUrl, c, u));
     const load = new Load(
@@ -143,6 +152,8 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
     };
 
     load.start();
+    // A grant cut short runs again until the recovering lane's latest end and a settle bound after it.
+    grants.start(t0, t0 + 2 * options.minutes * 60_000 + SETTLE_MS);
     let sweeping = false;
     const sweeper = setInterval(() => {
       if (sweeping) return;
@@ -193,6 +204,8 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
     const stuckProbes = (await tracker.settle(Date.now() + I5_BOUND_MS)).filter((r) => probeIds.has(r.eventId));
     say(`I7: ${users.length} requests with an unknown or failed answer: ${locked.length} still locked out; ${settle.probesAccepted.length} released and accepted again`);
 
+    await grants.finished();
+
     // Every accepted request decided in the ledger (bounded), then the services stop cleanly.
     const accepted: AcceptedRequest[] = acceptedOf(answers);
     const acceptedIds = accepted.map((a) => a.eventId);
@@ -208,17 +221,22 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
     const outputs = await readOutputs(serde, outputsFrom);
     // I6 after the gateway's reconciler has settled the holds (the settle phase above waited for it).
     const redis = new Redis(infra.endpoints.redisUrl, { maxRetriesPerRequest: 3 });
-    const i6 = await i6Result({ db, kafka, serde, groupId, redis }, couponIds).finally(() => redis.disconnect());
+    // The grants' own coupons and produced requests are checked with the sale's.
+    const judged = await grants.judge(outputs);
+    const checkedCoupons = [...couponIds, ...grants.ownCouponIds];
+    const i6 = await i6Result({ db, kafka, serde, groupId, redis }, checkedCoupons).finally(() => redis.disconnect());
     const invariants: InvariantResult[] = [
-      ...(await checkInvariants(db, couponIds, acceptedIds, outputs)),
+      ...(await checkInvariants(db, checkedCoupons, [...acceptedIds, ...judged.producedEventIds], outputs)),
       i5Result(tracker.total, [...stuck, ...stuckProbes]),
       i6,
       i7Result(brokenPromises(answers, ledger), locked),
     ];
     for (const r of invariants) say(`${r.name} ${r.held ? 'held  ' : 'BROKEN'} ${r.title}: ${r.detail}`);
+    const g = judged.report;
+    say(`grants: ${g.done}/${g.planned} DONE in ${g.attempts} runs (${g.killed} SIGKILLed), ${g.issued} of ${g.users} users issued; ${g.problems.length ? `PROBLEMS: ${g.problems.join('; ')}` : 'first come first served by line, one committed record each'}`);
 
     const outcome = tallyOutcomes(accepted, ledger, outputs);
-    const excess = await postgresExcess(db, couponIds);
+    const excess = await postgresExcess(db, checkedCoupons);
     return {
       seed: options.seed,
       minutes: options.minutes,
@@ -241,6 +259,7 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
       probes: answers.length - load.answers.length,
       skipped,
       fault_failures: faultFailures,
+      grants: judged.report,
       details: {
         ...Object.fromEntries(invariants.map((r) => [r.name, r.detail])),
         locked_out: JSON.stringify(answerHistogram(locked)),

@@ -29,7 +29,8 @@ import { brokenPromises, ledgerRows } from '../../ops/verify/promises.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided } from '../support/ledger.ts';
 import { startGateway, HttpClient } from '../support/gateway-harness.ts';
-import { grantableCoupon, readResults, resultFile, runGrant, startGrant, usersFile, type UserResult } from '../support/grants.ts';
+import { grantableCoupon, resultFile, runGrant, startGrant, usersFile } from '../support/grants.ts';
+import { readGrantResults, type UserResult } from '../../ops/verify/grant-results.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { pool } from '../support/requests.ts';
 import type { ServiceProcess } from '../../ops/run/service-process.ts';
@@ -86,7 +87,7 @@ describe('ops grant', () => {
     expect(first.invalidLines.map((i) => i.line)).toEqual([102, 103, 104, 105, 106]);
 
     // First come, first served by line: users 1-50 issued, 51-80 refused at the gate.
-    const results = readResults(out);
+    const results = readGrantResults(out);
     expect(results.map((r) => r.userId)).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
     expect(results.filter((r) => r.result === 'ISSUED').map((r) => r.userId)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(results.filter((r) => r.result === 'REFUSED').every((r) => r.reason === 'SOLD_OUT')).toBe(true);
@@ -145,14 +146,14 @@ describe('ops grant', () => {
     const resumed = await runGrant([...args(killed), '--outcomes', resumedOut]);
     expect(resumed.grant.status).toBe('DONE');
     const strip = (rs: UserResult[]) => rs.map((r) => ({ userId: r.userId, line: r.line, result: r.result, reason: r.reason }));
-    expect(strip(readResults(resumedOut))).toEqual(strip(readResults(wholeOut)));
+    expect(strip(readGrantResults(resumedOut))).toEqual(strip(readGrantResults(wholeOut)));
     expect(resumed.grant.counts).toEqual({ users: 6000, issued: 4000, rejected: {}, failed: 0, refused: { SOLD_OUT: 2000 }, pending: 0 });
     expect(await redis.zcard(redisKeys.holds(killed))).toBe(0);
     const outputs = await eventually(async () => {
       const o = await outputsOf(killed);
       return o.issued.length >= 4000 && o;
     });
-    expectInvariants(await checkInvariants(db, [killed], produced(readResults(resumedOut)), outputs));
+    expectInvariants(await checkInvariants(db, [killed], produced(readGrantResults(resumedOut)), outputs));
   });
 });
 
@@ -191,7 +192,7 @@ describe('a flash sale during a grant of the same coupon', () => {
     expect(answers.every((a) => a.status === 202 || (a.status === 409 && (a.code === 'SOLD_OUT' || a.code === 'ALREADY_REQUESTED')))).toBe(true);
     await eventually(() => allDecided(db, accepted.map((a) => a.eventId)), 60_000, 100);
 
-    const results = readResults(out);
+    const results = readGrantResults(out);
     const eventIds = [...produced(results), ...accepted.map((a) => a.eventId)];
     const outputs = await eventually(async () => {
       const o = await outputsOf(couponId);

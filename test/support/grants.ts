@@ -1,14 +1,13 @@
 /**
  * Shared pieces of the bulk grant tests: a coupon with its gate open on the stack's Redis (the one
  * the processor writes statuses and watermarks to), user files, the operator CLI's grant command
- * run to completion or started to be killed, the per-user result CSV read back, and the stack's
- * parts for tests that run the grant runner in-process.
+ * run to completion or started to be killed, and the stack's parts for tests that run the grant
+ * runner in-process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
@@ -21,6 +20,7 @@ import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import type { Grant } from '../../gateway/grant/grant-store.ts';
 import type { GrantProgress } from '../../gateway/grant/grant-progress.ts';
 import type { InvalidLine } from '../../gateway/grant/grant-runner.ts';
+import { OPS_CLI } from '../../ops/run/ops-cli.ts';
 import { createCoupon } from './requests.ts';
 import { runOps } from './ops-cli.ts';
 
@@ -54,7 +54,6 @@ export async function* userLines(users: number): AsyncGenerator<string> {
   for (let u = 1; u <= users; u++) yield String(u);
 }
 
-const BIN = fileURLToPath(new URL('../../ops/cli/coupon-ops.mjs', import.meta.url));
 
 /** A coupon in Postgres with its gate primed, as the admin API creates it. */
 export async function grantableCoupon(db: pg.Pool, gate: Gate, totalQuantity: number): Promise<number> {
@@ -91,24 +90,6 @@ export async function runGrant(args: string[]): Promise<GrantRun> {
 
 /** `ops grant ...` started as a child process (to be killed). */
 export function startGrant(args: string[]): ChildProcess {
-  return spawn(process.execPath, [BIN, 'grant', ...args], { stdio: 'ignore' });
+  return spawn(process.execPath, [OPS_CLI, 'grant', ...args], { stdio: 'ignore' });
 }
 
-export interface UserResult {
-  userId: number;
-  line: number;
-  result: string;
-  reason: string;
-  userCouponId: string;
-  eventId: string;
-}
-
-/** The per-user result CSV of `grant show --outcomes` (its values have no commas or quotes). */
-export function readResults(file: string): UserResult[] {
-  const [header, ...rows] = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
-  if (header !== 'user_id,line,result,reason,user_coupon_id,event_id,decided_at') throw new Error(`unexpected header ${header}`);
-  return rows.map((row) => {
-    const [userId, line, result, reason, userCouponId, eventId] = row.split(',');
-    return { userId: Number(userId), line: Number(line), result: result!, reason: reason!, userCouponId: userCouponId!, eventId: eventId! };
-  });
-}

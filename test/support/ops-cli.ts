@@ -1,8 +1,7 @@
 /** Runs the operator CLI as an operator would (the `coupon-ops` bin), with the stack's endpoints. */
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { OPS_CLI } from '../../ops/run/ops-cli.ts';
 
-const BIN = fileURLToPath(new URL('../../ops/cli/coupon-ops.mjs', import.meta.url));
 
 export interface OpsRun {
   code: number;
@@ -12,7 +11,7 @@ export interface OpsRun {
 
 export function runOps(args: string[], env: NodeJS.ProcessEnv = {}): Promise<OpsRun> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [OPS_CLI, ...args], { env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(err);
       resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
     });

@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
+import { OPS_CLI } from '../../run/ops-cli.ts';
 import { ensureUp } from '../../stack/ensure-up.ts';
 import { ROOT, stackPath } from '../../stack/paths.ts';
 import { killProcess } from '../../stack/process.ts';
@@ -14,14 +15,14 @@ import { waitFor } from '../../run/wait-for.ts';
 import type { Injector } from '../context.ts';
 
 const run = promisify(execFile);
-const OPS_CLI = ['ops/cli/coupon-ops.mjs', 'gate', 'rebuild'];
+const REBUILD = [OPS_CLI, 'gate', 'rebuild'];
 /** Until a coupon's gate is rebuilt it answers 503 GATE_NOT_OPEN; a rebuild that found the gate moving is run again. */
 const REBUILD_DEADLINE_MS = 120_000;
 
 /** Whether this checkout has the gate rebuild command (`npm run ops -- gate rebuild`). */
 export async function gateRebuildAvailable(): Promise<boolean> {
-  if (!fs.existsSync(`${ROOT}/${OPS_CLI[0]}`)) return false;
-  return run(process.execPath, [...OPS_CLI, '--help'], { cwd: ROOT, timeout: 60_000 }).then(
+  if (!fs.existsSync(OPS_CLI)) return false;
+  return run(process.execPath, [...REBUILD, '--help'], { cwd: ROOT, timeout: 60_000 }).then(
     () => true,
     () => false,
   );
@@ -40,7 +41,7 @@ export const redisDataLoss: Injector = {
     // starts again from nothing.
     const attempt = async (): Promise<string> => {
       try {
-        return (await run(process.execPath, [...OPS_CLI, '--all'], { cwd: ROOT, timeout: Math.max(1000, started + REBUILD_DEADLINE_MS - Date.now()), env: process.env })).stdout;
+        return (await run(process.execPath, [...REBUILD, '--all'], { cwd: ROOT, timeout: Math.max(1000, started + REBUILD_DEADLINE_MS - Date.now()), env: process.env })).stdout;
       } catch (err) {
         // Say which: killed at the deadline, or done with gates that kept moving (its summary, the first line, says how many).
         // Its progress (stderr) says which step it was in.
