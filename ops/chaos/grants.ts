@@ -20,8 +20,10 @@ import type { Random } from './random.ts';
 const GRANTS_PER_MINUTE = 0.7;
 const AT_LEAST = 2;
 /** Distinct users of a grant; a grant of its own coupon finds units for OWN_QUANTITY of them. */
-export const GRANT_USERS = 3000;
-const OWN_QUANTITY = 2000;
+export const GRANT_USERS = 6000;
+const OWN_QUANTITY = 4000;
+/** Paced (`--max-rate`) so that a grant lasts long enough for faults to meet it. */
+const GRANT_RATE = 1000;
 /** Grant users are far above the load's (one new user a request, counted from 1). */
 const FIRST_USER = 10_000_000;
 const KILL_SHARE = 0.5;
@@ -38,14 +40,14 @@ export interface PlannedGrant {
   killAfterMs: number | undefined;
 }
 
-/** Grants at random moments in [fromMs, durationMs - quietMs), alternating coupons, half of them killed once. */
+/** Grants at random moments in [fromMs, durationMs - quietMs), alternating coupons, half of them killed once (1-5 s in). */
 export function planGrants(random: Random, minutes: number, fromMs: number, quietMs: number): PlannedGrant[] {
   const count = Math.max(AT_LEAST, Math.round(GRANTS_PER_MINUTE * minutes));
   const to = Math.max(fromMs + 1, minutes * 60_000 - quietMs);
   return Array.from({ length: count }, (_, i) => ({
     atMs: Math.floor(random.between(fromMs, to)),
     ownCoupon: i % 2 === 0,
-    killAfterMs: random.next() < KILL_SHARE ? Math.floor(random.between(500, 4000)) : undefined,
+    killAfterMs: random.next() < KILL_SHARE ? Math.floor(random.between(1000, 5000)) : undefined,
   })).sort((a, b) => a.atMs - b.atMs);
 }
 
@@ -175,7 +177,10 @@ export class ChaosGrants {
     while (Date.now() < until) {
       g.attempts++;
       const killAfterMs = g.attempts === 1 ? g.plan.killAfterMs : undefined;
-      const run = await runCli(['grant', 'run', '--coupon', String(g.couponId), '--users', g.file, '--wait-timeout', String(WAIT_TIMEOUT_S), '--json'], killAfterMs);
+      const run = await runCli(
+        ['grant', 'run', '--coupon', String(g.couponId), '--users', g.file, '--max-rate', String(GRANT_RATE), '--wait-timeout', String(WAIT_TIMEOUT_S), '--json'],
+        killAfterMs,
+      );
       if (run.killed) {
         g.killed++;
         this.say(`${name}: SIGKILL after ${killAfterMs} ms; running it again`);
@@ -217,7 +222,8 @@ export class ChaosGrants {
         problems.push(`${name}: grant show exited ${show.code}: ${lastLine(show.stderr)}`);
         continue;
       }
-      const grant = (JSON.parse(show.stdout) as { grant: Grant }).grant;
+      // `grant show --json` prints the grant itself (`grant run --json` wraps it with the run's progress).
+      const grant = JSON.parse(show.stdout) as Grant;
       if (grant.status !== 'DONE' || grant.counts.pending !== 0) problems.push(`${name}: ${grant.status} with ${grant.counts.pending} pending`);
       if (grant.invalidLines !== g.expected.invalid) problems.push(`${name}: ${grant.invalidLines} invalid lines, the file has ${g.expected.invalid}`);
       const results = readGrantResults(resultFile);
