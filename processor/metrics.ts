@@ -63,11 +63,11 @@ export class ProcessorMetrics {
     help: 'Transactional producers replaced after being fenced or stuck (coordinator moved, transaction timed out).',
     registers: [this.registry],
   });
-  /** Seconds of failures without a commit, as the processing loop reports them; read at each scrape. */
+  /** Seconds of failures, or of units in flight without an outcome, since the last commit, as the processing loop reports them; read at each scrape. */
   stalledFor: () => number = () => 0;
   readonly stalledSeconds: client.Gauge = new client.Gauge({
     name: 'coupon_processor_stalled_seconds',
-    help: 'How long the processor has been failing to commit without progress (0 while healthy).',
+    help: 'How long the processor has been failing to commit, or has had units in flight that neither commit nor fail, without progress (0 while healthy).',
     registers: [this.registry],
     // Read when scraped: between two failed attempts (a back-off, a lock wait) the stall goes on.
     collect: (): void => this.stalledSeconds.set(this.stalledFor()),

@@ -29,11 +29,14 @@ import type { ProcessorMetrics } from './metrics.ts';
 import type { ModeStrategy } from './mode.ts';
 import { PartitionBuffers } from './partition-buffers.ts';
 import { runPipelined } from './pipeline.ts';
+import { StuckWatch } from './stuck-watch.ts';
 import { TransactionGroup } from './transaction-group.ts';
 
 /** How long the loop waits for the consumer's "queue not empty" signal before it polls anyway. */
 const IDLE_POLL_MS = 100;
 const SEEK_TIMEOUT_MS = 10_000;
+/** How often the loop checks whether its units in flight are stuck. */
+const STUCK_CHECK_MS = 5_000;
 const { ERR__ASSIGN_PARTITIONS, ERR__REVOKE_PARTITIONS, ERR__FATAL } = Kafka.CODES.ERRORS;
 
 export class ProcessingLoop {
@@ -53,6 +56,8 @@ export class ProcessingLoop {
   /** Wakes the poll loop waiting for room in the buffers or for records. */
   private wake: (() => void) | undefined;
   private woken = false;
+  private readonly stuck = new StuckWatch();
+  private stuckCheck: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly consumer: NativeConsumer,
@@ -64,17 +69,22 @@ export class ProcessingLoop {
     private readonly onFatal: (err: Error) => void,
   ) {
     this.transactions = new TransactionGroup((units) => task.commit(units));
-    metrics.stalledFor = () => this.failingFor() / 1000;
+    metrics.stalledFor = () => this.stalledFor() / 1000;
   }
 
-  /** Alive and not stuck: a partition failing for longer than `unhealthyAfterMs` makes this false. */
+  /** Alive and not stuck: failing, or units in flight with no outcome, for longer than `unhealthyAfterMs` makes this false. */
   get healthy(): boolean {
-    return !this.failed && this.failingFor() < this.config.unhealthyAfterMs;
+    return !this.failed && this.stalledFor() < this.config.unhealthyAfterMs;
   }
 
   /** Milliseconds of failures without a commit in between. */
   failingFor(now = Date.now()): number {
     return this.failingSince === undefined ? 0 : now - this.failingSince;
+  }
+
+  /** Milliseconds without progress: failing, or units in flight that neither commit nor fail. */
+  private stalledFor(now = Date.now()): number {
+    return Math.max(this.failingFor(now), this.stuck.stuckFor(now));
   }
 
   /**
@@ -93,11 +103,20 @@ export class ProcessingLoop {
     (this.consumer as EventEmitter).on(QUEUE_NON_EMPTY, () => this.wakePoller());
     this.consumer.subscribe([TOPICS.requests]);
     this.polling = this.pollLoop().catch((err: unknown) => this.fail(new FatalProcessorError(`poll loop failed: ${(err as Error).message}`, { cause: err })));
+    this.stuckCheck = setInterval(() => this.checkStuck(), STUCK_CHECK_MS).unref();
+  }
+
+  /** Units in flight past the stall bound with no outcome: a call that never returned; exit for a restart. */
+  private checkStuck(): void {
+    const stuckFor = this.stuck.stuckFor(Date.now());
+    if (stuckFor <= this.config.stallTimeoutMs) return;
+    this.fail(new FatalProcessorError(`no unit of partitions ${[...this.working.keys()].join(', ')} committed or failed for ${Math.round(stuckFor / 1000)} s: a call that never returned`));
   }
 
   /** Stops polling and lets the units in flight commit or abort; the consumer is closed after this. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.stuckCheck);
     this.wakePoller();
     await this.polling;
     await Promise.allSettled([...this.working.values(), this.revocation]);
@@ -202,7 +221,9 @@ export class ProcessingLoop {
     for (const partition of this.buffers.ready()) {
       if (this.working.size >= this.mode.partitionsInFlight) return;
       if (this.working.has(partition)) continue;
+      this.stuck.begin(Date.now());
       const work = this.process(partition).finally(() => {
+        this.stuck.end();
         this.working.delete(partition);
         this.schedule();
         this.wakePoller();
@@ -288,6 +309,7 @@ export class ProcessingLoop {
   private progressed(): void {
     this.attempts = 0;
     this.failingSince = undefined;
+    this.stuck.outcome(Date.now());
   }
 
   private fail(err: FatalProcessorError): void {
@@ -299,6 +321,7 @@ export class ProcessingLoop {
 
   private async onFailure(err: unknown, partition: number, offset: number | undefined): Promise<void> {
     const now = Date.now();
+    this.stuck.outcome(now);
     this.failingSince ??= now;
     const failingFor = this.failingFor(now);
     if (classify(err) === 'zombie') {
@@ -313,6 +336,8 @@ export class ProcessingLoop {
     const wait = backoffMs(this.attempts++);
     this.metrics.retries.inc();
     this.log.warn({ err, attempt: this.attempts, retryInMs: wait, failingForMs: failingFor, partition, offset }, 'unit failed; rewinding to the last committed offset and retrying');
+    // Backing off is waiting on purpose, not a call that never returns.
+    this.stuck.outcome(now + wait);
     await sleep(wait);
   }
 }

@@ -67,7 +67,8 @@ export class TransactionalProducer {
     await retryUntil('transactional producer start', this.startDeadlineMs, this.log, async () => {
       const producer = this.create();
       try {
-        await this.bounded('connecting (initTransactions)', producer.connect());
+        // Not bounded: a connect left behind would go on to initTransactions and fence its successor.
+        await producer.connect();
         takeOverDeliveryReports(producer, this.log);
       } catch (err) {
         await producer.disconnect().catch(() => undefined);
