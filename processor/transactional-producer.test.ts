@@ -7,9 +7,11 @@ import { ProcessorMetrics } from './metrics.ts';
 import { TransactionalProducer, type TransactionContent } from './transactional-producer.ts';
 
 type Step = 'sendOffsets' | 'commit' | 'abort';
+/** What a step of the fake does: answer, never answer (librdkafka #5456), or fail with this error. */
+type Behaviour = 'answer' | 'hang' | Error;
 const never = new Promise<never>(() => undefined);
 
-/** A KafkaJS-style transactional producer whose given steps never answer (librdkafka #5456). */
+/** A KafkaJS-style transactional producer whose steps behave as told. */
 class FakeProducer {
   readonly calls: string[] = [];
   private active = false;
@@ -19,7 +21,7 @@ class FakeProducer {
     flush: (_ms: number, cb: (err: null) => void) => setImmediate(() => cb(null)),
   });
 
-  constructor(private readonly hangs: ReadonlySet<Step>) {}
+  constructor(private readonly behaviour: Partial<Record<Step, Behaviour>>) {}
 
   _getInternalClient() {
     return this.native;
@@ -45,29 +47,33 @@ class FakeProducer {
   }
   private step(step: Step): Promise<void> {
     this.calls.push(step);
-    return this.hangs.has(step) ? never : Promise.resolve();
+    const b = this.behaviour[step] ?? 'answer';
+    return b === 'answer' ? Promise.resolve() : b === 'hang' ? never : Promise.reject(b);
   }
 }
 
 const content: TransactionContent = { topicMessages: [], offsets: { topic: 'requests', partitions: [{ partition: 0, offset: '1' }] } };
 const CALL_BOUND_MS = 50;
+const TRANSACTION_TIMEOUT_MS = 300;
 
-/** A TransactionalProducer over fakes: client n (0 the first) never answers the steps `hangsOf(n)`. */
-function producerOver(hangsOf: (client: number) => Step[]) {
+const hanging = (...steps: Step[]): Partial<Record<Step, Behaviour>> => Object.fromEntries(steps.map((s) => [s, 'hang']));
+
+/** A TransactionalProducer over fakes: client n (0 the first) behaves as `behaviourOf(n)`. */
+function producerOver(behaviourOf: (client: number) => Partial<Record<Step, Behaviour>>) {
   const clients: FakeProducer[] = [];
   const create = () => {
-    const client = new FakeProducer(new Set(hangsOf(clients.length)));
+    const client = new FakeProducer(behaviourOf(clients.length));
     clients.push(client);
     return client as unknown as KafkaJS.Producer;
   };
   const metrics = new ProcessorMetrics();
-  const producer = new TransactionalProducer(create, {} as KafkaJS.Consumer, metrics, pino({ level: 'silent' }), 1000, 1000, CALL_BOUND_MS);
+  const producer = new TransactionalProducer(create, {} as KafkaJS.Consumer, metrics, pino({ level: 'silent' }), TRANSACTION_TIMEOUT_MS, 1000, CALL_BOUND_MS);
   return { producer, clients, metrics };
 }
 
 describe('TransactionalProducer, when librdkafka never answers a call', () => {
   it('replaces the producer when sending the offsets hangs (nothing committed), and the retried transaction commits', async () => {
-    const { producer, clients, metrics } = producerOver((n) => (n === 0 ? ['sendOffsets'] : []));
+    const { producer, clients, metrics } = producerOver((n) => (n === 0 ? hanging('sendOffsets') : {}));
     await producer.start();
     await expect(producer.run(content)).rejects.toThrow(/sending the offsets to the transaction: no answer/);
     expect(clients).toHaveLength(2);
@@ -79,7 +85,7 @@ describe('TransactionalProducer, when librdkafka never answers a call', () => {
   });
 
   it('exits (a fatal error) when the commit never answers: whether it committed is unknown', async () => {
-    const { producer, clients } = producerOver((n) => (n === 0 ? ['commit'] : []));
+    const { producer, clients } = producerOver((n) => (n === 0 ? hanging('commit') : {}));
     await producer.start();
     const failure = await producer.run(content).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(FatalProcessorError);
@@ -89,12 +95,33 @@ describe('TransactionalProducer, when librdkafka never answers a call', () => {
 
   it('exits once two calls are left unanswered: each holds one of the few libuv worker threads', async () => {
     // Every client hangs, as while the group coordinator stays away.
-    const { producer, clients } = producerOver(() => ['sendOffsets']);
+    const { producer, clients } = producerOver(() => hanging('sendOffsets'));
     await producer.start();
     await expect(producer.run(content)).rejects.toThrow(/sending the offsets/);
     expect(clients).toHaveLength(2);
     const failure = await producer.run(content).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(FatalProcessorError);
     expect((failure as Error).message).toMatch(/2 transactional calls never returned/);
+  });
+});
+
+describe('TransactionalProducer, when a commit keeps failing', () => {
+  const timedOut = Object.assign(new Error('commit timed out'), { retriable: true });
+
+  it('aborts, and goes on with the same producer, when the abort succeeds', async () => {
+    const { producer, clients } = producerOver(() => ({ commit: timedOut }));
+    await producer.start();
+    await expect(producer.run(content)).rejects.toThrow('commit timed out');
+    expect(clients).toHaveLength(1);
+    expect(clients[0]!.calls.at(-1)).toBe('abort');
+  });
+
+  it('exits (a fatal error) when its transaction cannot be aborted either: it may have committed', async () => {
+    const { producer, clients } = producerOver(() => ({ commit: timedOut, abort: new Error('commit_transaction is in progress') }));
+    await producer.start();
+    const failure = await producer.run(content).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(FatalProcessorError);
+    expect((failure as Error).message).toMatch(/outcome is unknown \(commit timed out\)/);
+    expect(clients).toHaveLength(1);
   });
 });

@@ -11,7 +11,8 @@
  *   a group coordinator that went away, whatever its timeout) is left behind after CALL_BOUND_MS:
  *   before the commit the transaction is certainly not committed, so the producer is replaced as
  *   above; a commit (or the abort after it) that never answers leaves the outcome unknown, and
- *   the process exits rather than guess — restarted, it resumes from the group's committed offsets.
+ *   the process exits rather than guess — restarted, it resumes from the group's committed offsets;
+ * - so does a commit that kept failing (not fenced) when its transaction cannot be aborted either.
  *   Each call left behind holds a libuv worker thread: past MAX_UNANSWERED of them the process exits too.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -155,13 +156,15 @@ export class TransactionalProducer {
           await this.bounded('aborting the transaction', producer.abort());
           return;
         } catch (abortErr) {
-          if (abortErr instanceof TransactionCallHungError && committing) throw this.inDoubt(abortErr);
           if (classify(abortErr) === 'producer-fenced' || Date.now() > deadline) break;
           this.log.warn({ err: abortErr, attempt }, 'abort failed; retrying');
           await sleep(backoffMs(attempt));
         }
       }
       if (!producer.isActive()) return;
+      // The commit was called and nothing aborted its transaction: it may have committed, and a
+      // replay from this process's own idea of the committed offsets would emit its records twice.
+      if (committing) throw this.inDoubt(cause);
     }
     if (classify(cause) === 'producer-fenced' && !hung) {
       const now = Date.now();
@@ -180,8 +183,8 @@ export class TransactionalProducer {
     await this.start();
   }
 
-  /** A commit that never answered: whether it committed, only the group's offsets will tell a new process. */
-  private inDoubt(cause: TransactionCallHungError): FatalProcessorError {
-    return new FatalProcessorError(`the transaction's outcome is unknown (${cause.message}); exiting so that the restarted processor resumes from the group's committed offsets`, { cause });
+  /** A commit neither confirmed nor aborted: whether it committed, only the group's offsets will tell a new process. */
+  private inDoubt(cause: unknown): FatalProcessorError {
+    return new FatalProcessorError(`the transaction's outcome is unknown (${(cause as Error).message}); exiting so that the restarted processor resumes from the group's committed offsets`, { cause });
   }
 }
