@@ -4,21 +4,48 @@
  * server-side timeout can fire; sometimes longer than the processor's transaction timeout, so
  * the broker aborts a transaction whose Postgres work is still waiting.
  */
+import fs from 'node:fs';
 import { isAlive, readPid } from '../../stack/process.ts';
 import type { Injector } from '../context.ts';
 
 /** The processor's transaction timeout is 10 s by default. */
 const FREEZE_MS = { min: 4_000, max: 12_000 };
 
+/** The processes whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The fields after the command's closing parenthesis: state, then the parent's pid.
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return children;
+}
+
 /**
- * Sends `signal` to the instance's postmaster and every process it started: the postmaster leads a
- * process group of its own (started detached), which its backends and workers belong to.
+ * Sends `signal` to the instance's postmaster and every process it started. Not by process group:
+ * each backend and worker of Postgres leads a session of its own (setsid), so a signal to the
+ * postmaster's group stopped the postmaster alone — new connections waited, open ones answered.
+ * The postmaster stops first (it starts no backend after) and continues last.
  * Returns false when the instance is not running.
  */
-function signalInstance(name: string, signal: 'SIGSTOP' | 'SIGCONT'): boolean {
+export function signalInstance(name: string, signal: 'SIGSTOP' | 'SIGCONT'): boolean {
   const postmaster = readPid(name);
   if (!isAlive(postmaster)) return false;
-  process.kill(-postmaster!, signal);
+  const children = childrenOf(postmaster!);
+  const order = signal === 'SIGSTOP' ? [postmaster!, ...children] : [...children, postmaster!];
+  for (const pid of order) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // A backend that ended meanwhile.
+    }
+  }
   return true;
 }
 
@@ -39,6 +66,6 @@ export const postgresFreeze: Injector = {
     } finally {
       resumeIfFrozen(name);
     }
-    return `Postgres frozen (SIGSTOP of its process group) for ${ms} ms, then continued`;
+    return `Postgres frozen (SIGSTOP of the postmaster and every backend) for ${ms} ms, then continued`;
   },
 };
