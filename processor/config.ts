@@ -35,6 +35,8 @@ export interface ProcessorConfig extends Endpoints, Connections {
   stallTimeoutMs: number;
   /** How long it may fail before /healthz answers 503. */
   unhealthyAfterMs: number;
+  /** How long a stop (a signal, or a fatal error) may take before the process exits 1 anyway: units stuck in a call never end. */
+  shutdownTimeoutMs: number;
   /** How long records of a schema id the registry does not know are retried before the DLQ. */
   unknownSchemaGraceMs: number;
   /** Postgres statement_timeout and lock_timeout of the processor's sessions. */
@@ -64,6 +66,7 @@ const schema = z.object({
   PROCESSOR_LAG_INTERVAL_MS: int(100, 600_000).default(5000),
   PROCESSOR_STALL_TIMEOUT_MS: int(1000, 3_600_000).default(120_000),
   PROCESSOR_UNHEALTHY_AFTER_MS: int(1000, 3_600_000).default(30_000),
+  PROCESSOR_SHUTDOWN_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   PROCESSOR_UNKNOWN_SCHEMA_GRACE_MS: int(0, 3_600_000).default(60_000),
   PROCESSOR_PG_STATEMENT_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
   PROCESSOR_PG_LOCK_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
@@ -94,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfi
     lagIntervalMs: e.PROCESSOR_LAG_INTERVAL_MS,
     stallTimeoutMs: e.PROCESSOR_STALL_TIMEOUT_MS,
     unhealthyAfterMs: e.PROCESSOR_UNHEALTHY_AFTER_MS,
+    shutdownTimeoutMs: e.PROCESSOR_SHUTDOWN_TIMEOUT_MS,
     unknownSchemaGraceMs: e.PROCESSOR_UNKNOWN_SCHEMA_GRACE_MS,
     pgStatementTimeoutMs: e.PROCESSOR_PG_STATEMENT_TIMEOUT_MS,
     pgLockTimeoutMs: e.PROCESSOR_PG_LOCK_TIMEOUT_MS,

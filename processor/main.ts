@@ -2,7 +2,8 @@
  * Processor entry point (composition root): wires Kafka, Postgres, Redis, the registry and the
  * loop. Start-up steps that a restarting dependency can fail (registry, transaction coordinator
  * loading) are retried up to the stall timeout. SIGTERM/SIGINT finish or abort the running
- * transaction, leave the group and exit 0; a zombie or a stall past the bound exits 1.
+ * transaction, leave the group and exit 0; a zombie or a stall past the bound exits 1; a stop
+ * that takes longer than PROCESSOR_SHUTDOWN_TIMEOUT_MS exits 1 where it is.
  */
 import { openPool } from '../platform/postgres-pool.ts';
 import { pino } from 'pino';
@@ -73,6 +74,12 @@ async function main(): Promise<void> {
     (stopping ??= (async () => {
       exitCode = code;
       log.info({ exitCode: code, closeConsumer }, 'stopping');
+      // A unit stuck in a call that never returns (the stall that brought us here, perhaps) would
+      // hold the orderly stop forever.
+      setTimeout(() => {
+        log.error({ timeoutMs: config.shutdownTimeoutMs }, 'stopping took too long; exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs).unref();
       lag.stop();
       misrouted.stop();
       await deadLetters.stop();

@@ -110,7 +110,7 @@ export class ProcessorMetrics {
   });
   readonly healthy = new client.Gauge({
     name: 'coupon_processor_healthy',
-    help: '1 while healthy; 0 while failing without a commit for longer than PROCESSOR_UNHEALTHY_AFTER_MS, or once failed for good (the process then exits for a supervisor to restart it).',
+    help: '1 while healthy; 0 while failing without a commit, or with units in flight that neither commit nor fail, for longer than PROCESSOR_UNHEALTHY_AFTER_MS, or once failed for good (the process then exits for a supervisor to restart it).',
     registers: [this.registry],
   });
 

@@ -1,8 +1,8 @@
 /**
  * Fail closed: only a record whose own values Postgres refuses ends FAILED in the DLQ. A database
  * that is not ready for the processor (tables missing, a lock held by a stuck session) is waited
- * out — the partition waits, nothing is dead-lettered — and a wait past the bound ends the
- * process loudly instead of silently.
+ * out — the partition waits, nothing is dead-lettered — and a wait past the bound, failing or
+ * stuck in calls that never return, ends the process loudly instead of silently.
  */
 import fs from 'node:fs';
 import { randomInt, randomUUID } from 'node:crypto';
@@ -26,6 +26,7 @@ import { closeProcessorTestKit, openProcessorTestKit } from '../support/processo
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { createCoupon, request, RequestProducer } from '../support/requests.ts';
 import { kafkaConnectionFromEnv } from '../../platform/kafka-config.ts';
+import { signalInstance } from '../../ops/chaos/faults/postgres-freeze.ts';
 
 /** A schema whose search_path hides the application's tables until `provide()` adds views of them. */
 async function emptySchema(db: pg.Pool): Promise<{ url: string; provide(): Promise<void>; drop(): Promise<void> }> {
@@ -108,6 +109,35 @@ describe('processor failing closed', () => {
     } finally {
       await processor.stop('SIGKILL');
       await schema.drop();
+    }
+  });
+
+  it('exits non-zero when its units neither commit nor fail for longer than the stall timeout (Postgres frozen: calls that never return)', async () => {
+    const processor = await (
+      await ProcessorProcess.startAlone({ instanceId: 'stuck', env: { PROCESSOR_STALL_TIMEOUT_MS: '4000', PROCESSOR_UNHEALTHY_AFTER_MS: '1500' } })
+    ).ready();
+    const coupon = await createCoupon(db, 10);
+    const [warm] = await producer.send([request(coupon, 1)]);
+    await eventually(() => allDecided(db, [warm!.eventId]), 60_000, 200);
+    // Every process of the stack's Postgres stopped: its calls neither fail nor return.
+    expect(signalInstance('postgres', 'SIGSTOP')).toBe(true);
+    try {
+      const [stuck] = await producer.send([request(coupon, 2)]);
+      await eventually(async () => (await fetch(`${processor.url}/healthz`)).status === 503, 30_000, 200);
+      const code = await Promise.race([processor.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), 60_000))]);
+      expect(code).toBe(1);
+      expect(fs.readFileSync(processor.logFile, 'utf8')).toMatch(/no unit of partitions \d+ committed or failed for \d+ s: a call that never returned/);
+      signalInstance('postgres', 'SIGCONT');
+      // The request was not skipped: a successor decides it.
+      const successor = await (await ProcessorProcess.start({ instanceId: 'stuck-successor', env: { PROCESSOR_GROUP_ID: processor.groupId } })).ready();
+      try {
+        await eventually(() => allDecided(db, [stuck!.eventId]), 60_000, 200);
+      } finally {
+        await successor.stop('SIGTERM');
+      }
+    } finally {
+      signalInstance('postgres', 'SIGCONT');
+      await processor.stop('SIGKILL');
     }
   });
 
