@@ -1,6 +1,7 @@
 /**
  * One chaos run: private infrastructure and the 3-broker cluster up, gateway and two processors
- * under supervision, continuous load, the fault plan played on two lanes, then the checks:
+ * under supervision, continuous load and bulk grants beside it (grants.ts), the fault plan played
+ * on two lanes, then the checks (the grants' results, their coupons and requests included):
  * statuses (I5), promises and lock-outs (I7), then I1-I4 on the ledger and committed outputs and
  * I6 on the gate.
  */
@@ -82,6 +83,7 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
   db.on('error', () => undefined); // Postgres restarts are part of the run
   const admin = kafkaJsClient(kafka, { logLevel: KafkaJS.logLevel.NOTHING }).admin();
   const services = [gateway, ...processors];
+  const grantsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-grants-'));
   try {
     await admin.connect();
     await Promise.all(services.map((s) => s.start()));
@@ -108,7 +110,7 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
     say(`seed ${options.seed}: ${plan.quick.length + plan.recovering.length} faults planned over ${options.minutes} min at ${options.rate} requests/s`);
     // Planned after the faults, so a seed plans the faults it planned before grants ran beside them.
     const grantPlan = planGrants(random, options.minutes, WARM_UP_MS, QUIET_MS);
-    const grants = new ChaosGrants(fs.mkdtempSync(path.join(os.tmpdir(), 'chaos-grants-')), (msg) => say(`[${clock(t0)}] ${msg}`));
+    const grants = new ChaosGrants(grantsDir, (msg) => say(`[${clock(t0)}] ${msg}`));
     await grants.prepare(grantPlan, bigCouponId, (name, quantity) => createCoupon(adminGateway, `chaos ${runId} ${name}`, quantity));
     say(`${grantPlan.length} grants of ${GRANT_USERS} users planned (ops grant run, run again until DONE)`);
 
@@ -269,5 +271,6 @@ export async function runChaos(options: ChaosOptions, say: (msg: string) => void
     await Promise.allSettled(services.map((s) => s.stop()));
     await admin.disconnect().catch(() => undefined);
     await db.end().catch(() => undefined);
+    fs.rmSync(grantsDir, { recursive: true, force: true });
   }
 }
