@@ -14,7 +14,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { parentPid, pidsListeningOn } from './listeners.ts';
+import { parentPid } from '../stack/process.ts';
+import { pidsListeningOn } from './listeners.ts';
 
 export const FOREIGN_PROCESSOR = 'foreign-processor';
 

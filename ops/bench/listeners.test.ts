@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { listeningInodes, parentPid, portOfUrl, portsOfHostList, socketInode } from './listeners.ts';
+import { listeningInodes, portOfUrl, portsOfHostList, socketInode } from './listeners.ts';
 
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:3C90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12132539 1 00000000316bbc62 100 0 0 10 0
@@ -28,12 +28,6 @@ describe('socketInode', () => {
     expect(socketInode('socket:[12132539]')).toBe(12132539);
     expect(socketInode('pipe:[5]')).toBeUndefined();
     expect(socketInode('/dev/null')).toBeUndefined();
-  });
-});
-
-describe('parentPid', () => {
-  it('reads field 4, even when the command holds spaces and parentheses', () => {
-    expect(parentPid('23730 (postgres: x (y)) S 23729 23730 23730 0 -1')).toBe(23729);
   });
 });
 

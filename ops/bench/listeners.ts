@@ -26,11 +26,6 @@ export function socketInode(link: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** The parent pid from a /proc/<pid>/stat line (field 4, after the command's closing parenthesis). */
-export function parentPid(stat: string): number {
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-}
-
 /** The port of each "host:port" in a comma-separated list (a Kafka bootstrap list). */
 export function portsOfHostList(list: string): number[] {
   return list

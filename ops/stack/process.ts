@@ -44,6 +44,24 @@ export function isAlive(pid: number | undefined): boolean {
   return !isZombie(pid);
 }
 
+/** The parent pid from a /proc/<pid>/stat line (field 4, after the command's closing parenthesis). */
+export function parentPid(stat: string): number {
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** The processes whose parent is `pid` (from /proc; none where there is no /proc). */
+export function childrenOf(pid: number): number[] {
+  if (!fs.existsSync('/proc')) return [];
+  return fs.readdirSync('/proc').filter((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    try {
+      return parentPid(fs.readFileSync(`/proc/${entry}/stat`, 'utf8')) === pid;
+    } catch {
+      return false; // gone meanwhile
+    }
+  }).map(Number);
+}
+
 /** Linux's process state (after the command name in /proc/<pid>/stat) is Z; false where there is no /proc. */
 function isZombie(pid: number): boolean {
   try {

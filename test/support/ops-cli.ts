@@ -2,7 +2,6 @@
 import { execFile } from 'node:child_process';
 import { OPS_CLI } from '../../ops/run/ops-cli.ts';
 
-
 export interface OpsRun {
   code: number;
   stdout: string;

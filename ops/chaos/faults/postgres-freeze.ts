@@ -4,28 +4,11 @@
  * server-side timeout can fire; sometimes longer than the processor's transaction timeout, so
  * the broker aborts a transaction whose Postgres work is still waiting.
  */
-import fs from 'node:fs';
-import { isAlive, readPid } from '../../stack/process.ts';
+import { childrenOf, isAlive, readPid } from '../../stack/process.ts';
 import type { Injector } from '../context.ts';
 
 /** The processor's transaction timeout is 10 s by default. */
 const FREEZE_MS = { min: 4_000, max: 12_000 };
-
-/** The processes whose parent is `pid` (from /proc). */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // The fields after the command's closing parenthesis: state, then the parent's pid.
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return children;
-}
 
 /**
  * Sends `signal` to the instance's postmaster and every process it started. Not by process group:
