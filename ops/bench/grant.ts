@@ -8,14 +8,13 @@
  * the gateway, what Redis keeps per granted user, the sale's latency before and during the second
  * grant, and that grant's throughput beside the sale.
  */
-import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { grantEventId } from '../../gateway/grant/grant-id.ts';
 import { TOPIC_PREFIX_VARIABLE } from '../../schemas/topics.ts';
-import { OPS_CLI } from '../run/ops-cli.ts';
+import { startOpsCli } from '../run/ops-cli.ts';
 import { outputEnds } from '../verify/outputs.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import { pacedLoad, type PacedAnswer } from './paced-load.ts';
@@ -44,18 +43,14 @@ interface CliRun {
 }
 
 /** The grant command as an operator runs it, timed, its peak RSS sampled until it exits. */
-function runCli(ctx: BenchContext, args: string[]): Promise<CliRun> {
+async function runCli(ctx: BenchContext, args: string[]): Promise<CliRun> {
   const started = Date.now();
   let peak = 0;
-  let child: ChildProcess;
-  return new Promise<CliRun>((resolve, reject) => {
-    child = execFile(process.execPath, [OPS_CLI, 'grant', ...args, '--json'], { env: { ...process.env, [TOPIC_PREFIX_VARIABLE]: ctx.topicPrefix }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      clearInterval(sampler);
-      if (err) return reject(new BenchError(`grant ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-      resolve({ seconds: (Date.now() - started) / 1000, peakRssMb: peak, output: JSON.parse(stdout) as CliRun['output'] });
-    });
-    const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(child.pid) ?? 0)), 100);
-  });
+  const { child, exited } = startOpsCli(['grant', ...args, '--json'], { [TOPIC_PREFIX_VARIABLE]: ctx.topicPrefix });
+  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(child.pid) ?? 0)), 100);
+  const { code, signal, stdout, stderr } = await exited.finally(() => clearInterval(sampler));
+  if (code !== 0) throw new BenchError(`grant ${args.join(' ')} ${code === null ? `ended by ${signal}` : `exited ${code}`}\n${stderr}`);
+  return { seconds: (Date.now() - started) / 1000, peakRssMb: peak, output: JSON.parse(stdout) as CliRun['output'] };
 }
 
 /** Bytes of data Redis holds (INFO memory's used_memory). */

@@ -7,12 +7,11 @@
  * its file and the committed output records, and its coupon and produced requests join the run's
  * invariant checks.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Grant } from '../../gateway/grant/grant-store.ts';
-import { OPS_CLI } from '../run/ops-cli.ts';
+import { startOpsCli, type OpsCliExit } from '../run/ops-cli.ts';
 import { grantResultProblems, readGrantResults, type GrantExpectation } from '../verify/grant-results.ts';
 import type { CommittedOutputs } from '../verify/invariants.ts';
 import type { Random } from './random.ts';
@@ -77,24 +76,15 @@ export function grantFile(firstUser: number, users: number): GrantFile {
   return { lines, users: order, invalid };
 }
 
-interface CliRun {
-  code: number | null;
-  killed: boolean;
-  stdout: string;
-  stderr: string;
-}
+type CliRun = OpsCliExit & { killed: boolean };
 
 /** The operator command to its end (or SIGKILLed after `killAfterMs`). */
-function runCli(args: string[], killAfterMs?: number): Promise<CliRun> {
-  return new Promise((resolve) => {
-    let killed = false;
-    const child = execFile(process.execPath, [OPS_CLI, ...args], { env: process.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      clearTimeout(killer);
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      resolve({ code, killed, stdout, stderr });
-    });
-    const killer = killAfterMs === undefined ? undefined : setTimeout(() => (killed = child.kill('SIGKILL')), killAfterMs);
-  });
+async function runCli(args: string[], killAfterMs?: number): Promise<CliRun> {
+  const { child, exited } = startOpsCli(args);
+  let killed = false;
+  const killer = killAfterMs === undefined ? undefined : setTimeout(() => (killed = child.kill('SIGKILL')), killAfterMs);
+  const exit = await exited.finally(() => clearTimeout(killer));
+  return { ...exit, killed };
 }
 
 const lastLine = (text: string): string => text.trim().split('\n').at(-1)?.slice(0, 300) ?? '';

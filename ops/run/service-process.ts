@@ -24,8 +24,8 @@ export function entryArgs(entry: string, code: ServiceCode): string[] {
   return code === 'dist' ? [path.join('dist', entry.replace(/\.ts$/, '.js'))] : ['--import', 'tsx', entry];
 }
 
-/** Preloaded into each service: it stops when this process is gone, however this one ended. */
-const EXIT_WITH_PARENT = pathToFileURL(path.join(ROOT, 'ops/run/exit-with-parent.mjs')).href;
+/** Preloaded into each service (and the operator CLI run as a child: ops-cli.ts): it stops when this process is gone, however this one ended. */
+export const EXIT_WITH_PARENT = pathToFileURL(path.join(ROOT, 'ops/run/exit-with-parent.mjs')).href;
 
 /** Services started by this process; none may outlive it (a test that times out, a Ctrl-C). */
 const running = new Set<ChildProcess>();

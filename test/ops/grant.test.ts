@@ -5,7 +5,9 @@
  * new; a grant killed (SIGKILL) half way and run again ends with the result of an uninterrupted
  * one; a flash sale over HTTP on the same coupon during a grant keeps I1-I7.
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import readline from 'node:readline';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +36,8 @@ import { readGrantResults, type UserResult } from '../../ops/verify/grant-result
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { pool } from '../support/requests.ts';
 import type { ServiceProcess } from '../../ops/run/service-process.ts';
+import { ROOT } from '../../ops/stack/paths.ts';
+import { isAlive } from '../../ops/stack/process.ts';
 
 const endpoints = endpointsFromEnv();
 let db: pg.Pool;
@@ -154,6 +158,23 @@ describe('ops grant', () => {
       return o.issued.length >= 4000 && o;
     });
     expectInvariants(await checkInvariants(db, [killed], produced(readGrantResults(resumedOut)), outputs));
+  });
+
+  it('run as a child by the bench, the chaos run or a test, stops once that process is killed (SIGKILL runs none of its exit hooks)', async () => {
+    const couponId = await grantableCoupon(db, gate, 2000);
+    const users = usersFile(['userId', ...Array.from({ length: 2000 }, (_, i) => String(i + 1))]);
+    // 20 users a second: 100 s of work, unless it stops with its parent.
+    const parent = spawn(process.execPath, ['--import', 'tsx', 'test/support/ops-cli-parent.ts', 'grant', 'run', '--coupon', String(couponId), '--users', users, '--max-rate', '20', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = await readline.createInterface({ input: parent.stdout! })[Symbol.asyncIterator]().next().then((r) => [r.value as string | undefined]);
+    const cli = Number(line);
+    try {
+      await eventually(async () => (await db.query('SELECT 1 FROM coupon_grant_users g JOIN coupon_grants c ON c.id = g.grant_id WHERE c.coupon_id = $1 LIMIT 1', [couponId])).rowCount === 1, 60_000);
+      parent.kill('SIGKILL');
+      await eventually(() => !isAlive(cli), 30_000);
+    } finally {
+      if (isAlive(cli)) process.kill(cli, 'SIGKILL');
+      parent.kill('SIGKILL');
+    }
   });
 });
 

@@ -4,7 +4,7 @@
  * run to completion or started to be killed, and the stack's parts for tests that run the grant
  * runner in-process.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +20,7 @@ import { registryConnectionFromEnv } from '../../platform/registry-config.ts';
 import type { Grant } from '../../gateway/grant/grant-store.ts';
 import type { GrantProgress } from '../../gateway/grant/grant-progress.ts';
 import type { InvalidLine } from '../../gateway/grant/grant-runner.ts';
-import { OPS_CLI } from '../../ops/run/ops-cli.ts';
+import { startOpsCli } from '../../ops/run/ops-cli.ts';
 import { createCoupon } from './requests.ts';
 import { runOps } from './ops-cli.ts';
 
@@ -90,6 +90,6 @@ export async function runGrant(args: string[]): Promise<GrantRun> {
 
 /** `ops grant ...` started as a child process (to be killed). */
 export function startGrant(args: string[]): ChildProcess {
-  return spawn(process.execPath, [OPS_CLI, 'grant', ...args], { stdio: 'ignore' });
+  return startOpsCli(['grant', ...args]).child;
 }
 

@@ -1,6 +1,5 @@
 /** Runs the operator CLI as an operator would (the `coupon-ops` bin), with the stack's endpoints. */
-import { execFile } from 'node:child_process';
-import { OPS_CLI } from '../../ops/run/ops-cli.ts';
+import { startOpsCli } from '../../ops/run/ops-cli.ts';
 
 export interface OpsRun {
   code: number;
@@ -8,13 +7,19 @@ export interface OpsRun {
   stderr: string;
 }
 
-export function runOps(args: string[], env: NodeJS.ProcessEnv = {}): Promise<OpsRun> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [OPS_CLI, ...args], { env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') return reject(err);
-      resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
-    });
-  });
+const TIMEOUT_MS = 120_000;
+
+/** Resolves with how the command exited; rejects when it did not exit by itself (killed after TIMEOUT_MS, or by someone else). */
+export async function runOps(args: string[], env: NodeJS.ProcessEnv = {}): Promise<OpsRun> {
+  const { child, exited } = startOpsCli(args, env);
+  const timer = setTimeout(() => child.kill('SIGTERM'), TIMEOUT_MS);
+  try {
+    const { code, signal, stdout, stderr } = await exited;
+    if (code === null) throw new Error(`coupon-ops ${args.join(' ')} ended by ${signal}${child.killed ? ` after ${TIMEOUT_MS} ms` : ''}: ${stderr}`);
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs a command with --json and parses its output; fails with the CLI's stderr when it does not exit 0. */

@@ -4,26 +4,23 @@
  * sale cannot go on (every coupon is unknown to the gate), so the fault is only planned when the
  * command exists.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import { promisify } from 'node:util';
-import { OPS_CLI } from '../../run/ops-cli.ts';
+import { OPS_CLI, startOpsCli } from '../../run/ops-cli.ts';
 import { ensureUp } from '../../stack/ensure-up.ts';
-import { ROOT, stackPath } from '../../stack/paths.ts';
+import { stackPath } from '../../stack/paths.ts';
 import { killProcess } from '../../stack/process.ts';
 import { waitFor } from '../../run/wait-for.ts';
 import type { Injector } from '../context.ts';
 
-const run = promisify(execFile);
-const REBUILD = [OPS_CLI, 'gate', 'rebuild'];
+const REBUILD = ['gate', 'rebuild'];
 /** Until a coupon's gate is rebuilt it answers 503 GATE_NOT_OPEN; a rebuild that found the gate moving is run again. */
 const REBUILD_DEADLINE_MS = 120_000;
 
 /** Whether this checkout has the gate rebuild command (`npm run ops -- gate rebuild`). */
 export async function gateRebuildAvailable(): Promise<boolean> {
   if (!fs.existsSync(OPS_CLI)) return false;
-  return run(process.execPath, [...REBUILD, '--help'], { cwd: ROOT, timeout: 60_000 }).then(
-    () => true,
+  return startOpsCli([...REBUILD, '--help']).exited.then(
+    ({ code }) => code === 0,
     () => false,
   );
 }
@@ -40,17 +37,16 @@ export const redisDataLoss: Injector = {
     // of the run's accumulated coupons took from 6 s to more than 120 s, and one killed half way
     // starts again from nothing.
     const attempt = async (): Promise<string> => {
-      try {
-        return (await run(process.execPath, [...REBUILD, '--all'], { cwd: ROOT, timeout: Math.max(1000, started + REBUILD_DEADLINE_MS - Date.now()), env: process.env })).stdout;
-      } catch (err) {
-        // Say which: killed at the deadline, or done with gates that kept moving (its summary, the first line, says how many).
-        // Its progress (stderr) says which step it was in.
-        const e = err as { killed?: boolean; code?: number; stdout?: string; stderr?: string };
-        const progress = (e.stderr ?? '').trim().split('\n').slice(-3).join(' / ');
-        // A summary on stdout means the rebuild finished and the process did not exit.
-        const summary = e.stdout?.split('\n')[0] || 'none';
-        throw new Error(`${e.killed ? 'gate rebuild killed at the deadline' : `gate rebuild exited ${e.code}`}; its summary: ${summary}; its last progress: ${progress || 'none'}`, { cause: err });
-      }
+      const { child, exited } = startOpsCli([...REBUILD, '--all']);
+      const killer = setTimeout(() => child.kill('SIGTERM'), Math.max(1000, started + REBUILD_DEADLINE_MS - Date.now()));
+      const { code, stdout, stderr } = await exited.finally(() => clearTimeout(killer));
+      if (code === 0) return stdout;
+      // Say which: killed at the deadline, or done with gates that kept moving (its summary, the
+      // first line, says how many; a summary means the rebuild finished). Its progress (stderr)
+      // says which step it was in.
+      const progress = stderr.trim().split('\n').slice(-3).join(' / ');
+      const summary = stdout.split('\n')[0] || 'none';
+      throw new Error(`${code === null ? 'gate rebuild killed at the deadline' : `gate rebuild exited ${code}`}; its summary: ${summary}; its last progress: ${progress || 'none'}`);
     };
     const stdout = await waitFor(attempt, REBUILD_DEADLINE_MS, 1000);
     return `Redis SIGKILL and restarted empty; gate rebuilt in ${((Date.now() - started) / 1000).toFixed(1)} s (${stdout.split('\n')[0]})`;
