@@ -11,10 +11,10 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { GatewayApp, GatewayDeps } from '../deps.ts';
 import { ApiError, badRequest, unavailable } from '../errors.ts';
 import { GateNotOpenError } from '../gate.ts';
+import { grantFailureKind, isCorruptGzip } from '../grant/grant-failure.ts';
 import { checkGrantId, InvalidGrantIdError } from '../grant/grant-id.ts';
 import { InputTooLargeError } from '../grant/grant-input.ts';
 import { GrantConflictError, GrantNotFoundError } from '../grant/grant-store.ts';
-import { UserColumnMissingError } from '../grant/user-lines.ts';
 import { parsePathId } from '../validation.ts';
 
 /** Body types streamed to the grant as they are (never buffered, never parsed by Fastify). */
@@ -46,16 +46,19 @@ function maxRateOf(raw: unknown): number | undefined {
   return Number(raw);
 }
 
-/** What a grant's failure means for the client. */
+/** What a grant's failure means for the client: 503 for a transient one (send the same upload again), else the input's fault. */
 function grantError(err: unknown, retryAfterSeconds: number): ApiError {
   if (err instanceof ApiError) return err;
+  if (grantFailureKind(err) === 'transient') {
+    if (err instanceof GateNotOpenError) return unavailable('GATE_NOT_OPEN', err.message, retryAfterSeconds, err);
+    return unavailable('INTERNAL_ERROR', 'the grant stopped part way (Redis, Kafka or Postgres failed); send the same upload again: it resumes, and nothing is issued twice', retryAfterSeconds, err);
+  }
   if (err instanceof InputTooLargeError) return new ApiError(413, 'GRANT_TOO_LARGE', err.message, { cause: err });
-  if (err instanceof UserColumnMissingError) return badRequest('INVALID_GRANT_FILE', err.message);
   if (err instanceof GrantConflictError) return new ApiError(409, 'GRANT_CONFLICT', err.message, { cause: err });
   if (err instanceof GrantNotFoundError) return new ApiError(404, 'COUPON_NOT_FOUND', err.message, { cause: err });
-  if (err instanceof GateNotOpenError) return unavailable('GATE_NOT_OPEN', err.message, retryAfterSeconds, err);
-  if ((err as { code?: string }).code === 'Z_DATA_ERROR' || (err as { code?: string }).code === 'Z_BUF_ERROR') return badRequest('INVALID_GRANT_FILE', `the gzip body is corrupt: ${(err as Error).message}`);
-  return unavailable('INTERNAL_ERROR', 'the grant stopped part way (Redis, Kafka or Postgres failed); send the same upload again: it resumes, and nothing is issued twice', retryAfterSeconds, err);
+  if (err instanceof InvalidGrantIdError) return badRequest('INVALID_GRANT_ID', err.message);
+  if (isCorruptGzip(err)) return badRequest('INVALID_GRANT_FILE', `the gzip body is corrupt: ${(err as Error).message}`);
+  return badRequest('INVALID_GRANT_FILE', (err as Error).message);
 }
 
 export function grantRoutes(app: GatewayApp, deps: GatewayDeps): void {

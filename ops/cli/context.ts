@@ -149,11 +149,13 @@ export class OpsContext {
     await Promise.allSettled(closers.map((c) => c()));
   }
 
+  /** Opens a client on first use; one that failed to open is opened again by the next call (a command that retries). */
   private once<T>(name: string, open: () => Promise<T>): Promise<T> {
     let client = this.opened.get(name) as Promise<T> | undefined;
     if (!client) {
       client = open();
       this.opened.set(name, client);
+      client.catch(() => this.opened.delete(name));
     }
     return client;
   }

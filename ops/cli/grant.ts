@@ -4,6 +4,8 @@
  * this is its command line: where the users come from, live progress on stderr, the summary.
  */
 import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { GrantProducer } from '../../gateway/grant/grant-producer.ts';
 import type { Grant } from '../../gateway/grant/grant-store.ts';
 import type { InvalidLine } from '../../gateway/grant/grant-runner.ts';
 import { UsageError, type Args, type CommandResult } from './args.ts';
@@ -35,13 +37,20 @@ export function renderGrant(grant: Grant, invalid: readonly InvalidLine[] = []):
 }
 
 /** The option as a positive integer, or `fallback` (undefined for an option with no default) when it is not given. */
-function positiveInteger<F extends number | undefined>(args: Args, name: string, fallback: F): number | F {
+function positiveInteger<F extends number | undefined>(args: Args, name: string, fallback: F, zero = false): number | F {
   const raw = args.string(name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value <= 0) throw new UsageError(`--${name}: expected a positive integer, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < (zero ? 0 : 1)) throw new UsageError(`--${name}: expected a ${zero ? 'non-negative' : 'positive'} integer, got "${raw}"`);
   return value;
 }
+
+/** An error's message and its causes', on one line. */
+const causes = (err: unknown): string => {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined && parts.length < 4; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
+  return parts.join(': ');
+};
 
 async function grantStore(ctx: OpsContext) {
   const [{ GrantStore, grantPoolConfig }, { default: pg }] = await Promise.all([import('../../gateway/grant/grant-store.ts'), import('pg')]);
@@ -81,7 +90,9 @@ const runCommand: OpsCommand = {
     "sale's. Idempotent: running it again with the same file (or --grant-id) issues nothing twice and produces no new\n" +
     'outcome for a user already decided; after a crash, run it again. Invalid lines are reported with their line numbers\n' +
     'and skipped. The grant id is --grant-id, else derived from the coupon and the content hash. Waits until every\n' +
-    'request is decided (progress on stderr), then prints the counts; exit 1 if --wait-timeout passes first.',
+    'request is decided (progress on stderr), then prints the counts; exit 1 if --wait-timeout passes first. A failure of\n' +
+    'Redis, Kafka, the registry or Postgres part way runs the grant again from its first line after a pause (1 s doubling\n' +
+    'to 15 s), until it has done no work for --retry-for; a wrong file, grant id or coupon ends it at once.',
   options: {
     coupon: { type: 'string', value: '<id>', description: 'the coupon to grant (required)' },
     users: { type: 'string', value: '<file|->', description: 'the users: a file path, or - for stdin (required)' },
@@ -90,6 +101,7 @@ const runCommand: OpsCommand = {
     'max-rate': { type: 'string', value: '<users/s>', description: 'at most this many users a second (default: as fast as it goes), e.g. beside a flash sale' },
     'no-wait': { type: 'boolean', description: 'return once every request is produced, without waiting for the decisions' },
     'wait-timeout': { type: 'string', value: '<seconds>', description: 'how long to wait for the decisions (default 600)' },
+    'retry-for': { type: 'string', value: '<seconds>', description: 'after Redis, Kafka, the registry or Postgres failed the grant part way, run it again until it has done no work for this long (default 300; 0: stop at the first failure)' },
     outcomes: { type: 'string', value: '<file>', description: 'write the per-user result as CSV to this file at the end' },
     'metrics-port': { type: 'string', value: '<port>', description: 'serve Prometheus metrics (coupon_grant_*) on 127.0.0.1:<port>/metrics while running' },
   },
@@ -101,17 +113,19 @@ const runCommand: OpsCommand = {
     const maxUsersPerSecond = positiveInteger(args, 'max-rate', undefined);
     const waitMs = positiveInteger(args, 'wait-timeout', 600) * 1000;
     const metricsPort = positiveInteger(args, 'metrics-port', undefined);
-    const [input, ids, { Gate }, { GrantProducer }, runner, { progressLine }] = await Promise.all([
+    const retryForMs = positiveInteger(args, 'retry-for', 300, true) * 1000;
+    const [input, ids, { Gate }, { GrantProducer }, runner, { progressLine }, { GrantRetries }] = await Promise.all([
       import('../../gateway/grant/grant-input.ts'),
       import('../../gateway/grant/grant-id.ts'),
       import('../../gateway/gate.ts'),
       import('../../gateway/grant/grant-producer.ts'),
       import('../../gateway/grant/grant-runner.ts'),
       import('../../gateway/grant/grant-progress.ts'),
+      import('../../gateway/grant/grant-failure.ts'),
     ]);
-    let grantId: string | undefined;
+    let givenId: string | undefined;
     try {
-      grantId = args.string('grant-id') === undefined ? undefined : ids.checkGrantId(args.string('grant-id')!);
+      givenId = args.string('grant-id') === undefined ? undefined : ids.checkGrantId(args.string('grant-id')!);
     } catch (err) {
       throw new UsageError(`--grant-id: ${(err as Error).message}`);
     }
@@ -122,23 +136,46 @@ const runCommand: OpsCommand = {
       ctx.onClose(spooled.remove);
       return spooled;
     });
-    grantId ??= ids.contentGrantId(couponId, source.sha256);
+    const grantId = givenId ?? ids.contentGrantId(couponId, source.sha256);
     const config = ctx.config();
     const metrics = metricsPort === undefined ? undefined : await serveMetrics(ctx, metricsPort);
     const store = await grantStore(ctx);
-    const gate = new Gate(await ctx.step('connecting to Redis', () => ctx.redis()));
-    const producer = await ctx.step(`connecting to Kafka (${config.kafka.brokers}) and the registry`, () => GrantProducer.start(config.kafka, config.registry));
-    ctx.onClose(() => producer.close());
-    const deps = { gate, producer, store, metrics, log: await ctx.log() };
-    const upload = runner.startUpload({ couponId, grantId, totalLines: source.lines });
-    const show = (): void => ctx.progress.update(`grant ${grantId}: ${progressLine(upload.progress, Date.now())}`);
+    const log = await ctx.log();
+    const options = { couponId, grantId, totalLines: source.lines, batchSize, maxUsersPerSecond };
+    const retries = new GrantRetries(retryForMs, Date.now());
+    let producer: GrantProducer | undefined;
+    let upload = runner.startUpload(options);
+    const show = (): void => {
+      retries.observe(upload.progress, Date.now());
+      ctx.progress.update(`grant ${grantId}: ${progressLine(upload.progress, Date.now())}`);
+    };
     const ticker = setInterval(show, PROGRESS_EVERY_MS);
     let grant: Grant;
     try {
-      await ctx.step(`granting coupon ${couponId} (grant ${grantId})`, () => runner.uploadGrant(input.fileLines(source.file), deps, { couponId, grantId, totalLines: source.lines, batchSize, maxUsersPerSecond }, upload));
-      grant = args.flag('no-wait')
-        ? await store.settle(grantId)
-        : await ctx.step(`waiting for the decisions of grant ${grantId}`, () => runner.awaitDecisions(upload, deps, { timeoutMs: waitMs, onPoll: show }));
+      // Each run reads the file from its first line: what an earlier run did comes back as decided or held.
+      for (;;) {
+        try {
+          const gate = new Gate(await ctx.step('connecting to Redis', () => ctx.redis()));
+          if (!producer) {
+            const started = await ctx.step(`connecting to Kafka (${config.kafka.brokers}) and the registry`, () => GrantProducer.start(config.kafka, config.registry));
+            ctx.onClose(() => started.close());
+            producer = started;
+          }
+          const deps = { gate, producer, store, metrics, log };
+          await ctx.step(`granting coupon ${couponId} (grant ${grantId})`, () => runner.uploadGrant(input.fileLines(source.file), deps, options, upload));
+          grant = args.flag('no-wait')
+            ? await ctx.step(`reading grant ${grantId}`, () => store.settle(grantId))
+            : await ctx.step(`waiting for the decisions of grant ${grantId}`, () => runner.awaitDecisions(upload, deps, { timeoutMs: waitMs, onPoll: show }));
+          break;
+        } catch (err) {
+          retries.observe(upload.progress, Date.now());
+          const pause = retries.afterFailure(err, Date.now());
+          if (pause === undefined) throw err;
+          ctx.progress.done(`grant ${grantId}: ${causes(err)}; running it again in ${(pause / 1000).toFixed(1)} s (it resumes: nothing is issued twice)`);
+          await sleep(pause);
+          upload = runner.startUpload(options);
+        }
+      }
     } finally {
       clearInterval(ticker);
     }

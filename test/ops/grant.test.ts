@@ -31,7 +31,9 @@ import { brokenPromises, ledgerRows } from '../../ops/verify/promises.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided } from '../support/ledger.ts';
 import { startGateway, HttpClient } from '../support/gateway-harness.ts';
-import { grantableCoupon, resultFile, runGrant, startGrant, usersFile } from '../support/grants.ts';
+import { grantableCoupon, resultFile, runGrant, startGrant, usersFile, type GrantRun } from '../support/grants.ts';
+import { TcpProxy } from '../support/tcp-proxy.ts';
+import { startOpsCli } from '../../ops/run/ops-cli.ts';
 import { readGrantResults, type UserResult } from '../../ops/verify/grant-results.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { pool } from '../support/requests.ts';
@@ -158,6 +160,51 @@ describe('ops grant', () => {
       return o.issued.length >= 4000 && o;
     });
     expectInvariants(await checkInvariants(db, [killed], produced(readGrantResults(resumedOut)), outputs));
+  });
+
+  it('rides out a Redis outage part way, running again from its first line, and ends with the result of an uninterrupted grant; --retry-for 0 stops at the outage', async () => {
+    const proxy = await new TcpProxy('127.0.0.1', Number(new URL(endpoints.redisUrl).port)).start();
+    const users = usersFile(['userId', ...Array.from({ length: 6000 }, (_, i) => String(i + 1))]);
+    /** Starts a grant of the 6,000 users on a coupon of 3,000 through the proxy, cuts Redis once it has reserved some, restores it once `until` holds. */
+    const grantThroughOutage = async (retryFor: number, until: (stderr: string, exited: boolean) => boolean) => {
+      proxy.restore();
+      const couponId = await grantableCoupon(db, gate, 3000);
+      const outcomes = resultFile();
+      const run = startOpsCli(['grant', 'run', '--coupon', String(couponId), '--users', users, '--max-rate', '1500', '--retry-for', String(retryFor), '--outcomes', outcomes, '--json'], { REDIS_URL: proxy.url(endpoints.redisUrl) });
+      let stderr = '';
+      let exited = false;
+      run.child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      void run.exited.finally(() => (exited = true));
+      // Redis inspected directly, not through the proxy.
+      await eventually(async () => (await redis.zcard(redisKeys.holds(couponId))) > 0 || exited, 60_000, 20);
+      proxy.cut();
+      await eventually(() => until(stderr, exited), 60_000);
+      proxy.restore();
+      return { couponId, outcomes, exit: await run.exited };
+    };
+    try {
+      const stopped = await grantThroughOutage(0, (_stderr, exited) => exited);
+      expect(stopped.exit.code, stopped.exit.stderr).toBe(1);
+      expect(stopped.exit.stderr).not.toMatch(/running it again/);
+
+      const resumed = await grantThroughOutage(300, (stderr) => /running it again in/.test(stderr));
+      expect(resumed.exit.code, resumed.exit.stderr).toBe(0);
+      expect(resumed.exit.stderr).toMatch(/running it again in/);
+      const { grant } = JSON.parse(resumed.exit.stdout) as GrantRun;
+      expect(grant.status).toBe('DONE');
+      expect(grant.counts).toEqual({ users: 6000, issued: 3000, rejected: {}, failed: 0, refused: { SOLD_OUT: 3000 }, pending: 0 });
+      const results = readGrantResults(resumed.outcomes);
+      expect(results.map((r) => [r.userId, r.result])).toEqual(Array.from({ length: 6000 }, (_, i) => [i + 1, i < 3000 ? 'ISSUED' : 'REFUSED']));
+      expect(await redis.zcard(redisKeys.holds(resumed.couponId))).toBe(0);
+      const outputs = await eventually(async () => {
+        const o = await outputsOf(resumed.couponId);
+        return o.issued.length >= 3000 && o;
+      });
+      expect(outputs.issued).toHaveLength(3000);
+      expectInvariants(await checkInvariants(db, [resumed.couponId], produced(results), outputs));
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('run as a child by the bench, the chaos run or a test, stops once that process is killed (SIGKILL runs none of its exit hooks)', async () => {
