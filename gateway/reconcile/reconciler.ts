@@ -93,8 +93,10 @@ export class Reconciler {
    * admit one too many; a missing gate admits nobody, so after the bound nothing is in flight.
    * In chunks (reconcileChunks), the newest first (a sale under way is likelier there): a chunk
    * that fails is logged and tried again at the next pass, and the others open meanwhile.
-   * `goOn` is asked before each chunk: the gateway's pass stops when it shuts down or has used its
-   * time (thousands of live coupons take minutes), and the rest waits for the next pass.
+   * `goOn` is asked before each chunk but the first: the gateway's pass stops when it shuts down or
+   * has used its time (thousands of live coupons take minutes), and the rest waits for the next
+   * pass. The first chunk always goes: with many live coupons, a pass can use its time on settling
+   * holds and finding the missing gates alone, and would then never rebuild any.
    */
   async rebuildMissingGates(nowMs = Date.now(), goOn: () => boolean = () => true): Promise<CouponReconciliation[]> {
     const coupons = await liveCoupons(this.deps.db);
@@ -107,8 +109,8 @@ export class Reconciler {
     const reports: CouponReconciliation[] = [];
     if (due.length === 0) return reports;
     const pending = await readPendingOf(this.deps, due.map((c) => c.id));
-    for (const chunk of reconcileChunks(due)) {
-      if (!goOn()) break;
+    for (const [i, chunk] of reconcileChunks(due).entries()) {
+      if (i > 0 && !goOn()) break;
       try {
         reports.push(...(await this.reconcileChunk(chunk, { fix: true, rebuild: true }, pending)));
       } catch (err) {
