@@ -9,6 +9,7 @@ import type { GrantProducer } from '../../gateway/grant/grant-producer.ts';
 import type { Grant } from '../../gateway/grant/grant-store.ts';
 import type { InvalidLine } from '../../gateway/grant/grant-runner.ts';
 import { UsageError, type Args, type CommandResult } from './args.ts';
+import { causesOf } from './causes.ts';
 import type { OpsCommand, OpsCommandGroup, OpsContext } from './context.ts';
 import { couponArg } from './gate.ts';
 
@@ -45,12 +46,6 @@ function positiveInteger<F extends number | undefined>(args: Args, name: string,
   return value;
 }
 
-/** An error's message and its causes', on one line. */
-const causes = (err: unknown): string => {
-  const parts: string[] = [];
-  for (let e: unknown = err; e !== undefined && parts.length < 4; e = e instanceof Error ? e.cause : undefined) parts.push(e instanceof Error ? e.message : String(e));
-  return parts.join(': ');
-};
 
 async function grantStore(ctx: OpsContext) {
   const [{ GrantStore, grantPoolConfig }, { default: pg }] = await Promise.all([import('../../gateway/grant/grant-store.ts'), import('pg')]);
@@ -171,7 +166,7 @@ const runCommand: OpsCommand = {
           retries.observe(upload.progress, Date.now());
           const pause = retries.afterFailure(err, Date.now());
           if (pause === undefined) throw err;
-          ctx.progress.done(`grant ${grantId}: ${causes(err)}; running it again in ${(pause / 1000).toFixed(1)} s (it resumes: nothing is issued twice)`);
+          ctx.progress.done(`grant ${grantId}: ${causesOf(err).join(': ')}; running it again in ${(pause / 1000).toFixed(1)} s (it resumes: nothing is issued twice)`);
           await sleep(pause);
           upload = runner.startUpload(options);
         }

@@ -6,17 +6,12 @@
  */
 import { EXIT, resolveCommand, UsageError, type CommandResult } from './args.ts';
 import { ConfigError } from '../../platform/service-config.ts';
+import { causesOf } from './causes.ts';
 import { OpsContext } from './context.ts';
 import { program } from './program.ts';
 
 /** The message of an error and of every cause under it. */
-function describeError(err: unknown): string {
-  const lines: string[] = [];
-  for (let e: unknown = err; e !== undefined && lines.length < 5; e = e instanceof Error ? e.cause : undefined) {
-    lines.push(`${lines.length === 0 ? 'error' : '  caused by'}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return lines.join('\n');
-}
+const describeError = (err: unknown): string => causesOf(err).map((m, i) => `${i === 0 ? 'error' : '  caused by'}: ${m}`).join('\n');
 
 /** Writes to stdout and waits until it is handed over: a large write to a pipe completes asynchronously, and the exit below would cut it. */
 const writeOut = (text: string): Promise<void> => new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
