@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          setupFiles: ['test/support/leftover-services.ts'],
+          setupFiles: ['test/support/leftover-services.ts', 'test/support/failed-test-logs.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -8,6 +8,9 @@ import { redisClusterNodesVariable, redisTarget, type RedisTarget } from '../pla
 
 export type ProcessorMode = 'batch' | 'single';
 
+/** How the processor's Postgres sessions are named (pg_stat_activity.application_name). */
+export const PROCESSOR_APPLICATION_NAME = 'coupon-processor';
+
 export interface ProcessorConfig extends Endpoints, Connections {
   mode: ProcessorMode;
   /** Where statuses and watermarks go: REDIS_URL, or the cluster of REDIS_CLUSTER_NODES. */

@@ -11,7 +11,7 @@ import { checkKafkaAccess } from '../platform/kafka-refusal.ts';
 import { connectRedis } from '../platform/redis-connection.ts';
 import { Serde } from '../schemas/serde.ts';
 import { OUTPUT_TOPICS, TOPICS } from '../schemas/topics.ts';
-import { loadConfig } from './config.ts';
+import { loadConfig, PROCESSOR_APPLICATION_NAME } from './config.ts';
 import { DeadLetterMonitor } from './dead-letter-monitor.ts';
 import { FencedInstanceError } from './errors.ts';
 import { buildHttp } from './http.ts';
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       lock_timeout: config.pgLockTimeoutMs,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      application_name: PROCESSOR_APPLICATION_NAME,
     },
     log,
   );

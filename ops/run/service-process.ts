@@ -33,6 +33,17 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
 
+/** A service this process started, with the size its log file had then (the service's own lines follow). */
+export interface StartedService {
+  readonly label: string;
+  readonly pid: number | undefined;
+  readonly logFile: string;
+  readonly logOffset: number;
+}
+
+/** Every service this process started, oldest first: a failed test reports their logs. */
+export const startedServices: StartedService[] = [];
+
 /**
  * Kills (SIGKILL) every service this process started that still runs, and resolves with their
  * pids once they are gone: a test that failed or timed out must not leave a processor in the
@@ -75,6 +86,7 @@ export class ServiceProcess {
     const logFile = stackPath('logs', `${service}-${opts.label}.log`);
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
     const out = fs.openSync(logFile, 'a');
+    const logOffset = fs.fstatSync(out).size;
     // node itself (not the tsx CLI, which runs a second process) so a kill -9 hits the service.
     const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', EXIT_WITH_PARENT, ...entryArgs(ENTRY[service], opts.code ?? 'source')], {
       cwd: ROOT,
@@ -85,6 +97,7 @@ export class ServiceProcess {
     fs.closeSync(out);
     child.channel?.unref();
     running.add(child);
+    startedServices.push({ label: `${service}-${opts.label}`, pid: child.pid, logFile, logOffset });
     const exited = new Promise<number | null>((resolve) =>
       child.once('exit', (code, signal) => {
         running.delete(child);

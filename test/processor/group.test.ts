@@ -58,6 +58,8 @@ describe('processors sharing the group', () => {
     const newer = await (await ProcessorProcess.start({ instanceId: 'zombie', env })).ready();
     const second = await workload(db, 12, 100, 50);
     await producer.send(second.requests);
+    // Bounded, so a zombie that lives on fails here, not as the whole test's time limit.
+    await eventually(() => older.child.exitCode !== null, 60_000);
     expect(await older.exited).toBe(1);
     expect(fs.readFileSync(older.logFile, 'utf8')).toMatch(/fenced|FENCED_INSTANCE_ID|another live instance/);
     // The two fenced each other's transactions until the older one exited: requests decided in
@@ -66,5 +68,5 @@ describe('processors sharing the group', () => {
     const results = await settledInvariants(db, producer.serde, [...first.coupons, ...second.coupons], all, since, 120_000);
     expect(await newer.stop('SIGTERM')).toBe(0);
     expect(results.filter((r) => !r.held)).toEqual([]);
-  });
+  }, 240_000);
 });
