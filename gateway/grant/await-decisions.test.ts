@@ -13,6 +13,7 @@ const grant = (status: Grant['status'], pending: number): Grant => ({
   invalidLines: 0,
   counts: { users: 2, issued: 2 - pending, rejected: {}, failed: 0, refused: {}, pending },
   createdAt: '',
+  updatedAt: '',
   completedAt: null,
 });
 

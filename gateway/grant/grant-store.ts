@@ -31,7 +31,15 @@ export interface Grant {
   invalidLines: number;
   counts: GrantCounts;
   createdAt: string;
+  /** The grant's last recorded activity: its start, a batch uploaded, its turn to DONE. An upload not complete whose last activity is long past was stopped: run it again to resume. */
+  updatedAt: string;
   completedAt: string | null;
+}
+
+export interface GrantListing {
+  /** Only this coupon's grants. */
+  couponId?: number;
+  limit: number;
 }
 
 export interface RosterEntry {
@@ -57,6 +65,7 @@ interface GrantRow {
   counts: GrantCounts;
   event_ids: GrantEventIdScheme;
   created_at: Date;
+  updated_at: Date;
   completed_at: Date | null;
 }
 
@@ -218,6 +227,18 @@ export class GrantStore {
     return grantOf(done.rows[0] ?? row, counts);
   }
 
+  /** Grants newest first, each as settle() gives it: a DONE one from its stored counts, a RUNNING one counted now. */
+  async list(where: GrantListing): Promise<Grant[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      'SELECT id FROM coupon_grants WHERE $1::bigint IS NULL OR coupon_id = $1 ORDER BY created_at DESC, id LIMIT $2',
+      [where.couponId ?? null, where.limit],
+    );
+    const grants: Grant[] = [];
+    // One after another: counting a large RUNNING grant is the heavy part, and the pool is shared.
+    for (const { id } of rows) grants.push(await this.settle(id));
+    return grants;
+  }
+
   /**
    * Streams the per-user result as CSV (header: user_id, line, result, reason, user_coupon_id,
    * event_id, decided_at) in line order, straight from Postgres (COPY), whatever the grant's size.
@@ -257,6 +278,7 @@ function grantOf(row: GrantRow, counts: GrantCounts): Grant {
     invalidLines: Number(row.invalid_lines),
     counts,
     createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
     completedAt: row.completed_at?.toISOString() ?? null,
   };
 }

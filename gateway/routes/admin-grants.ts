@@ -4,6 +4,7 @@
  * `POST /api/admin/coupons/:id/grants[?grantId=<id>][&waitSeconds=<n>][&maxRate=<users/s>]` streams a user list
  * (CSV, NDJSON or one id per line; gzip accepted) into a grant and answers 202 once every
  * request is produced (or, with waitSeconds, once decided or when that time is up);
+ * `GET /api/admin/grants[?coupon=<id>][&limit=<n>]` grants newest first;
  * `GET /api/admin/grants/:id` the grant's status and counts; `GET /api/admin/grants/:id/results`
  * the per-user result as CSV, streamed from Postgres.
  */
@@ -46,6 +47,15 @@ function maxRateOf(raw: unknown): number | undefined {
   return Number(raw);
 }
 
+/** The most grants one listing answers. */
+const MAX_LISTED = 500;
+
+function limitOf(raw: unknown): number {
+  if (raw === undefined) return 20;
+  if (!/^[1-9]\d{0,2}$/.test(String(raw)) || Number(raw) > MAX_LISTED) throw badRequest('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_LISTED}`);
+  return Number(raw);
+}
+
 /** What a grant's failure means for the client: 503 for a transient one (send the same upload again), else the input's fault. */
 function grantError(err: unknown, retryAfterSeconds: number): ApiError {
   if (err instanceof ApiError) return err;
@@ -85,15 +95,27 @@ export function grantRoutes(app: GatewayApp, deps: GatewayDeps): void {
     return reply.code(202).header('location', `/api/admin/grants/${report.grant.id}`).send(report);
   });
 
+  const unreachable = (err: unknown): ApiError => unavailable('DATABASE_UNAVAILABLE', 'the database cannot be reached', config.retryAfterSeconds, err);
+
   const grantOf = async (raw: string) => {
     const id = grantIdOf(raw)!;
     try {
       return await grants.store.settle(id);
     } catch (err) {
       if (err instanceof GrantNotFoundError) throw new ApiError(404, 'GRANT_NOT_FOUND', err.message);
-      throw unavailable('DATABASE_UNAVAILABLE', 'the database cannot be reached', config.retryAfterSeconds, err);
+      throw unreachable(err);
     }
   };
+
+  app.get<{ Querystring: { coupon?: string; limit?: string } }>('/api/admin/grants', async (request) => {
+    const couponId = request.query.coupon === undefined ? undefined : parsePathId(request.query.coupon, 'INVALID_COUPON_ID', 'coupon');
+    const limit = limitOf(request.query.limit);
+    try {
+      return { grants: await grants.store.list({ couponId, limit }) };
+    } catch (err) {
+      throw unreachable(err);
+    }
+  });
 
   app.get<{ Params: { id: string } }>('/api/admin/grants/:id', (request) => grantOf(request.params.id));
 

@@ -1,5 +1,5 @@
 /**
- * `grant [run] --coupon <id> --users <file|->` and `grant show <id>`: bulk grants from the operator
+ * `grant [run] --coupon <id> --users <file|->`, `grant list` and `grant show <id>`: bulk grants from the operator
  * CLI (README, "Bulk grants"). The work is gateway/grant's, shared with the admin HTTP endpoint;
  * this is its command line: where the users come from, live progress on stderr, the summary.
  */
@@ -12,6 +12,8 @@ import { UsageError, type Args, type CommandResult } from './args.ts';
 import { causesOf } from './causes.ts';
 import type { OpsCommand, OpsCommandGroup, OpsContext } from './context.ts';
 import { couponArg } from './gate.ts';
+import { renderTable } from './table.ts';
+import { formatDuration, formatTime } from './time.ts';
 
 const LISTED_INVALID = 20;
 const PROGRESS_EVERY_MS = 500;
@@ -21,20 +23,50 @@ const counted = (counts: Record<string, number>): string =>
     .map(([reason, n]) => `${reason} ${n.toLocaleString('en-US')}`)
     .join(', ') || '0';
 
+const lastActivity = (g: Grant, now: number): string => `${formatDuration(now - Date.parse(g.updatedAt))} ago`;
+const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((a, b) => a + b, 0);
+const uploadText = (g: Grant): string => (g.uploaded ? 'complete' : `line ${g.linesRead.toLocaleString('en-US')}`);
+
 /** The grant as people read it: status, users, outcomes, and the first invalid lines. */
-export function renderGrant(grant: Grant, invalid: readonly InvalidLine[] = []): string {
+export function renderGrant(grant: Grant, now: number, invalid: readonly InvalidLine[] = []): string {
   const c = grant.counts;
   const n = (x: number): string => x.toLocaleString('en-US');
   const lines = [
     `grant ${grant.id} of coupon ${grant.couponId}: ${grant.status}${grant.uploaded ? '' : ' (upload not complete)'}`,
     `lines ${n(grant.linesRead)}, invalid ${n(grant.invalidLines)}, distinct users ${n(c.users)}`,
     `issued ${n(c.issued)} | rejected: ${counted(c.rejected)} | refused at the gate: ${counted(c.refused)} | failed ${n(c.failed)} | pending ${n(c.pending)}`,
+    `created ${formatTime(Date.parse(grant.createdAt))}, last activity ${lastActivity(grant, now)}${grant.completedAt ? `, done ${formatTime(Date.parse(grant.completedAt))}` : ''}`,
   ];
   if (invalid.length > 0) {
     lines.push(`invalid lines (skipped)${grant.invalidLines > LISTED_INVALID ? `, the first ${LISTED_INVALID}` : ''}:`);
     for (const i of invalid.slice(0, LISTED_INVALID)) lines.push(`  line ${i.line}: ${i.reason}`);
   }
   return lines.join('\n');
+}
+
+/** Grants newest first, one a row; `now` (epoch ms) dates their last activity. */
+export function renderGrantList(grants: readonly Grant[], now: number): string {
+  const table = renderTable(
+    [...grants],
+    [
+      { header: 'GRANT', value: (g) => g.id },
+      { header: 'COUPON', value: (g) => String(g.couponId), align: 'right' },
+      { header: 'STATUS', value: (g) => g.status },
+      { header: 'UPLOAD', value: uploadText },
+      { header: 'USERS', value: (g) => g.counts.users },
+      { header: 'ISSUED', value: (g) => g.counts.issued },
+      { header: 'NOT ISSUED', value: (g) => sum(g.counts.rejected) + sum(g.counts.refused) + g.counts.failed },
+      { header: 'PENDING', value: (g) => g.counts.pending },
+      { header: 'CREATED', value: (g) => formatTime(Date.parse(g.createdAt)) },
+      { header: 'LAST ACTIVITY', value: (g) => lastActivity(g, now) },
+    ],
+    'no grants',
+  );
+  const stopped = grants.some((g) => !g.uploaded);
+  return stopped
+    ? `${table}\n(UPLOAD at a line: its upload has not read the file to the end. Unless a run of it is going on, it was stopped:\n` +
+        ' run it again with the same file or --grant-id; it resumes, and nothing is issued twice.)'
+    : table;
 }
 
 /** The option as a positive integer, or `fallback` (undefined for an option with no default) when it is not given. */
@@ -180,7 +212,7 @@ const runCommand: OpsCommand = {
     const timedOut = !args.flag('no-wait') && grant.status !== 'DONE';
     return {
       data: { grant, invalidLines: upload.invalidLines, progress: upload.progress },
-      text: renderGrant(grant, upload.invalidLines) + (timedOut ? `\nstill RUNNING after ${waitMs / 1000} s: \`grant show ${grantId}\` later` : ''),
+      text: renderGrant(grant, Date.now(), upload.invalidLines) + (timedOut ? `\nstill RUNNING after ${waitMs / 1000} s: \`grant show ${grantId}\` later` : ''),
       exitCode: timedOut ? 1 : 0,
     };
   },
@@ -201,13 +233,33 @@ const showCommand: OpsCommand = {
     const grant = await ctx.step(`reading grant ${grantId}`, () => store.settle(grantId));
     const outcomes = args.string('outcomes');
     if (outcomes !== undefined) await writeOutcomes(ctx, store, grantId, outcomes);
-    return { data: grant, text: renderGrant(grant) };
+    return { data: grant, text: renderGrant(grant, Date.now()) };
+  },
+};
+
+const listCommand: OpsCommand = {
+  name: 'list',
+  summary: 'grants, newest first: status, how far the upload got, counts by outcome, last activity',
+  description:
+    'Each grant as `grant show` counts it (a DONE grant from its stored counts). NOT ISSUED sums the users the processor\n' +
+    'rejected, the gate refused and the failed. A grant whose upload stopped part way (a killed run, a failed upload)\n' +
+    'stays RUNNING at the line it reached: running it again resumes it.',
+  options: {
+    coupon: { type: 'string', value: '<id>', description: "only this coupon's grants" },
+    limit: { type: 'string', value: '<n>', description: 'at most n grants (default 20)' },
+  },
+  run: async (ctx, args): Promise<CommandResult> => {
+    const couponId = couponArg(args);
+    const limit = positiveInteger(args, 'limit', 20);
+    const store = await grantStore(ctx);
+    const grants = await ctx.step('reading grants from Postgres', () => store.list({ couponId, limit }));
+    return { data: grants, text: renderGrantList(grants, Date.now()) };
   },
 };
 
 export const grantGroup: OpsCommandGroup = {
   name: 'grant',
   summary: 'bulk grants: issue a coupon to a list of users through the gate and the processor, idempotently',
-  commands: [runCommand, showCommand],
+  commands: [runCommand, listCommand, showCommand],
   defaultCommand: 'run',
 };

@@ -2,8 +2,8 @@
  * The admin API of bulk grants against the real stack: a gzipped NDJSON upload streamed into a
  * grant (bearer token, invalid lines reported by line number), its status and counts, its
  * per-user result as CSV matching the ledger, an idempotent re-upload, and the refusals (no token,
- * a JSON body, an upload over GATEWAY_GRANT_MAX_BYTES, an unknown grant), and a granted user's
- * request status, which Redis keeps no status hash for.
+ * a JSON body, an upload over GATEWAY_GRANT_MAX_BYTES, an unknown grant), the listing of grants, and
+ * a granted user's request status, which Redis keeps no status hash for.
  */
 import { randomUUID } from 'node:crypto';
 import zlib from 'node:zlib';
@@ -14,6 +14,7 @@ import type { GatewayConfig } from '../../gateway/config.ts';
 import { Gate } from '../../gateway/gate.ts';
 import { grantEventId } from '../../gateway/grant/grant-id.ts';
 import type { GrantReport } from '../../gateway/grant/grant-service.ts';
+import type { Grant } from '../../gateway/grant/grant-store.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import type { ServiceProcess } from '../../ops/run/service-process.ts';
 import { grantHoldMember, holdMember, redisKeys } from '../../schemas/redis-keys.ts';
@@ -164,6 +165,25 @@ describe('POST /api/admin/coupons/:id/grants', () => {
     const gz = (await upload(couponId, zlib.gzipSync(text), '', { 'content-type': 'application/gzip' })).json() as GrantReport;
     expect(plain.grant.id).toMatch(new RegExp(`^c${couponId}-[0-9a-f]{32}$`));
     expect(gz.grant.id).toBe(plain.grant.id);
+  });
+
+  it('lists grants newest first, of one coupon with ?coupon, at most ?limit, each as GET /api/admin/grants/:id serves it', async () => {
+    const couponId = await createCoupon(app, { totalQuantity: 5 });
+    const ids = [`list-a-${randomUUID().slice(0, 8)}`, `list-b-${randomUUID().slice(0, 8)}`];
+    for (const [i, grantId] of ids.entries()) {
+      const answer = await upload(couponId, `${i + 1}\n${i + 10}\n`, `?grantId=${grantId}&waitSeconds=60`, { 'content-type': 'text/plain' });
+      expect((answer.json() as GrantReport).grant.status, answer.body).toBe('DONE');
+    }
+    const list = async (query: string) => app.inject({ method: 'GET', url: `/api/admin/grants${query}`, headers: ADMIN_AUTH });
+    const ofCoupon = (await list(`?coupon=${couponId}`)).json() as { grants: Grant[] };
+    expect(ofCoupon.grants.map((g) => g.id)).toEqual([...ids].reverse());
+    for (const grant of ofCoupon.grants) expect((await app.inject({ method: 'GET', url: `/api/admin/grants/${grant.id}`, headers: ADMIN_AUTH })).json()).toEqual(grant);
+    expect(ofCoupon.grants[0]!.counts).toEqual({ users: 2, issued: 2, rejected: {}, failed: 0, refused: {}, pending: 0 });
+    expect(((await list('?limit=1')).json() as { grants: Grant[] }).grants.map((g) => g.id)).toEqual([ids[1]]);
+    expect((await list('?limit=0')).json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    expect((await list('?limit=501')).statusCode).toBe(400);
+    expect((await list('?coupon=x')).json()).toMatchObject({ error: { code: 'INVALID_COUPON_ID' } });
+    expect((await app.inject({ method: 'GET', url: '/api/admin/grants' })).statusCode).toBe(401);
   });
 
   it('refuses a missing token, a JSON body, an unusable file, an upload over the maximum, an unknown coupon and grant', async () => {

@@ -2,8 +2,8 @@
  * Bulk grants through the operator CLI against the real stack (README, "Bulk grants"): a file with
  * duplicates and malformed lines issues exactly once per valid distinct user up to the quantity,
  * and the per-user result matches the committed output records; a re-upload produces nothing
- * new; a grant killed (SIGKILL) half way and run again ends with the result of an uninterrupted
- * one; a flash sale over HTTP on the same coupon during a grant keeps I1-I7.
+ * new; a grant killed (SIGKILL) half way shows in `grant list` at the line it reached, and run again
+ * ends with the result of an uninterrupted one; `grant list` filters and orders; a flash sale over HTTP on the same coupon during a grant keeps I1-I7.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -32,6 +32,8 @@ import { eventually } from '../support/eventually.ts';
 import { allDecided } from '../support/ledger.ts';
 import { startGateway, HttpClient } from '../support/gateway-harness.ts';
 import { grantableCoupon, resultFile, runGrant, startGrant, usersFile, type GrantRun } from '../support/grants.ts';
+import { opsJson, runOps } from '../support/ops-cli.ts';
+import type { Grant } from '../../gateway/grant/grant-store.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
 import { startOpsCli } from '../../ops/run/ops-cli.ts';
 import { readGrantResults, type UserResult } from '../../ops/verify/grant-results.ts';
@@ -145,8 +147,12 @@ describe('ops grant', () => {
       heldNotProduced = (await new GateStore(redis).counts(killed)).holds.filter((h) => !inKafka.has(h.eventId)).length;
     }
     expect(heldNotProduced, 'no kill landed between the gate and Kafka').toBeGreaterThan(0);
-    const cut = await db.query<{ status: string; uploaded: boolean }>('SELECT status, uploaded FROM coupon_grants WHERE coupon_id = $1', [killed]);
-    expect(cut.rows).toEqual([{ status: 'RUNNING', uploaded: false }]);
+    // What an operator sees of the stopped grant: RUNNING, its upload at the line the last run reached.
+    const [cut, ...others] = await opsJson<Grant[]>(['grant', 'list', '--coupon', String(killed)]);
+    expect(others).toEqual([]);
+    expect(cut).toMatchObject({ status: 'RUNNING', uploaded: false });
+    expect(cut!.linesRead).toBeLessThan(users.length);
+    expect((await runOps(['grant', 'list', '--coupon', String(killed)])).stdout).toMatch(/RUNNING\s+line [\d,]+ .*\n\(UPLOAD at a line/s);
 
     const resumedOut = resultFile();
     const resumed = await runGrant([...args(killed), '--outcomes', resumedOut]);
@@ -160,6 +166,28 @@ describe('ops grant', () => {
       return o.issued.length >= 4000 && o;
     });
     expectInvariants(await checkInvariants(db, [killed], produced(readGrantResults(resumedOut)), outputs));
+  });
+
+  it('lists grants newest first, of one coupon with --coupon, at most --limit', async () => {
+    const [a, b] = [await grantableCoupon(db, gate, 10), await grantableCoupon(db, gate, 10)];
+    const tag = randomUUID().slice(0, 8);
+    const grants: Array<[number, string, string[]]> = [
+      [a, `list-a1-${tag}`, ['1', '2', '3']],
+      [b, `list-b-${tag}`, ['4']],
+      [a, `list-a2-${tag}`, ['5', '6']],
+    ];
+    for (const [coupon, id, users] of grants) await runGrant(['--coupon', String(coupon), '--users', usersFile(users), '--grant-id', id]);
+
+    const ofA = await opsJson<Grant[]>(['grant', 'list', '--coupon', String(a)]);
+    expect(ofA.map((g) => [g.id, g.status, g.uploaded, g.counts.users, g.counts.issued])).toEqual([
+      [`list-a2-${tag}`, 'DONE', true, 2, 2],
+      [`list-a1-${tag}`, 'DONE', true, 3, 3],
+    ]);
+    expect((await opsJson<Grant[]>(['grant', 'list', '--limit', '1'])).map((g) => g.id)).toEqual([`list-a2-${tag}`]);
+    const table = (await runOps(['grant', 'list', '--coupon', String(b)])).stdout;
+    expect(table).toMatch(/^GRANT +COUPON +STATUS +UPLOAD +USERS +ISSUED +NOT ISSUED +PENDING +CREATED +LAST ACTIVITY\n/);
+    expect(table).toMatch(new RegExp(`^list-b-${tag} +${b} +DONE +complete +1 +1 +0 +0 `, 'm'));
+    expect((await runOps(['grant', 'list', '--limit', '0'])).code).toBe(2);
   });
 
   it('rides out a Redis outage part way, running again from its first line, and ends with the result of an uninterrupted grant; --retry-for 0 stops at the outage', async () => {
