@@ -2,8 +2,9 @@
  * Bulk grants through the operator CLI against the real stack (README, "Bulk grants"): a file with
  * duplicates and malformed lines issues exactly once per valid distinct user up to the quantity,
  * and the per-user result matches the committed output records; a re-upload produces nothing
- * new; a grant killed (SIGKILL) half way shows in `grant list` at the line it reached, and run again
- * ends with the result of an uninterrupted one; `grant list` filters and orders; a flash sale over HTTP on the same coupon during a grant keeps I1-I7.
+ * new; a grant killed (SIGKILL) half way shows in `grant list` at the line it reached, and run
+ * again ends with the result of an uninterrupted one; `grant list` filters and orders; a flash
+ * sale over HTTP on the same coupon during a grant keeps I1-I7.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
