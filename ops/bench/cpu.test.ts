@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attribution, machineTicks, microsPerUnit, reapedChildrenTicks, roleOf, scenarioMicros, statTicks, usageBetween, type CpuSnapshot } from './cpu.ts';
+import { attribution, cpuPressureTotal, machineTicks, microsPerUnit, reapedChildrenTicks, roleOf, scenarioMicros, schedstatWait, statTicks, usageBetween, type CpuSnapshot } from './cpu.ts';
 
 describe('statTicks', () => {
   it('adds utime and stime, even when the command name holds spaces and parentheses', () => {
@@ -87,6 +87,46 @@ describe('usageBetween', () => {
       by_role: { processor: 1, 'processor:main': 0.8, postgres: 0.8 },
       cpu_s: { processor: 2, 'processor:main': 1.6, postgres: 1.6 },
     });
+  });
+});
+
+describe('schedstatWait', () => {
+  it("reads a thread's run-queue wait and time slices", () => {
+    expect(schedstatWait('289558508 36457232 1136\n')).toEqual({ waitNs: 36_457_232, slices: 1136 });
+  });
+});
+
+describe('cpuPressureTotal', () => {
+  it('reads the total of the "some" line, and nothing where there is no such file', () => {
+    expect(cpuPressureTotal('some avg10=21.04 avg60=19.17 avg300=21.07 total=18449628443\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n')).toBe(18_449_628_443);
+    expect(cpuPressureTotal('')).toBeUndefined();
+  });
+});
+
+describe('usageBetween, waiting for a core', () => {
+  const snapshot = (at: number, pressureUs: number, processes: CpuSnapshot['processes']): CpuSnapshot => ({ at, processes, machineBusy: 0, machineTotal: 1, pressureUs });
+
+  it('gives the share of the time some task waited, and per role the wait a second and the mean wait each time a thread got a core', () => {
+    const before = snapshot(0, 5_000_000, [
+      { pid: 1, group: 'kafka', ticks: 0, waitNs: 1e9, slices: 1000 },
+      { pid: 2, group: 'gateway', ticks: 0, waitNs: 0, slices: 0 },
+    ]);
+    const after = snapshot(2000, 6_200_000, [
+      { pid: 1, group: 'kafka', ticks: 0, waitNs: 1.8e9, slices: 5000 },
+      { pid: 2, group: 'gateway', ticks: 0, waitNs: 1.2e9, slices: 6000 },
+      { pid: 3, group: 'postgres', ticks: 0, waitNs: 0.1e9, slices: 1000 }, // a backend that started in between
+      { pid: 4, group: 'other', ticks: 0 }, // not read: not the scenario's
+    ]);
+    expect(usageBetween(before, after, 100, 2).waiting).toEqual({
+      pressure: 0.6,
+      by_role: { gateway: 0.6, kafka: 0.4, postgres: 0.05 },
+      ms_per_slice: { gateway: 0.2, kafka: 0.2, postgres: 0.1 },
+    });
+  });
+
+  it('is left out where the kernel reports neither', () => {
+    const plain = (at: number): CpuSnapshot => ({ at, processes: [{ pid: 1, group: 'kafka', ticks: at }], machineBusy: 0, machineTotal: 1 });
+    expect(usageBetween(plain(0), plain(1000), 100, 2)).not.toHaveProperty('waiting');
   });
 });
 

@@ -32,6 +32,10 @@ export interface ProcessTicks {
   pid: number;
   group: string;
   ticks: number;
+  /** Run-queue time of its threads (ns): ready to run, waiting for a core (/proc/<pid>/task/<tid>/schedstat); read for the scenario's processes. */
+  waitNs?: number;
+  /** How many times its threads got a core (the same files). */
+  slices?: number;
 }
 
 export interface CpuSnapshot {
@@ -40,6 +44,8 @@ export interface CpuSnapshot {
   /** /proc/stat totals over all cores, in ticks. */
   machineBusy: number;
   machineTotal: number;
+  /** /proc/pressure/cpu "some" total (µs in which at least one task waited for a core), where the kernel reports it. */
+  pressureUs?: number;
 }
 
 export interface CpuUsage {
@@ -55,6 +61,12 @@ export interface CpuUsage {
   unit?: string;
   units?: number;
   us_per_unit?: Record<string, number>;
+  /**
+   * Waiting for a core: `pressure` the share of the wall time in which some task waited
+   * (/proc/pressure/cpu); per role, seconds its threads spent ready but not running per wall
+   * second, and the mean of such a wait each time a thread got a core (ms). Where the kernel reports them.
+   */
+  waiting?: { pressure?: number; by_role: Record<string, number>; ms_per_slice: Record<string, number> };
 }
 
 /** utime + stime of a /proc/<pid>/stat line (fields 14 and 15, counted after the command's closing parenthesis). */
@@ -67,6 +79,18 @@ export function statTicks(stat: string): number {
 export function reapedChildrenTicks(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[13]) + Number(fields[14]);
+}
+
+/** Run-queue wait (ns) and time slices of one thread's /proc/<pid>/task/<tid>/schedstat ("<on-cpu ns> <waiting ns> <slices>"). */
+export function schedstatWait(text: string): { waitNs: number; slices: number } {
+  const [, wait, slices] = text.trim().split(/\s+/).map(Number);
+  return { waitNs: wait ?? 0, slices: slices ?? 0 };
+}
+
+/** The "some" line's total (µs) of /proc/pressure/cpu. */
+export function cpuPressureTotal(text: string): number | undefined {
+  const total = /^some .*\btotal=(\d+)/m.exec(text)?.[1];
+  return total === undefined ? undefined : Number(total);
 }
 
 /** Role of the CPU of the bench's children that ended (reaped): the grant's ops CLI. */
@@ -132,12 +156,37 @@ export function usageBetween(before: CpuSnapshot, after: CpuSnapshot, ticksPerSe
   const busyShare = (after.machineBusy - before.machineBusy) / Math.max(1, after.machineTotal - before.machineTotal);
   const round = (n: number): number => Math.round(n * 100) / 100;
   const sorted = [...byRole].sort((a, b) => b[1] - a[1]);
+  const waiting = waitingBetween(before, after, wall);
   return {
     wall_s: round(wall),
     machine: round(busyShare * cores),
     cores,
     by_role: Object.fromEntries(sorted.map(([role, ticks]) => [role, round(ticks / ticksPerSecond / wall)])),
     cpu_s: Object.fromEntries(sorted.map(([role, ticks]) => [role, round(ticks / ticksPerSecond)])),
+    ...(waiting && { waiting }),
+  };
+}
+
+/** Run-queue waits per role and the machine's CPU pressure between two snapshots; undefined where neither was read. */
+function waitingBetween(before: CpuSnapshot, after: CpuSnapshot, wall: number): CpuUsage['waiting'] {
+  const earlier = new Map(before.processes.map((p) => [`${p.pid}/${p.group}`, p]));
+  const byRole = new Map<string, { waitNs: number; slices: number }>();
+  for (const p of after.processes) {
+    if (p.waitNs === undefined || p.slices === undefined) continue;
+    const was = earlier.get(`${p.pid}/${p.group}`);
+    const waitNs = p.waitNs - (was?.waitNs ?? 0);
+    const slices = p.slices - (was?.slices ?? 0);
+    if (waitNs <= 0 || slices <= 0) continue;
+    const role = byRole.get(p.group) ?? { waitNs: 0, slices: 0 };
+    byRole.set(p.group, { waitNs: role.waitNs + waitNs, slices: role.slices + slices });
+  }
+  const pressure = before.pressureUs !== undefined && after.pressureUs !== undefined && wall > 0 ? (after.pressureUs - before.pressureUs) / 1e6 / wall : undefined;
+  if (byRole.size === 0 && pressure === undefined) return undefined;
+  const sorted = [...byRole].sort((a, b) => b[1].waitNs - a[1].waitNs);
+  return {
+    ...(pressure !== undefined && { pressure: Math.round(pressure * 100) / 100 }),
+    by_role: Object.fromEntries(sorted.map(([role, w]) => [role, Math.round((w.waitNs / 1e9 / wall) * 100) / 100])),
+    ms_per_slice: Object.fromEntries(sorted.map(([role, w]) => [role, Math.round((w.waitNs / w.slices / 1e6) * 100) / 100])),
   };
 }
 
@@ -147,6 +196,27 @@ function readOrEmpty(file: string): string {
   } catch {
     return ''; // the process exited between listing and reading
   }
+}
+
+/** The run-queue wait of all of a process's threads; nothing where the kernel keeps no schedstat. */
+function threadWaits(pid: number): { waitNs: number; slices: number } | undefined {
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined; // the process exited
+  }
+  let found = false;
+  const sum = { waitNs: 0, slices: 0 };
+  for (const tid of tids) {
+    const text = readOrEmpty(`/proc/${pid}/task/${tid}/schedstat`);
+    if (!text) continue;
+    const { waitNs, slices } = schedstatWait(text);
+    found = true;
+    sum.waitNs += waitNs;
+    sum.slices += slices;
+  }
+  return found ? sum : undefined;
 }
 
 /** Samples /proc; on systems without it, `take` returns undefined and no usage is reported. */
@@ -178,15 +248,18 @@ export class CpuSampler {
       const group = roleOf(pid, parentPid(stat), readOrEmpty(`/proc/${pid}/cmdline`), scenario);
       // Redis's rewrite of its append-only file is a child that usually ends within the phase: counted as the server's.
       const rewrites = scenario.pids.get(pid) === 'redis' ? reapedChildrenTicks(stat) : 0;
-      processes.push({ pid, group, ticks: statTicks(stat) + rewrites });
+      const ours = !group.startsWith('foreign-') && group !== 'other';
+      processes.push({ pid, group, ticks: statTicks(stat) + rewrites, ...(ours && threadWaits(pid)) });
       if (pid === process.pid) processes.push({ pid, group: BENCH_CHILDREN, ticks: reapedChildrenTicks(stat) });
       if (this.known.has(pid)) {
         const main = readOrEmpty(`/proc/${pid}/task/${pid}/stat`);
-        if (main) processes.push({ pid, group: `${group}:main`, ticks: statTicks(main) });
+        const mainWait = readOrEmpty(`/proc/${pid}/task/${pid}/schedstat`);
+        if (main) processes.push({ pid, group: `${group}:main`, ticks: statTicks(main), ...(mainWait && schedstatWait(mainWait)) });
       }
     }
     const machine = machineTicks(fs.readFileSync('/proc/stat', 'utf8'));
-    return { at: Date.now(), processes, machineBusy: machine.busy, machineTotal: machine.total };
+    const pressureUs = cpuPressureTotal(readOrEmpty('/proc/pressure/cpu'));
+    return { at: Date.now(), processes, machineBusy: machine.busy, machineTotal: machine.total, ...(pressureUs !== undefined && { pressureUs }) };
   }
 
   usage(before: CpuSnapshot | undefined, after: CpuSnapshot | undefined): CpuUsage | undefined {

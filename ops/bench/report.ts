@@ -487,8 +487,26 @@ function cpuSection(cpu: BenchResult['cpu']): string {
       ['phase', 'wall s', 'machine', ...roles, 'bound by'],
       ...entries.map(([phase, u]) => [phase, fmt(u.wall_s, 1), fmt(u.machine, 2), ...roles.map((r) => (u.by_role[r] === undefined ? '-' : fmt(u.by_role[r]!, 2))), boundOf(u)]),
     ]),
+    waitingTable(entries),
     perUnitTable(entries),
   ].filter(Boolean).join('\n');
+}
+
+/** How long the scenario's threads waited for a core in each phase, where the kernel reports it. */
+function waitingTable(entries: [string, CpuUsage][]): string {
+  const measured = entries.filter((e): e is [string, CpuUsage & { waiting: NonNullable<CpuUsage['waiting']> }] => e[1].waiting !== undefined);
+  if (measured.length === 0) return '';
+  const roles = [...new Set(measured.flatMap(([, u]) => Object.keys(u.waiting.by_role)))].filter((r) => scenarioMicros({ [r]: 1 }) > 0).sort();
+  const cell = (w: NonNullable<CpuUsage['waiting']>, role: string): string =>
+    w.by_role[role] === undefined ? '-' : `${fmt(w.by_role[role]!, 2)} (${fmt(w.ms_per_slice[role]!, 2)})`;
+  return [
+    'Waiting for a core in each phase ("pressure": share of the time some task was ready but not running, /proc/pressure/cpu;',
+    '  per role: seconds its threads spent ready but not running, per second, and (in brackets) the mean such wait in ms each time one got a core)',
+    columns([
+      ['phase', 'pressure', ...roles],
+      ...measured.map(([phase, u]) => [phase, u.waiting.pressure === undefined ? '-' : `${Math.round(u.waiting.pressure * 100)} %`, ...roles.map((r) => cell(u.waiting, r))]),
+    ]),
+  ].join('\n');
 }
 
 /** CPU µs per unit of work of every phase that counted its units, per process role of the scenario. */

@@ -114,6 +114,11 @@ describe('npm run bench (tiny sizes)', () => {
     expect(r.cpu.gateway?.unit).toBe('accepted request');
     expect(Object.keys(r.cpu['scale 3']?.us_per_unit ?? {})).toEqual(expect.arrayContaining(['processor-1', 'processor-2', 'processor-3', 'kafka', 'postgres']));
     expect(s.steps[2]!.cpu_us_per_record).toEqual(r.cpu['scale 3']?.us_per_unit);
+    // Run-queue waits, where the kernel keeps them per thread: the gateway phase's own processes waited for a core.
+    if (fs.existsSync(`/proc/self/task/${process.pid}/schedstat`)) {
+      expect(Object.keys(r.cpu.gateway?.waiting?.by_role ?? {})).toEqual(expect.arrayContaining(['gateway', 'bench']));
+      for (const ms of Object.values(r.cpu.gateway!.waiting!.ms_per_slice)) expect(ms).toBeGreaterThan(0);
+    }
 
     const gr = r.grant!;
     expect(gr).toMatchObject({ users: 2000, issued: 2000, reupload_new_outcomes: 0, reupload_produced: 0, beside_sale_users: 500, sale_rate_per_s: 50 });
