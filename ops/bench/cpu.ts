@@ -9,7 +9,9 @@
  * process is reported on its own ("processor:main"): a JavaScript-bound service saturates that
  * one thread long before the machine. A child of the bench that ended
  * within the phase (the grant scenario's ops CLI) is gone from /proc by its end: its CPU is counted
- * as "bench-children", from the CPU of the bench's reaped children.
+ * as "bench-children", from the CPU of the bench's reaped children. Where the kernel reports them,
+ * the run-queue time of the scenario's threads (ready, no core) and the machine's CPU pressure
+ * tell how much of a phase's latency was queueing for a core.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
