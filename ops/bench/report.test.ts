@@ -221,13 +221,13 @@ describe('the CPU per unit table', () => {
 });
 
 describe('the waiting-for-a-core table', () => {
-  it("shows the pressure and each of the scenario's roles' wait a second with its mean wait a time slice", () => {
+  it("shows the pressure and each of the scenario's roles' (and JavaScript threads') wait a second with its mean wait a time slice", () => {
     const waiting = { pressure: 0.62, by_role: { kafka: 0.79, gateway: 0.66, 'gateway:main': 0.3, 'foreign-kafka': 0.1 }, ms_per_slice: { kafka: 0.17, gateway: 0.19, 'gateway:main': 0.5, 'foreign-kafka': 0.2 } };
     const r = result();
     const table = renderTable({ ...r, cpu: { gateway: { ...r.cpu.gateway!, waiting } } }).split('\n');
     const header = table.findIndex((l) => l.startsWith('Waiting for a core'));
-    expect(table[header + 2]!.trim().split(/\s{2,}/)).toEqual(['phase', 'pressure', 'gateway', 'kafka']);
-    expect(table[header + 3]!.trim().split(/\s{2,}/)).toEqual(['gateway', '62 %', '0.66 (0.19)', '0.79 (0.17)']);
+    expect(table[header + 3]!.trim().split(/\s{2,}/)).toEqual(['phase', 'pressure', 'gateway', 'gateway:main', 'kafka']);
+    expect(table[header + 4]!.trim().split(/\s{2,}/)).toEqual(['gateway', '62 %', '0.66 (0.19)', '0.30 (0.50)', '0.79 (0.17)']);
   });
 
   it('is left out where no phase measured it', () => {

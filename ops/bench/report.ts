@@ -496,12 +496,14 @@ function cpuSection(cpu: BenchResult['cpu']): string {
 function waitingTable(entries: [string, CpuUsage][]): string {
   const measured = entries.filter((e): e is [string, CpuUsage & { waiting: NonNullable<CpuUsage['waiting']> }] => e[1].waiting !== undefined);
   if (measured.length === 0) return '';
-  const roles = [...new Set(measured.flatMap(([, u]) => Object.keys(u.waiting.by_role)))].filter((r) => scenarioMicros({ [r]: 1 }) > 0).sort();
+  // The ":main" roles stay: a Node process's JavaScript thread waiting for a core delays everything it handles.
+  const roles = [...new Set(measured.flatMap(([, u]) => Object.keys(u.waiting.by_role)))].filter((r) => !r.startsWith('foreign-') && r !== 'other').sort();
   const cell = (w: NonNullable<CpuUsage['waiting']>, role: string): string =>
     w.by_role[role] === undefined ? '-' : `${fmt(w.by_role[role]!, 2)} (${fmt(w.ms_per_slice[role]!, 2)})`;
   return [
     'Waiting for a core in each phase ("pressure": share of the time some task was ready but not running, /proc/pressure/cpu;',
-    '  per role: seconds its threads spent ready but not running, per second, and (in brackets) the mean such wait in ms each time one got a core)',
+    '  per role: seconds its threads spent ready but not running, per second, and (in brackets) the mean such wait in ms each time one got a core;',
+    '  ":main": the JavaScript thread alone — waiting as long as it runs doubles the time of everything it handles)',
     columns([
       ['phase', 'pressure', ...roles],
       ...measured.map(([phase, u]) => [phase, u.waiting.pressure === undefined ? '-' : `${Math.round(u.waiting.pressure * 100)} %`, ...roles.map((r) => cell(u.waiting, r))]),
