@@ -209,8 +209,24 @@ export class GrantStore {
    * stored) once uploaded with nothing pending. A DONE grant answers from its stored counts.
    */
   async settle(grantId: string): Promise<Grant> {
-    const row = await this.row(grantId);
+    return this.settleRow(await this.row(grantId));
+  }
+
+  /** Grants newest first, each as settle() gives it: a DONE one from its stored counts, a RUNNING one counted now. */
+  async list(where: GrantListing): Promise<Grant[]> {
+    const { rows } = await this.db.query<GrantRow>(
+      'SELECT * FROM coupon_grants WHERE $1::bigint IS NULL OR coupon_id = $1 ORDER BY created_at DESC, id LIMIT $2',
+      [where.couponId ?? null, where.limit],
+    );
+    const grants: Grant[] = [];
+    // One after another: counting a large RUNNING grant is the heavy part, and the pool is shared.
+    for (const row of rows) grants.push(await this.settleRow(row));
+    return grants;
+  }
+
+  private async settleRow(row: GrantRow): Promise<Grant> {
     if (row.status === 'DONE') return grantOf(row, row.counts);
+    const grantId = row.id;
     const range = grantEventIdRange(Number(row.coupon_id), grantId, row.event_ids);
     const { rows } = await this.db.query<{ result: string; count: string }>(
       range ? RANGE_COUNTS_SQL : JOINED_COUNTS_SQL,
@@ -225,18 +241,6 @@ export class GrantStore {
     );
     // A restart in between (uploaded turned false) leaves it RUNNING.
     return grantOf(done.rows[0] ?? row, counts);
-  }
-
-  /** Grants newest first, each as settle() gives it: a DONE one from its stored counts, a RUNNING one counted now. */
-  async list(where: GrantListing): Promise<Grant[]> {
-    const { rows } = await this.db.query<{ id: string }>(
-      'SELECT id FROM coupon_grants WHERE $1::bigint IS NULL OR coupon_id = $1 ORDER BY created_at DESC, id LIMIT $2',
-      [where.couponId ?? null, where.limit],
-    );
-    const grants: Grant[] = [];
-    // One after another: counting a large RUNNING grant is the heavy part, and the pool is shared.
-    for (const { id } of rows) grants.push(await this.settle(id));
-    return grants;
   }
 
   /**

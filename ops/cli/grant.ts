@@ -78,7 +78,6 @@ function positiveInteger<F extends number | undefined>(args: Args, name: string,
   return value;
 }
 
-
 async function grantStore(ctx: OpsContext) {
   const [{ GrantStore, grantPoolConfig }, { default: pg }] = await Promise.all([import('../../gateway/grant/grant-store.ts'), import('pg')]);
   const db = new pg.Pool({ ...grantPoolConfig(ctx.config().databaseUrl, 'coupon-ops-grant'), connectionTimeoutMillis: 5000 });
