@@ -15,6 +15,8 @@ export interface SourceRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: DeadLetterHeader[];
+  /** The record's Kafka timestamp (ms): when its producer created it; -1 when it has none. */
+  timestamp: number;
 }
 
 export type Decoded =

@@ -13,7 +13,7 @@ const outcome = (eventId: string, offset: number, over: Partial<LedgerOutcome>):
 const plan = (s: StagedRequest[]): BatchPlan => ({
   staged: s,
   deadLetters: [],
-  sources: new Map(s.map((x) => [x, { topic: TOPICS.requests, partition: x.partition, offset: x.offset, key: Buffer.from('7'), value: Buffer.from([0, 1]), headers: [] }])),
+  sources: new Map(s.map((x) => [x, { topic: TOPICS.requests, partition: x.partition, offset: x.offset, key: Buffer.from('7'), value: Buffer.from([0, 1]), headers: [], timestamp: 0 }])),
 });
 
 describe('collectOutputs', () => {

@@ -58,6 +58,8 @@ export class IssuanceTask {
   async stage(records: SourceRecord[]): Promise<StagedUnit> {
     const { metrics, serde, unknownSchemas, decider } = this.deps;
     const now = Date.now();
+    const createdAt = records[0]!.timestamp;
+    if (createdAt > 0) metrics.unitWait.observe(Math.max(0, now - createdAt) / 1000);
     const decoded = await metrics.time('decode', () => decodeRecords(serde, records, now, unknownSchemas));
     const plan = planBatch(decoded);
     return { records, plan, now, loaded: await decider.load(plan.staged) };

@@ -34,6 +34,14 @@ export class ProcessorMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  /** Kafka Streams' record end-to-end latency at the source (KIP-613), once a unit: its oldest record's. */
+  readonly unitWait = new client.Histogram({
+    name: 'coupon_processor_unit_wait_seconds',
+    help: "Per unit of work: how long its first request had waited when the processor took the unit (from the record's timestamp, through the consumer's fetch and the partition's queue).",
+    // A backlog's waits are minutes.
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+    registers: [this.registry],
+  });
   readonly transactions = new client.Counter({
     name: 'coupon_processor_transactions_total',
     help: 'Kafka transactions, by result (committed, aborted).',

@@ -12,6 +12,7 @@ const record = (key: string | null, partition: number, offset = 0): SourceRecord
   key: key === null ? null : Buffer.from(key),
   value: Buffer.from([0]),
   headers: [],
+  timestamp: 0,
 });
 
 function setup() {

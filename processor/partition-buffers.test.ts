@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { SourceRecord } from './decode.ts';
 import { PartitionBuffers } from './partition-buffers.ts';
 
-const record = (partition: number, offset: number): SourceRecord => ({ topic: 'requests', partition, offset, key: null, value: null, headers: [] });
+const record = (partition: number, offset: number): SourceRecord => ({ topic: 'requests', partition, offset, key: null, value: null, headers: [], timestamp: 0 });
 const offsets = (records: SourceRecord[]): number[] => records.map((r) => r.offset);
 
 v8.setFlagsFromString('--expose-gc');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Decoded, SourceRecord } from './decode.ts';
 import { planBatch } from './plan.ts';
 
-const source = (partition: number, offset: number): SourceRecord => ({ topic: 't', partition, offset, key: null, value: Buffer.from([0]), headers: [] });
+const source = (partition: number, offset: number): SourceRecord => ({ topic: 't', partition, offset, key: null, value: Buffer.from([0]), headers: [], timestamp: 0 });
 const req = (partition: number, offset: number, userId: number, problem: string | null = null): Decoded => ({
   kind: 'request',
   source: source(partition, offset),

@@ -347,5 +347,5 @@ function toSource(m: Kafka.Message): SourceRecord {
     Object.entries(h).map(([key, value]) => ({ key, value: Buffer.isBuffer(value) ? value : Buffer.from(String(value)) })),
   );
   const key = m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key));
-  return { topic: m.topic, partition: m.partition, offset: m.offset, key, value: m.value, headers };
+  return { topic: m.topic, partition: m.partition, offset: m.offset, key, value: m.value, headers, timestamp: m.timestamp ?? -1 };
 }

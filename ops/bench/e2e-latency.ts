@@ -67,6 +67,7 @@ export async function measureE2e(ctx: BenchContext, rate: number, seconds: numbe
         gatewayStages: meanMsBetween(before[0], gatewayAfter, 'coupon_gateway_stage_duration_seconds', 'stage'),
         processorStages: meanMsBetween(before[1], processorAfter, 'coupon_processor_stage_duration_seconds', 'stage'),
         batchSize: meanBetween(before[1], processorAfter, 'coupon_processor_batch_size_records') ?? 0,
+        unitWaitMs: 1000 * (meanBetween(before[1], processorAfter, 'coupon_processor_unit_wait_seconds') ?? 0),
       };
     } finally {
       await tail.close();
@@ -95,6 +96,7 @@ export async function measureE2e(ctx: BenchContext, rate: number, seconds: numbe
     gateway_stage_mean_ms: run.gatewayStages,
     processor_stage_mean_ms: run.processorStages,
     processor_mean_batch_size: round(run.batchSize),
+    processor_unit_wait_mean_ms: round(run.unitWaitMs),
   };
   ctx.progress('e2e', `p50 ${result.p50_ms} ms, p99 ${result.p99_ms} ms`);
   return result;

@@ -49,6 +49,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
       gateway_stage_mean_ms: { gate: 1, produce: 3, record: 0.5 },
       processor_stage_mean_ms: { decode: 1, copy: 2, merge: 10, produce: 5, commit: 8 },
       processor_mean_batch_size: 30,
+      processor_unit_wait_mean_ms: 21.5,
     },
     hot_coupon: {
       records: 20_000,
@@ -254,6 +255,7 @@ describe('renderTable', () => {
       'Gateway',
       '6,000 /s',
       'End to end',
+      "mean wait of a unit's first request before the processor took it (the consumer's fetch, the partition's queue): 21.5 ms",
       'Hot coupon',
       '9,000 records/s',
       '36 % of the many-coupon rate',

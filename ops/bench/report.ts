@@ -117,6 +117,8 @@ export interface E2eResult {
   gateway_stage_mean_ms: Record<string, number>;
   processor_stage_mean_ms: Record<string, number>;
   processor_mean_batch_size: number;
+  /** Mean wait of each unit's first request before the processor took the unit (its fetch and queue). */
+  processor_unit_wait_mean_ms: number;
 }
 
 export interface HotCouponResult {
@@ -407,6 +409,7 @@ function e2eSection(e: E2eResult): string {
     ]),
     `  mean per accepted request (gateway stages): ${msLine(e.gateway_stage_mean_ms)}`,
     `  mean per processor transaction (${fmt(e.processor_mean_batch_size)} records): ${msLine(e.processor_stage_mean_ms)}`,
+    `  mean wait of a unit's first request before the processor took it (the consumer's fetch, the partition's queue): ${fmt(e.processor_unit_wait_mean_ms, 1)} ms`,
   ].join('\n');
 }
 

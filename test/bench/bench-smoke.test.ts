@@ -94,6 +94,7 @@ describe('npm run bench (tiny sizes)', () => {
     expect(e.accept_p50_ms).toBeLessThanOrEqual(e.accept_p99_ms);
     expect(e.decided_p50_ms).toBeLessThanOrEqual(e.decided_p99_ms);
     expect(e.visible_after_decided_p50_ms).toBeLessThanOrEqual(e.visible_after_decided_p99_ms);
+    positive(e.processor_unit_wait_mean_ms);
 
     const h = r.hot_coupon!;
     expect(h).toMatchObject({ records: 2000, quantity: 1000, e2e_connections: 10, e2e_seconds: 2 });

@@ -7,6 +7,7 @@ import { redisKeys, STATUS_TTL_SECONDS } from '../../schemas/redis-keys.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, ledgerRows } from '../support/ledger.ts';
+import { sample } from '../support/metrics.ts';
 import { ProcessorProcess } from '../support/processor-process.ts';
 import { createCoupon, pool, request, RequestProducer } from '../support/requests.ts';
 
@@ -137,5 +138,43 @@ describe.each(['batch', 'single'] as const)('processor in %s mode', (mode) => {
     await eventually(() => allDecided(db, sent.map((s) => s.eventId)), 60_000);
     const ledger = await ledgerRows(db, sent.map((s) => s.eventId));
     expect(sent.map((s) => ledger.get(s.eventId)!.reason)).toEqual(['COUPON_NOT_ACTIVE', 'COUPON_NOT_ACTIVE', 'COUPON_NOT_FOUND']);
+  });
+});
+
+// A group of its own: the processor that takes the record is the one whose metrics are read.
+describe('the wait before a unit is taken', () => {
+  let db: pg.Pool;
+  let producer: RequestProducer;
+  let processor: ProcessorProcess;
+
+  beforeAll(async () => {
+    db = pool();
+    producer = await new RequestProducer().connect();
+    processor = await (await ProcessorProcess.startAlone({ instanceId: 'unit-wait' })).ready();
+  });
+
+  afterAll(async () => {
+    expect(await processor.stop('SIGTERM')).toBe(0);
+    await producer.disconnect();
+    await db.end();
+  });
+
+  it("reports how long a unit's first request had waited, from the record's own timestamp", async () => {
+    const wait = 'coupon_processor_unit_wait_seconds';
+    const read = async (): Promise<{ sum: number; count: number; over300s: number }> => {
+      const m = await processor.metrics();
+      const count = sample(m, `${wait}_count`);
+      return { sum: sample(m, `${wait}_sum`), count, over300s: count - sample(m, `${wait}_bucket`, 'le="300"') };
+    };
+    const before = await read();
+    const coupon = await createCoupon(db, 1);
+    // Produced, by its record's clock, ten minutes ago: as if it had waited behind a backlog.
+    await producer.send([request(coupon, 1)], undefined, Date.now() - 600_000);
+    const after = await eventually(async () => {
+      const now = await read();
+      return now.over300s > before.over300s && now;
+    }, 60_000);
+    expect(after.over300s - before.over300s).toBe(1);
+    expect(after.sum - before.sum).toBeGreaterThanOrEqual(600);
   });
 });

@@ -34,9 +34,10 @@ export class RequestProducer {
 
   /**
    * Sends in order and returns each request with where it landed: on the partitioner's partition,
-   * or on `partition` when given (what a producer with another partitioner does).
+   * or on `partition` when given (what a producer with another partitioner does). `timestamp`:
+   * the records' Kafka timestamp (ms) instead of the time of sending.
    */
-  async send(requests: CouponIssueRequested[], partition?: number): Promise<ProducedRequest[]> {
+  async send(requests: CouponIssueRequested[], partition?: number, timestamp?: number): Promise<ProducedRequest[]> {
     const out: ProducedRequest[] = [];
     const CHUNK = 5000;
     for (let i = 0; i < requests.length; i += CHUNK) {
@@ -45,7 +46,7 @@ export class RequestProducer {
       // Calls enqueue synchronously, so records keep their order.
       const reports = await Promise.all(
         chunk.map((r) =>
-          this.producer.send({ topic: TOPICS.requests, messages: [{ key: recordKey(r.couponId), value: this.serde.encode(TOPICS.requests, r), partition }] }),
+          this.producer.send({ topic: TOPICS.requests, messages: [{ key: recordKey(r.couponId), value: this.serde.encode(TOPICS.requests, r), partition, timestamp: timestamp?.toString() }] }),
         ),
       );
       chunk.forEach((r, j) => out.push({ ...r, ...landed(reports[j]!) }));
