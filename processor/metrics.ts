@@ -34,7 +34,7 @@ export class ProcessorMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  /** Kafka Streams' record end-to-end latency at the source (KIP-613), once a unit: its oldest record's. */
+  /** Kafka Streams' record end-to-end latency at the source (KIP-613), once a unit: its first record's, the one that waited longest. */
   readonly unitWait = new client.Histogram({
     name: 'coupon_processor_unit_wait_seconds',
     help: "Per unit of work: how long its first request had waited when the processor took the unit (from the record's timestamp, through the consumer's fetch and the partition's queue).",
