@@ -130,6 +130,11 @@ export function roleOf(pid: number, ppid: number, cmdline: string, scenario: Att
   return kind ? `foreign-${kind}` : 'other';
 }
 
+/** Whether a role (of roleOf) is one of the scenario's processes, not a foreign one or "other". */
+export function isScenarioRole(role: string): boolean {
+  return !role.startsWith('foreign-') && role !== 'other';
+}
+
 /** The scenario's processes from the bench's own (pid → role) and the pids listening on its server ports. */
 export function attribution(started: ReadonlyMap<number, string>, servers: ServerPorts, listening: ReadonlyMap<number, number>): Attribution {
   const pids = new Map(started);
@@ -250,8 +255,7 @@ export class CpuSampler {
       const group = roleOf(pid, parentPid(stat), readOrEmpty(`/proc/${pid}/cmdline`), scenario);
       // Redis's rewrite of its append-only file is a child that usually ends within the phase: counted as the server's.
       const rewrites = scenario.pids.get(pid) === 'redis' ? reapedChildrenTicks(stat) : 0;
-      const ours = !group.startsWith('foreign-') && group !== 'other';
-      processes.push({ pid, group, ticks: statTicks(stat) + rewrites, ...(ours && threadWaits(pid)) });
+      processes.push({ pid, group, ticks: statTicks(stat) + rewrites, ...(isScenarioRole(group) && threadWaits(pid)) });
       if (pid === process.pid) processes.push({ pid, group: BENCH_CHILDREN, ticks: reapedChildrenTicks(stat) });
       if (this.known.has(pid)) {
         const main = readOrEmpty(`/proc/${pid}/task/${pid}/stat`);
@@ -279,6 +283,6 @@ export function microsPerUnit(usage: CpuUsage | undefined, units: number): Recor
 /** The scenario's own share of CPU µs per unit: every role but the foreign ones, "other" and the ":main" threads (already counted in their process). */
 export function scenarioMicros(micros: Record<string, number>): number {
   return Object.entries(micros)
-    .filter(([role]) => !role.startsWith('foreign-') && role !== 'other' && !role.endsWith(':main'))
+    .filter(([role]) => isScenarioRole(role) && !role.endsWith(':main'))
     .reduce((sum, [, us]) => sum + us, 0);
 }

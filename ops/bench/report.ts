@@ -2,7 +2,7 @@
  * The benchmark's result: its JSON shape, the targets it is judged against, and the table printed
  * at the end. Pure: main.ts fills the result in, this file only checks and renders it.
  */
-import { FOREIGN_PROCESSOR, scenarioMicros, type CpuUsage } from './cpu.ts';
+import { FOREIGN_PROCESSOR, isScenarioRole, scenarioMicros, type CpuUsage } from './cpu.ts';
 
 export const SCENARIOS = ['limits', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'scale', 'grant'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -500,7 +500,7 @@ function waitingTable(entries: [string, CpuUsage][]): string {
   const measured = entries.filter((e): e is [string, CpuUsage & { waiting: NonNullable<CpuUsage['waiting']> }] => e[1].waiting !== undefined);
   if (measured.length === 0) return '';
   // The ":main" roles stay: a Node process's JavaScript thread waiting for a core delays everything it handles.
-  const roles = [...new Set(measured.flatMap(([, u]) => Object.keys(u.waiting.by_role)))].filter((r) => !r.startsWith('foreign-') && r !== 'other').sort();
+  const roles = [...new Set(measured.flatMap(([, u]) => Object.keys(u.waiting.by_role)))].filter(isScenarioRole).sort();
   const cell = (w: NonNullable<CpuUsage['waiting']>, role: string): string =>
     w.by_role[role] === undefined ? '-' : `${fmt(w.by_role[role]!, 2)} (${fmt(w.ms_per_slice[role]!, 2)})`;
   return [
