@@ -1,6 +1,6 @@
 /**
  * The flash sale: `users` distinct users ask the gateway for a coupon of `quantity` units all at
- * once (autocannon, `connections` at a time) while a processor runs. Measured: from the last 202
+ * once (closed loop, `connections` at a time) while a processor runs. Measured: from the last 202
  * to the last outcome committed (drain), and from the first request to it (total).
  */
 import { outputEnds } from '../verify/outputs.ts';

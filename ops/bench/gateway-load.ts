@@ -1,5 +1,5 @@
 /**
- * Gateway capacity: `concurrency` connections (autocannon, closed loop) for `seconds` against a
+ * Gateway capacity: `concurrency` connections (closed loop, closed-loop.ts) for `seconds` against a
  * coupon that never sells out, a new user per request, and no processor competing for the CPU
  * during the load. A processor (on a group moved to the end before the load) then drains what
  * was accepted, so the invariants cover every 202 (the warm-up's too).

@@ -1,41 +1,12 @@
-import http from 'node:http';
-import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../run/free-port.ts';
 import { HttpPostError, HttpPosts } from './http-posts.ts';
-
-type Handler = (req: http.IncomingMessage, body: string, res: http.ServerResponse) => void;
-
-interface TestServer {
-  url: URL;
-  /** Connections the server accepted. */
-  connections: Socket[];
-  close: () => Promise<void>;
-}
+import { json, serve, type Handler, type TestServer } from './http-test-server.ts';
 
 const servers: TestServer[] = [];
 const clients: HttpPosts[] = [];
 
-async function serve(handler: Handler): Promise<TestServer> {
-  const connections: Socket[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body += c));
-    req.on('end', () => handler(req, body, res));
-  });
-  server.on('connection', (s: Socket) => connections.push(s));
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const s: TestServer = {
-    url: new URL(`http://127.0.0.1:${port}`),
-    connections,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+async function started(handler: Handler): Promise<TestServer> {
+  const s = await serve(handler);
   servers.push(s);
   return s;
 }
@@ -46,11 +17,6 @@ function client(server: TestServer, maxConnections = 8, timeoutMs = 5000): HttpP
   return c;
 }
 
-const json = (res: http.ServerResponse, status: number, body: string): void => {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-};
-
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   for (const s of servers.splice(0)) await s.close();
@@ -58,7 +24,7 @@ afterEach(async () => {
 
 describe('HttpPosts', () => {
   it('posts the body and returns the status and body, one keep-alive connection for requests one after another', async () => {
-    const server = await serve((req, body, res) => json(res, 202, JSON.stringify({ path: req.url, got: JSON.parse(body) as unknown, type: req.headers['content-type'] })));
+    const server = await started((req, body, res) => json(res, 202, JSON.stringify({ path: req.url, got: JSON.parse(body) as unknown, type: req.headers['content-type'] })));
     const posts = client(server);
     for (const n of [1, 2, 3]) {
       const answer = await posts.post('/api/coupons/7/issue', `{"userId":${n}}`);
@@ -70,7 +36,7 @@ describe('HttpPosts', () => {
 
   it('reads an answer that arrives in pieces, and a UTF-8 body by its length in bytes', async () => {
     const body = '{"reason":"épuisé"}';
-    const server = await serve((_req, _body, res) => {
+    const server = await started((_req, _body, res) => {
       res.writeHead(409, { 'content-length': Buffer.byteLength(body) });
       res.flushHeaders();
       const bytes = Buffer.from(body);
@@ -81,7 +47,7 @@ describe('HttpPosts', () => {
   });
 
   it('queues requests beyond its connections and answers them all', async () => {
-    const server = await serve((_req, body, res) => json(res, 200, body));
+    const server = await started((_req, body, res) => json(res, 200, body));
     const posts = client(server, 2);
     const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => posts.post('/', `{"n":${i}}`)));
     expect(answers.map((a) => a.body)).toEqual(Array.from({ length: 9 }, (_, i) => `{"n":${i}}`));
@@ -89,7 +55,7 @@ describe('HttpPosts', () => {
   });
 
   it('opens a new connection after an answer that closes its own', async () => {
-    const server = await serve((_req, _body, res) => {
+    const server = await started((_req, _body, res) => {
       res.setHeader('connection', 'close');
       json(res, 503, '{}');
     });
@@ -101,7 +67,7 @@ describe('HttpPosts', () => {
 
   it('fails a request whose connection the server closes, and goes on with the next', async () => {
     let first = true;
-    const server = await serve((req, _body, res) => {
+    const server = await started((req, _body, res) => {
       if (first) {
         first = false;
         req.socket.destroy();
@@ -113,12 +79,12 @@ describe('HttpPosts', () => {
   });
 
   it('fails a request that gets no answer within its timeout', async () => {
-    const server = await serve(() => undefined);
+    const server = await started(() => undefined);
     await expect(client(server, 1, 200).post('/', '{}')).rejects.toThrow(/no answer in 200 ms/);
   });
 
   it('fails what is in flight and queued when closed', async () => {
-    const server = await serve(() => undefined);
+    const server = await started(() => undefined);
     const posts = client(server, 1);
     const inFlight = posts.post('/', '{}');
     const queued = posts.post('/', '{}');
