@@ -22,6 +22,11 @@ describe('parseBenchArgs', () => {
     expect(parseBenchArgs(['--only', 'grant', '--grant-max-rate', '5000'])).toMatchObject({ grantMaxRate: 5000 });
   });
 
+  it('loads the gateway at each of a list of connection counts, ascending, once each', () => {
+    expect(parseBenchArgs(['--gateway-concurrency', '200, 50,200,100'])).toMatchObject({ gatewayConcurrency: [50, 100, 200] });
+    expect(parseBenchArgs(['--gateway-concurrency', '10'])).toMatchObject({ gatewayConcurrency: [10] });
+  });
+
   it('answers help', () => {
     expect(parseBenchArgs(['--help'])).toBe('help');
     expect(parseBenchArgs(['-h'])).toBe('help');
@@ -37,6 +42,8 @@ describe('parseBenchArgs', () => {
     [['positional']],
     [['--burst-users', '10', '--burst-quantity', '20']],
     [['--grant-max-rate', '0']],
+    [['--gateway-concurrency', '100,,200']],
+    [['--gateway-concurrency', '100,x']],
   ])('refuses %j', (argv) => {
     expect(() => parseBenchArgs(argv)).toThrow(UsageError);
   });

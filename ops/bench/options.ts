@@ -11,8 +11,10 @@ export interface BenchOptions {
   burstUsers: number;
   burstQuantity: number;
   burstConnections: number;
+  /** Seconds of each gateway load. */
   gatewaySeconds: number;
-  gatewayConcurrency: number;
+  /** Connections of each gateway load, ascending (the capacity is the fastest within the p99 target: capacity.ts). */
+  gatewayConcurrency: number[];
   e2eRate: number;
   e2eSeconds: number;
   hotRecords: number;
@@ -32,8 +34,8 @@ export const DEFAULTS: Omit<BenchOptions, 'out' | 'only'> = {
   burstUsers: 10_000,
   burstQuantity: 1_000,
   burstConnections: 1_000,
-  gatewaySeconds: 20,
-  gatewayConcurrency: 100,
+  gatewaySeconds: 10,
+  gatewayConcurrency: [100, 200, 300],
   e2eRate: 1_000,
   e2eSeconds: 10,
   hotRecords: 50_000,
@@ -64,8 +66,9 @@ Sizes
   --burst-users N           distinct users of the flash sale (${DEFAULTS.burstUsers})
   --burst-quantity N        the flash sale coupon's quantity (${DEFAULTS.burstQuantity})
   --burst-connections N     HTTP connections the burst is sent over, at most the users (${DEFAULTS.burstConnections})
-  --gateway-seconds N       length of the gateway load (${DEFAULTS.gatewaySeconds})
-  --gateway-concurrency N   connections of the gateway load (${DEFAULTS.gatewayConcurrency})
+  --gateway-seconds N       length of each gateway load (${DEFAULTS.gatewaySeconds})
+  --gateway-concurrency L   connections of each gateway load, a comma-separated list (${DEFAULTS.gatewayConcurrency.join(',')});
+                            the gateway's capacity is the fastest of them whose p99 meets the target
   --e2e-rate N              offered requests per second of the end-to-end run (${DEFAULTS.e2eRate})
   --e2e-seconds N           length of the end-to-end run (${DEFAULTS.e2eSeconds})
   --hot-records N           requests on the one hot coupon drained by the processor alone (${DEFAULTS.hotRecords})
@@ -89,7 +92,6 @@ const SIZE_FLAGS = {
   'burst-quantity': 'burstQuantity',
   'burst-connections': 'burstConnections',
   'gateway-seconds': 'gatewaySeconds',
-  'gateway-concurrency': 'gatewayConcurrency',
   'e2e-rate': 'e2eRate',
   'e2e-seconds': 'e2eSeconds',
   'hot-records': 'hotRecords',
@@ -108,6 +110,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
       out: { type: 'string' },
       only: { type: 'string' },
       'grant-max-rate': { type: 'string' },
+      'gateway-concurrency': { type: 'string' },
       ...Object.fromEntries(Object.keys(SIZE_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
     },
     argv,
@@ -125,6 +128,12 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   for (const [flag, key] of Object.entries(SIZE_FLAGS)) sizes[key] = positiveInteger(flag) ?? sizes[key];
   const grantMaxRate = positiveInteger('grant-max-rate');
   if (grantMaxRate !== undefined) sizes.grantMaxRate = grantMaxRate;
+  const concurrency = args.string('gateway-concurrency');
+  if (concurrency !== undefined) {
+    const counts = concurrency.split(',').map((c) => Number(c.trim()));
+    if (counts.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new UsageError(`--gateway-concurrency takes comma-separated positive integers, got "${concurrency}"`);
+    sizes.gatewayConcurrency = [...new Set(counts)].sort((a, b) => a - b);
+  }
   if (sizes.burstQuantity > sizes.burstUsers) throw new UsageError('--burst-quantity must not exceed --burst-users: the flash sale has to sell out');
 
   let only: ScenarioName[] = [...SCENARIOS];

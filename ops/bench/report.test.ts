@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { boundOf, checkTargets, columns, renderTable, slowestLimit, type BenchResult } from './report.ts';
+import { boundOf, checkTargets, columns, renderTable, slowestLimit, type BenchResult, type GatewayStep } from './report.ts';
+
+const gatewayStep: GatewayStep = { concurrency: 100, rps: 6000, p50_ms: 15, p99_ms: 60, accepted: 120_000, answers: { '202': 120_000 }, errors: 0, stage_mean_ms: { gate: 1, produce: 10, record: 1 }, cpu_us_per_accepted: { gateway: 150, bench: 60 } };
 
 function result(overrides: Partial<BenchResult> = {}): BenchResult {
   return {
@@ -27,7 +29,11 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
       single_cpu_us_per_record: { processor: 4000, kafka: 6000 },
     },
     burst: { requests: 10_000, quantity: 1000, connections: 1000, accepted: 1000, issued: 1000, drain_s: 0.4, total_s: 2.1, drain_ledger_s: 0.3, answers: { '202': 1000, '409': 9000 } },
-    gateway: { concurrency: 100, seconds: 20, rps: 6000, p50_ms: 15, p99_ms: 60, accepted: 120_000, answers: { '202': 120_000 }, errors: 0, stage_mean_ms: { gate: 1, produce: 10, record: 1 }, cpu_us_per_accepted: { gateway: 150, bench: 60 } },
+    gateway: {
+      ...gatewayStep,
+      seconds: 20,
+      steps: [gatewayStep, { ...gatewayStep, concurrency: 200, rps: 7000, p50_ms: 25, p99_ms: 90 }],
+    },
     e2e: {
       rate_per_s: 1000,
       seconds: 10,
@@ -252,8 +258,9 @@ describe('renderTable', () => {
       '25,000 records/s',
       '333.3x',
       'Burst',
-      'Gateway',
-      '6,000 /s',
+      'Gateway: 20 s at each of 100, 200 connections',
+      '100 *',
+      'the capacity: the fastest load whose p99 is within 30 ms',
       'End to end',
       "mean wait of a unit's first request before the processor took it (the consumer's fetch, the partition's queue): 21.5 ms",
       'Hot coupon',

@@ -22,7 +22,7 @@ const TINY = [
   ['--burst-users', '300'],
   ['--burst-quantity', '50'],
   ['--gateway-seconds', '2'],
-  ['--gateway-concurrency', '10'],
+  ['--gateway-concurrency', '10,5'],
   ['--e2e-rate', '100'],
   ['--e2e-seconds', '2'],
   ['--hot-records', '2000'],
@@ -80,10 +80,15 @@ describe('npm run bench (tiny sizes)', () => {
     expect(b.total_s).toBeGreaterThanOrEqual(b.drain_s);
 
     const g = r.gateway!;
-    expect(g).toMatchObject({ concurrency: 10, seconds: 2 });
-    positive(g.rps);
-    positive(g.p50_ms);
-    expect(g.p50_ms).toBeLessThanOrEqual(g.p99_ms);
+    expect(g.seconds).toBe(2);
+    expect(g.steps.map((st) => st.concurrency)).toEqual([5, 10]);
+    for (const st of g.steps) {
+      positive(st.rps);
+      positive(st.p50_ms);
+      expect(st.p50_ms).toBeLessThanOrEqual(st.p99_ms);
+    }
+    // The capacity is one of the loads, named by its connections.
+    expect(g.steps).toContainEqual(Object.fromEntries(Object.keys(g.steps[0]!).map((k) => [k, g[k as keyof typeof g]])));
 
     const e = r.e2e!;
     expect(e.rate_per_s).toBe(100);
@@ -111,14 +116,14 @@ describe('npm run bench (tiny sizes)', () => {
 
     // CPU by the scenario's own processes, the servers found by their listening ports: the
     // gateway's Redis and broker, each scale step's processors and the cluster's brokers.
-    expect(Object.keys(r.cpu.gateway?.us_per_unit ?? {})).toEqual(expect.arrayContaining(['gateway', 'bench', 'redis', 'kafka']));
-    expect(r.cpu.gateway?.unit).toBe('accepted request');
+    expect(Object.keys(r.cpu['gateway 10']?.us_per_unit ?? {})).toEqual(expect.arrayContaining(['gateway', 'bench', 'redis', 'kafka']));
+    expect(r.cpu['gateway 5']?.unit).toBe('accepted request');
     expect(Object.keys(r.cpu['scale 3']?.us_per_unit ?? {})).toEqual(expect.arrayContaining(['processor-1', 'processor-2', 'processor-3', 'kafka', 'postgres']));
     expect(s.steps[2]!.cpu_us_per_record).toEqual(r.cpu['scale 3']?.us_per_unit);
     // Run-queue waits, where the kernel keeps them per thread: the gateway phase's own processes waited for a core.
     if (fs.existsSync(`/proc/self/task/${process.pid}/schedstat`)) {
-      expect(Object.keys(r.cpu.gateway?.waiting?.by_role ?? {})).toEqual(expect.arrayContaining(['gateway', 'bench']));
-      for (const ms of Object.values(r.cpu.gateway!.waiting!.ms_per_slice)) expect(ms).toBeGreaterThan(0);
+      expect(Object.keys(r.cpu['gateway 10']?.waiting?.by_role ?? {})).toEqual(expect.arrayContaining(['gateway', 'bench']));
+      for (const ms of Object.values(r.cpu['gateway 10']!.waiting!.ms_per_slice)) expect(ms).toBeGreaterThan(0);
     }
 
     const gr = r.grant!;
