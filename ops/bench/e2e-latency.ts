@@ -13,6 +13,7 @@ import { BenchError, type BenchContext } from './context.ts';
 import { pacedLoad } from './paced-load.ts';
 import type { E2eResult } from './report.ts';
 import { meanBetween, meanMsBetween } from './prometheus-text.ts';
+import { settleRedis } from './redis-aof.ts';
 import { createCoupon, eventIdOf, scrape, UNLIMITED, withPipeline } from './services.ts';
 import { percentile, round } from './stats.ts';
 import { verifyScenario } from './verify.ts';
@@ -25,6 +26,7 @@ export async function measureE2e(ctx: BenchContext, rate: number, seconds: numbe
     const couponId = await createCoupon(gateway, `bench e2e ${ctx.runId}`, UNLIMITED);
     const tail = await CommittedTail.open(ctx, await outputEnds(ctx.outputs));
     try {
+      await settleRedis(ctx, 'e2e');
       ctx.progress('e2e', `${rate} req/s for ${seconds} s on coupon ${couponId}`);
       const before = await Promise.all([scrape(gateway.service), scrape(processor.service)]);
       const loopDelay = monitorEventLoopDelay({ resolution: 10 });

@@ -2,14 +2,16 @@
  * Gateway capacity: closed loops (closed-loop.ts) of `seconds` at each of a few connection counts
  * against a coupon that never sells out, a new user per request, and no processor competing for
  * the CPU during the loads. The capacity is the fastest load whose p99 meets the target
- * (capacity.ts). A processor (on a group moved to the end before the loads) then drains what was
- * accepted, so the invariants cover every 202 (the warm-ups' too).
+ * (capacity.ts). Each load starts after Redis has rewritten its append-only file (redis-aof.ts). A
+ * processor (on a group moved to the end before the loads) then drains what was accepted, so the
+ * invariants cover every 202 (the warm-ups' too).
  */
 import { outputEnds } from '../verify/outputs.ts';
 import type { ServiceProcess } from '../run/service-process.ts';
 import { capacityStep } from './capacity.ts';
 import { closedLoop } from './closed-loop.ts';
 import { meanMsBetween } from './prometheus-text.ts';
+import { settleRedis } from './redis-aof.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import { TARGETS, type GatewayResult, type GatewayStep } from './report.ts';
 import { createCoupon, eventIdOf, freshGroup, scrape, startBenchGateway, startBenchProcessor, stopService, UNLIMITED, waitAllDecided } from './services.ts';
@@ -42,6 +44,7 @@ export async function measureGateway(ctx: BenchContext, connectionCounts: readon
 
     const steps: GatewayStep[] = [];
     for (const concurrency of connectionCounts) {
+      await settleRedis(ctx, 'gateway');
       ctx.progress('gateway', `${concurrency} connections for ${seconds} s on coupon ${couponId}`);
       // JIT, connection pools, this load's new connections and the producer's batches settle before the clock starts.
       await load(concurrency, WARM_UP_S);
