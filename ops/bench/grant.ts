@@ -74,7 +74,13 @@ async function writeUsers(file: string, from: number, to: number): Promise<void>
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
-export async function measureGrant(ctx: BenchContext, users: number, saleRate: number, processorBatchEps: number | null, maxRate?: number): Promise<GrantBenchResult> {
+/** The processor scenario's rates of the same run: steady (10-90 %) and over its whole drain, records/s. */
+export interface ProcessorRates {
+  batchEps: number;
+  drainEps: number;
+}
+
+export async function measureGrant(ctx: BenchContext, users: number, saleRate: number, processor: ProcessorRates | null, maxRate?: number): Promise<GrantBenchResult> {
   const since = await outputEnds(ctx.outputs);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-grant-'));
   const file = path.join(dir, 'users.csv');
@@ -163,7 +169,8 @@ export async function measureGrant(ctx: BenchContext, users: number, saleRate: n
       grant_s: round(run.firstRun.seconds, 2),
       grant_users_per_s: round(usersPerS),
       upload_s: round((run.firstRun.output.progress.uploadedAt - run.firstRun.output.progress.startedAt) / 1000, 2),
-      vs_processor_batch: processorBatchEps === null ? null : round(usersPerS / processorBatchEps, 2),
+      vs_processor_batch: processor === null ? null : round(usersPerS / processor.batchEps, 2),
+      vs_processor_drain: processor === null ? null : round(usersPerS / processor.drainEps, 2),
       reupload_s: round(run.again.seconds, 2),
       reupload_speedup: round(run.firstRun.seconds / run.again.seconds, 2),
       reupload_new_outcomes: run.newOutcomes,

@@ -67,7 +67,11 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       result.hot_coupon = await measureHotCoupon(ctx, hot);
     }
     if (wants('scale')) result.scale = await measureScale(ctx, opts.scaleRecords);
-    if (wants('grant')) result.grant = await measureGrant(ctx, opts.grantUsers, opts.grantSaleRate, result.processor?.batch_eps ?? null, opts.grantMaxRate);
+    if (wants('grant')) {
+      const p = result.processor;
+      const rates = p === null ? null : { batchEps: p.batch_eps, drainEps: p.records / p.batch_drain_s };
+      result.grant = await measureGrant(ctx, opts.grantUsers, opts.grantSaleRate, rates, opts.grantMaxRate);
+    }
     result.invariants_ok = ctx.invariants.every((c) => c.held);
     return result;
   } finally {
