@@ -59,6 +59,9 @@ function tail(file: string, from: number, bytes = 256 * 1024): string {
   }
 }
 
+/** Exits in a row after which a start stops waiting for the restarts (the supervisor goes on restarting). */
+const MAX_START_CRASHES = 3;
+
 export class Supervised {
   private current: ServiceProcess | undefined;
   private expectKill = false;
@@ -82,12 +85,26 @@ export class Supervised {
     return this.current;
   }
 
+  /**
+   * Starts the service and waits until it is ready. An instance that exits before it is ready (a
+   * dependency slow to answer its start-up checks) is restarted as any exit is, and the start
+   * waits for that restart too — through MAX_START_CRASHES restarts in a row.
+   */
   async start(): Promise<void> {
     const service = await this.launch();
     this.logStart = fileSize(service.logFile);
     this.current = service;
     void service.exited.then((code) => this.onExit(service, code));
-    await service.ready(90_000).catch((err: unknown) => this.say(`${this.label}: not ready after start: ${(err as Error).message}`));
+    try {
+      await service.ready(90_000);
+    } catch (err) {
+      this.say(`${this.label}: not ready after start: ${(err as Error).message}`);
+      const exited = service.child.exitCode !== null || service.child.signalCode !== null;
+      if (!exited || this.crashesInARow > MAX_START_CRASHES) return;
+      // onExit ran before this continuation (it was registered on exited first) and set restarting.
+      await service.exited;
+      await this.restarting;
+    }
   }
 
   /** SIGKILL, then wait until the supervisor has it running and healthy again. */
