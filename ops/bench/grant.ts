@@ -18,6 +18,7 @@ import { startOpsCli } from '../run/ops-cli.ts';
 import { outputEnds } from '../verify/outputs.ts';
 import { BenchError, type BenchContext } from './context.ts';
 import { pacedLoad, type PacedAnswer } from './paced-load.ts';
+import { infoField } from './redis-aof.ts';
 import type { GrantBenchResult } from './report.ts';
 import { createCoupon, eventIdOf, waitAllDecided, withPipeline } from './services.ts';
 import { percentile, round } from './stats.ts';
@@ -58,7 +59,7 @@ async function redisUsedBytes(url: string): Promise<number> {
   const redis = new Redis(url, { lazyConnect: true });
   try {
     await redis.connect();
-    return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? NaN);
+    return Number(infoField(await redis.info('memory'), 'used_memory') ?? NaN);
   } finally {
     redis.disconnect();
   }

@@ -11,7 +11,8 @@ import { BenchError, type BenchContext } from './context.ts';
 
 const POLL_MS = 100;
 
-const field = (info: string, name: string): string | undefined => new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1];
+/** A field of Redis's INFO text (`name:value` lines). */
+export const infoField = (info: string, name: string): string | undefined => new RegExp(`^${name}:(\\S+)`, 'm').exec(info)?.[1];
 
 /** Rewrites Redis's append-only file and waits for it; the seconds it took, or null when Redis keeps none. */
 export async function rewriteAppendOnlyFile(url: string, timeoutMs = 120_000): Promise<number | null> {
@@ -21,16 +22,16 @@ export async function rewriteAppendOnlyFile(url: string, timeoutMs = 120_000): P
     const started = Date.now();
     const persistence = (): Promise<string> => redis.info('persistence');
     let info = await persistence();
-    if (field(info, 'aof_enabled') !== '1') return null;
+    if (infoField(info, 'aof_enabled') !== '1') return null;
     // aof_rewrites counts rewrites started. One running already will do; otherwise ask for one
     // (scheduled, not refused, while a snapshot runs).
-    const before = Number(field(info, 'aof_rewrites'));
-    const running = field(info, 'aof_rewrite_in_progress') === '1';
+    const before = Number(infoField(info, 'aof_rewrites'));
+    const running = infoField(info, 'aof_rewrite_in_progress') === '1';
     if (!running) await redis.bgrewriteaof();
     for (;;) {
       info = await persistence();
-      const busy = field(info, 'aof_rewrite_in_progress') === '1' || field(info, 'aof_rewrite_scheduled') === '1';
-      if (!busy && (running || Number(field(info, 'aof_rewrites')) > before)) return (Date.now() - started) / 1000;
+      const busy = infoField(info, 'aof_rewrite_in_progress') === '1' || infoField(info, 'aof_rewrite_scheduled') === '1';
+      if (!busy && (running || Number(infoField(info, 'aof_rewrites')) > before)) return (Date.now() - started) / 1000;
       if (Date.now() - started > timeoutMs) throw new BenchError(`Redis did not finish rewriting its append-only file in ${timeoutMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
