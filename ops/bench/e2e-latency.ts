@@ -18,8 +18,10 @@ import { createCoupon, eventIdOf, scrape, UNLIMITED, withPipeline } from './serv
 import { percentile, round } from './stats.ts';
 import { verifyScenario } from './verify.ts';
 
-// The gateway's answer is not steady in its first seconds (start-up work after it is ready): with
-// the window 3 s into the load the 202's p99 was 23-78 ms, 10-17 ms from 9-12 s after the start.
+// The load's first 2 s are a warm-up (the 202's p99 40-280 ms in them, 12-40 ms after); past
+// them a window catches the broker's garbage-collection cycles where they fall, about one every
+// 20 s at this rate (docs/performance-log.md, 2026-12-01 early morning), so a longer ramp is no
+// steadier: 12 s, as the figures of earlier runs were counted.
 const RAMP_S = 12;
 
 export async function measureE2e(ctx: BenchContext, rate: number, seconds: number): Promise<E2eResult> {
