@@ -75,6 +75,8 @@ async function main(): Promise<void> {
     (stopping ??= (async () => {
       exitCode = code;
       log.info({ exitCode: code, closeConsumer }, 'stopping');
+      // Before anything waits: a producer fenced now is not replaced (a zombie's would fence its successor).
+      producer.retire();
       // A unit stuck in a call that never returns (the stall that brought us here, perhaps) would
       // hold the orderly stop forever.
       setTimeout(() => {

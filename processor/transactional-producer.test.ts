@@ -59,7 +59,7 @@ const TRANSACTION_TIMEOUT_MS = 300;
 const hanging = (...steps: Step[]): Partial<Record<Step, Behaviour>> => Object.fromEntries(steps.map((s) => [s, 'hang']));
 
 /** A TransactionalProducer over fakes: client n (0 the first) behaves as `behaviourOf(n)`. */
-function producerOver(behaviourOf: (client: number) => Partial<Record<Step, Behaviour>>) {
+function producerOver(behaviourOf: (client: number) => Partial<Record<Step, Behaviour>>, fencedGraceMs = 0) {
   const clients: FakeProducer[] = [];
   const create = () => {
     const client = new FakeProducer(behaviourOf(clients.length));
@@ -67,7 +67,7 @@ function producerOver(behaviourOf: (client: number) => Partial<Record<Step, Beha
     return client as unknown as KafkaJS.Producer;
   };
   const metrics = new ProcessorMetrics();
-  const producer = new TransactionalProducer(create, {} as KafkaJS.Consumer, metrics, pino({ level: 'silent' }), TRANSACTION_TIMEOUT_MS, 1000, CALL_BOUND_MS);
+  const producer = new TransactionalProducer(create, {} as KafkaJS.Consumer, metrics, pino({ level: 'silent' }), TRANSACTION_TIMEOUT_MS, 1000, CALL_BOUND_MS, fencedGraceMs);
   return { producer, clients, metrics };
 }
 
@@ -122,6 +122,36 @@ describe('TransactionalProducer, when a commit keeps failing', () => {
     const failure = await producer.run(content).catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(FatalProcessorError);
     expect((failure as Error).message).toMatch(/outcome is unknown \(commit timed out\)/);
+    expect(clients).toHaveLength(1);
+  });
+});
+
+describe('TransactionalProducer, when fenced', () => {
+  // librdkafka's _FENCED: another producer initialised this transactional.id.
+  const fenced = Object.assign(new Error('This instance has been fenced by a newer instance'), { code: -144 });
+  const GRACE_MS = 100;
+
+  it('replaces the producer after the grace (a coordinator move), and the retried transaction commits', async () => {
+    const { producer, clients } = producerOver((n) => (n === 0 ? { commit: fenced } : {}), GRACE_MS);
+    await producer.start();
+    const started = Date.now();
+    await expect(producer.run(content)).rejects.toThrow(/fenced by a newer instance/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(GRACE_MS - 5);
+    expect(clients).toHaveLength(2);
+    // No abort: a fenced producer cannot; the new client's initialisation aborts the transaction.
+    expect(clients[0]!.calls).toEqual(['connect', 'sendOffsets', 'commit', 'disconnect']);
+    await producer.run(content);
+    expect(clients[1]!.calls).toEqual(['connect', 'sendOffsets', 'commit']);
+  });
+
+  it('is not replaced when the processor stops during the grace (a zombie: a replacement would fence its newer incarnation)', async () => {
+    const { producer, clients } = producerOver(() => ({ commit: fenced }), GRACE_MS);
+    await producer.start();
+    // As the consumer's fatal FENCED_INSTANCE_ID does through the processor's shutdown.
+    setTimeout(() => producer.retire(), GRACE_MS / 4);
+    const failure = await producer.run(content).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(FatalProcessorError);
+    expect((failure as Error).message).toMatch(/while the processor stops; not replaced/);
     expect(clients).toHaveLength(1);
   });
 });

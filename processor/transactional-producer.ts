@@ -6,7 +6,8 @@
  *   librdkafka allows it; an abortable one aborts;
  * - a fenced or otherwise fatal producer (coordinator moved, transaction timed out) is replaced by
  *   a new client with the same transactional.id, whose initialisation bumps the epoch and aborts
- *   whatever the old one left open. The caller rewinds to the last committed offsets and retries;
+ *   whatever the old one left open — after a grace in which a zombie learns from its consumer that
+ *   it is one, and stops instead (FENCED_GRACE_MS). The caller rewinds to the last committed offsets and retries;
  * - a call librdkafka never answers (librdkafka #5456, #5511: sending the offsets waits forever for
  *   a group coordinator that went away, whatever its timeout) is left behind after CALL_BOUND_MS:
  *   before the commit the transaction is certainly not committed, so the producer is replaced as
@@ -43,6 +44,15 @@ const PROMPT_FLUSH_MS = 5_000;
 const CALL_BOUND_MS = 20_000;
 /** Calls left unanswered at once (each holds one of libuv's four worker threads) before the process exits. */
 const MAX_UNANSWERED = 2;
+/**
+ * How long a fenced producer waits before it is replaced. A newer incarnation of this instance
+ * (the same group.instance.id, so the same transactional.id) fences it; this instance's consumer
+ * learns it is a zombie at its next heartbeat (librdkafka's heartbeat.interval.ms, 3 s) and the
+ * process stops (retire). A replacement made before that bumps the epoch again and fences the
+ * newer incarnation's transaction, whose outcome is then unknown and which exits too. After a
+ * coordinator move nothing retires it, and the replacement comes this much later.
+ */
+const FENCED_GRACE_MS = 4_000;
 
 export class TransactionalProducer {
   private producer: KafkaJS.Producer | undefined;
@@ -50,6 +60,8 @@ export class TransactionalProducer {
   private fencings: number[] = [];
   /** Calls left behind unanswered that still have not returned. */
   private unanswered = 0;
+  /** The processor is stopping: a producer that fails from now on is not replaced. */
+  private retired = false;
 
   constructor(
     private readonly create: () => KafkaJS.Producer,
@@ -61,6 +73,7 @@ export class TransactionalProducer {
     /** How long start() keeps retrying (e.g. "coordinator load in progress") before giving up. */
     private readonly startDeadlineMs: number,
     private readonly callBoundMs = CALL_BOUND_MS,
+    private readonly fencedGraceMs = FENCED_GRACE_MS,
   ) {}
 
   /** Connects (initTransactions), retrying retriable start-up errors. */
@@ -79,7 +92,13 @@ export class TransactionalProducer {
     });
   }
 
+  /** From now on a failed producer is not replaced (the processor is stopping). */
+  retire(): void {
+    this.retired = true;
+  }
+
   async close(): Promise<void> {
+    this.retire();
     await this.producer?.disconnect();
   }
 
@@ -172,6 +191,10 @@ export class TransactionalProducer {
       if (this.fencings.length >= FENCED_LIMIT) {
         throw new FatalProcessorError(`fenced ${this.fencings.length} times within ${FENCED_WINDOW_MS / 1000} s: another live instance uses this transactional.id`, { cause });
       }
+      await sleep(this.fencedGraceMs);
+    }
+    if (this.retired) {
+      throw new FatalProcessorError(`the transactional producer failed while the processor stops; not replaced (fenced by a newer incarnation of this instance, most likely): ${(cause as Error).message}`, { cause });
     }
     if (this.unanswered >= MAX_UNANSWERED) {
       throw new FatalProcessorError(`${this.unanswered} transactional calls never returned (each holds a libuv worker thread); the last failure: ${(cause as Error).message}`, { cause });
