@@ -122,6 +122,9 @@ describe('GrantStore.settle', () => {
       const listed = (userId: number, refused: string | null = null): RosterEntry => ({ userId, eventId: eventId(userId), line: userId, refused });
       // Users 1-3 decided; 4 refused at the gate; 5 refused by an earlier run, then produced and decided; 6 and 7 pending.
       await store.addUsers(grantId, [listed(1), listed(2), listed(3), listed(4, 'SOLD_OUT'), listed(5, 'ALREADY_REQUESTED'), listed(6), listed(7)]);
+      // A later run's batch meets listed users — 2 repeated further down the file, 5 produced this time (its refusal replaced) —
+      // beside a new one (9, pending): neither 2 nor 5 is counted twice.
+      await store.addUsers(grantId, [{ ...listed(2), line: 30 }, { ...listed(5), line: 31 }, listed(9)]);
       await store.start('other-grant', couponId);
       await decide(url, couponId, [
         { userId: 1, eventId: eventId(1), outcome: 'ISSUED' },
@@ -132,19 +135,20 @@ describe('GrantStore.settle', () => {
         { userId: 6, eventId: grantEventIds(couponId, 'other-grant', 'grant-user')(6), outcome: 'ISSUED' },
         { userId: 8, eventId: randomUUID(), outcome: 'REJECTED', reason: 'SOLD_OUT' },
       ]);
-      await store.recordProgress(grantId, 7, 0, true);
+      await store.recordProgress(grantId, 30, 0, true);
 
       const running = await store.settle(grantId);
       expect(running.status).toBe('RUNNING');
-      expect(running.counts).toEqual({ users: 7, issued: 2, rejected: { ALREADY_ISSUED: 1 }, failed: 1, refused: { SOLD_OUT: 1 }, pending: 2 });
+      expect(running.counts).toEqual({ users: 8, issued: 2, rejected: { ALREADY_ISSUED: 1 }, failed: 1, refused: { SOLD_OUT: 1 }, pending: 3 });
 
       await decide(url, couponId, [
         { userId: 6, eventId: eventId(6), outcome: 'REJECTED', reason: 'ALREADY_ISSUED' },
         { userId: 7, eventId: eventId(7), outcome: 'ISSUED' },
+        { userId: 9, eventId: eventId(9), outcome: 'ISSUED' },
       ]);
       const done = await store.settle(grantId);
       expect(done.status).toBe('DONE');
-      expect(done.counts).toEqual({ users: 7, issued: 3, rejected: { ALREADY_ISSUED: 2 }, failed: 1, refused: { SOLD_OUT: 1 }, pending: 0 });
+      expect(done.counts).toEqual({ users: 8, issued: 4, rejected: { ALREADY_ISSUED: 2 }, failed: 1, refused: { SOLD_OUT: 1 }, pending: 0 });
     });
   }
 });
