@@ -18,6 +18,7 @@ import { measureE2e } from './e2e-latency.ts';
 import { measureHotCoupon } from './hot-coupon.ts';
 import { measureScale } from './scale.ts';
 import { measureGrant } from './grant.ts';
+import { BaselineError, cpuPerUnit, relativeCpu } from './baseline.ts';
 
 async function measureLimits(ctx: BenchContext, rows: number): Promise<LimitsResult> {
   ctx.progress('limits', `COPY of ${rows.toLocaleString('en-US')} rows into an indexed scratch table`);
@@ -34,7 +35,24 @@ async function measureLimits(ctx: BenchContext, rows: number): Promise<LimitsRes
   };
 }
 
-async function run(opts: BenchOptions): Promise<BenchResult> {
+/** The baseline's JSON, read and checked before the run: a bad file is found in a second, not after the run. */
+function readBaseline(file: string): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--baseline ${file}: ${(err as Error).message}`);
+  }
+  try {
+    cpuPerUnit(json);
+  } catch (err) {
+    if (err instanceof BaselineError) throw new UsageError(`--baseline ${file}: ${err.message}`);
+    throw err;
+  }
+  return json;
+}
+
+async function run(opts: BenchOptions, baseline: unknown): Promise<BenchResult> {
   const ctx = await BenchContext.open();
   try {
     const wants = (s: BenchOptions['only'][number]): boolean => opts.only.includes(s);
@@ -52,6 +70,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       invariants_ok: true,
       invariants: ctx.invariants,
       cpu: ctx.cpuPhases,
+      relative_cpu: null,
     };
     ctx.progress('bench', `run ${ctx.runId}: ${opts.only.join(', ')}`);
     if (wants('limits')) result.limits = await measureLimits(ctx, opts.limitRecords);
@@ -72,6 +91,7 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
       const rates = p === null ? null : { batchEps: p.batch_eps, drainEps: p.records / p.batch_drain_s };
       result.grant = await measureGrant(ctx, opts.grantUsers, opts.grantSaleRate, rates, opts.grantMaxRate);
     }
+    if (opts.baseline !== undefined) result.relative_cpu = relativeCpu(result, baseline, opts.baseline);
     result.invariants_ok = ctx.invariants.every((c) => c.held);
     return result;
   } finally {
@@ -81,8 +101,10 @@ async function run(opts: BenchOptions): Promise<BenchResult> {
 
 async function main(): Promise<number> {
   let opts: BenchOptions | 'help';
+  let baseline: unknown;
   try {
     opts = parseBenchArgs(process.argv.slice(2));
+    if (opts !== 'help' && opts.baseline !== undefined) baseline = readBaseline(opts.baseline);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`${err.message}\n\n${HELP}\n`);
@@ -92,7 +114,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return EXIT.ok;
   }
-  const result = await run(opts);
+  const result = await run(opts, baseline);
   if (opts.out) fs.writeFileSync(opts.out, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${renderTable(result)}\n${opts.out ? `\nJSON written to ${opts.out}\n` : ''}`);
   return result.invariants_ok ? EXIT.ok : EXIT.broken;

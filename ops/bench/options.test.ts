@@ -4,12 +4,12 @@ import { DEFAULTS, parseBenchArgs } from './options.ts';
 
 describe('parseBenchArgs', () => {
   it('defaults to every scenario at the default sizes', () => {
-    expect(parseBenchArgs([])).toEqual({ out: undefined, only: ['limits', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'scale', 'grant'], ...DEFAULTS });
+    expect(parseBenchArgs([])).toEqual({ out: undefined, baseline: undefined, only: ['limits', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'scale', 'grant'], ...DEFAULTS });
   });
 
   it('reads the output file, sizes and a subset (run in the fixed order)', () => {
-    const opts = parseBenchArgs(['--out', 'bench-x.json', '--records', '2000', '--e2e-rate', '100', '--only', 'e2e,processor']);
-    expect(opts).toMatchObject({ out: 'bench-x.json', records: 2000, e2eRate: 100, only: ['processor', 'e2e'] });
+    const opts = parseBenchArgs(['--out', 'bench-x.json', '--baseline', 'start.json', '--records', '2000', '--e2e-rate', '100', '--only', 'e2e,processor']);
+    expect(opts).toMatchObject({ out: 'bench-x.json', baseline: 'start.json', records: 2000, e2eRate: 100, only: ['processor', 'e2e'] });
   });
 
   it('takes the hot-coupon and scale scenarios and their sizes', () => {

@@ -1,9 +1,12 @@
 /** The bench's command line (the ops tools' parser), parsed and validated into BenchOptions. */
 import { parseOptions, UsageError } from '../cli/args.ts';
+import { RELATIVE_CPU_TARGETS } from './baseline.ts';
 import { SCENARIOS, type ScenarioName } from './report.ts';
 
 export interface BenchOptions {
   out: string | undefined;
+  /** The JSON of a baseline run on this machine, this session (baseline.ts): the relative CPU targets are judged against it. */
+  baseline: string | undefined;
   only: ScenarioName[];
   limitRecords: number;
   records: number;
@@ -27,7 +30,7 @@ export interface BenchOptions {
   scaleRecords: number;
 }
 
-export const DEFAULTS: Omit<BenchOptions, 'out' | 'only'> = {
+export const DEFAULTS: Omit<BenchOptions, 'out' | 'baseline' | 'only'> = {
   limitRecords: 500_000,
   records: 200_000,
   singleRecords: 2_500,
@@ -58,6 +61,9 @@ Scenarios (in this order): limits, processor, burst, gateway, e2e, hot-coupon, s
 (scale runs on the stack's 3-broker cluster; a cluster it had to start it stops again after the scenario)
   --only LIST               comma-separated subset, e.g. --only limits,processor
   --out FILE                write the JSON result to FILE (bench-*.json is git-ignored)
+  --baseline FILE           the --out JSON of a run of the commit the relative CPU targets count from
+                            (the performance work's starting commit), on this machine in this session:
+                            judges processor CPU a record <= ${RELATIVE_CPU_TARGETS.processor}x and gateway CPU a request <= ${RELATIVE_CPU_TARGETS.gateway}x its
 
 Sizes
   --limit-records N         rows COPYed / records produced and consumed for the limits (${DEFAULTS.limitRecords})
@@ -108,6 +114,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     {
       help: { type: 'boolean', short: 'h' },
       out: { type: 'string' },
+      baseline: { type: 'string' },
       only: { type: 'string' },
       'grant-max-rate': { type: 'string' },
       'gateway-concurrency': { type: 'string' },
@@ -144,5 +151,5 @@ export function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     if (unknown.length > 0 || asked.length === 0) throw new UsageError(`--only takes a comma-separated subset of ${SCENARIOS.join(', ')}; got "${onlyText}"`);
     only = SCENARIOS.filter((s) => asked.includes(s));
   }
-  return { out: args.string('out'), only, ...sizes };
+  return { out: args.string('out'), baseline: args.string('baseline'), only, ...sizes };
 }

@@ -134,6 +134,11 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
         us_per_unit: { gateway: 200, 'gateway:main': 194, bench: 160, 'foreign-kafka': 20 },
       },
     },
+    relative_cpu: {
+      baseline: { file: 'start.json', started_at: '2030-01-01T00:00:00.000Z' },
+      processor: { us_per_record: 50, baseline_us_per_record: 100, ratio: 0.5 },
+      gateway: { connections: 100, us_per_request: 90, baseline_us_per_request: 200, ratio: 0.45 },
+    },
     ...overrides,
   };
 }
@@ -151,6 +156,8 @@ describe('checkTargets', () => {
       'gateway p99': false,
       'e2e p99': false,
       'CPU per unit of work': true,
+      'processor CPU per record vs baseline': false,
+      'gateway CPU per request vs baseline': true,
       'scale 1 -> 2 -> 3 processors': true,
       'hot coupon': true,
       'bulk grant vs processor batch (same run)': false,
@@ -169,6 +176,8 @@ describe('checkTargets', () => {
     r.e2e!.p99_ms = 100;
     r.grant!.vs_processor_batch = 0.8;
     r.grant!.reupload_speedup = 3;
+    r.relative_cpu!.processor!.ratio = 0.4;
+    r.relative_cpu!.gateway!.ratio = 0.5;
     expect(Object.values(verdicts(r)).every((v) => v === true)).toBe(true);
   });
 
@@ -180,13 +189,14 @@ describe('checkTargets', () => {
     r.burst!.drain_s = 2.01;
     r.e2e!.p99_ms = 101;
     r.grant!.reupload_new_outcomes = 1;
+    r.relative_cpu!.gateway!.ratio = 0.51;
     const v = verdicts(r);
-    const judged = ['processor batch throughput', 'processor of the slowest limit', 'batch vs single (same run)', 'burst drain', 'e2e p99', 'bulk grant re-upload'];
-    expect(judged.map((name) => v[name])).toEqual([false, false, false, false, false, false]);
+    const judged = ['processor batch throughput', 'processor of the slowest limit', 'batch vs single (same run)', 'burst drain', 'e2e p99', 'bulk grant re-upload', 'gateway CPU per request vs baseline'];
+    expect(judged.map((name) => v[name])).toEqual([false, false, false, false, false, false, false]);
   });
 
-  it('says n/a for scenarios that did not run, and for e2e below the target rate', () => {
-    const r = result({ processor: null, burst: null, gateway: null, hot_coupon: null, scale: null, grant: null, cpu: {} });
+  it('says n/a for scenarios that did not run, for e2e below the target rate, and for the relative CPU without a baseline', () => {
+    const r = result({ processor: null, burst: null, gateway: null, hot_coupon: null, scale: null, grant: null, cpu: {}, relative_cpu: null });
     r.e2e!.rate_per_s = 100;
     expect(Object.values(verdicts(r)).every((v) => v === null)).toBe(true);
   });

@@ -2,6 +2,7 @@
  * The benchmark's result: its JSON shape, the targets it is judged against, and the table printed
  * at the end. Pure: main.ts fills the result in, this file only checks and renders it.
  */
+import { RELATIVE_CPU_TARGETS, type RelativeCpu } from './baseline.ts';
 import { FOREIGN_PROCESSOR, isScenarioRole, scenarioMicros, type CpuUsage } from './cpu.ts';
 
 export const SCENARIOS = ['limits', 'processor', 'burst', 'gateway', 'e2e', 'hot-coupon', 'scale', 'grant'] as const;
@@ -241,6 +242,8 @@ export interface BenchResult {
   invariants_ok: boolean;
   invariants: InvariantCheck[];
   cpu: Partial<Record<string, CpuUsage>>;
+  /** CPU a unit against a baseline run's (--baseline); null without one. */
+  relative_cpu: RelativeCpu | null;
 }
 
 export interface TargetCheck {
@@ -251,7 +254,7 @@ export interface TargetCheck {
   pass: boolean | null;
 }
 
-/** Issue 11's targets (the relative CPU targets need a second run of the starting commit: reported, not judged). */
+/** Issue 11's targets (the relative CPU targets, judged against a baseline run: baseline.ts). */
 export const TARGETS = {
   batchEps: 40_000,
   pctOfLimit: 25,
@@ -280,6 +283,7 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
   const h = r.hot_coupon;
   const s = r.scale;
   const gr = r.grant;
+  const rel = r.relative_cpu;
   const none = '-';
   const perUnit = Object.entries(r.cpu).filter(([, u]) => u?.us_per_unit !== undefined);
   return [
@@ -306,6 +310,18 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
       goal: 'reported for every process',
       measured: perUnit.length ? `${perUnit.length} phase(s)` : none,
       pass: perUnit.length ? true : null,
+    },
+    {
+      name: 'processor CPU per record vs baseline',
+      goal: `<= ${RELATIVE_CPU_TARGETS.processor}x the --baseline run's`,
+      measured: rel?.processor ? `${fmt(rel.processor.ratio, 2)}x (${fmt(rel.processor.us_per_record)} against ${fmt(rel.processor.baseline_us_per_record)} us)` : none,
+      pass: rel?.processor ? rel.processor.ratio <= RELATIVE_CPU_TARGETS.processor : null,
+    },
+    {
+      name: 'gateway CPU per request vs baseline',
+      goal: `<= ${RELATIVE_CPU_TARGETS.gateway}x the --baseline run's`,
+      measured: rel?.gateway ? `${fmt(rel.gateway.ratio, 2)}x (${fmt(rel.gateway.us_per_request)} against ${fmt(rel.gateway.baseline_us_per_request)} us, ${rel.gateway.connections} connections)` : none,
+      pass: rel?.gateway ? rel.gateway.ratio <= RELATIVE_CPU_TARGETS.gateway : null,
     },
     {
       name: 'scale 1 -> 2 -> 3 processors',

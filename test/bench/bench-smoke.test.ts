@@ -14,6 +14,17 @@ import type { BenchResult } from '../../ops/bench/report.ts';
 const run = promisify(execFile);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
 const out = path.join(dir, 'bench-smoke.json');
+/**
+ * A baseline in the starting commit's shape (its one gateway load named `gateway`), at 10
+ * connections like one of the loads below; 10 µs a record and a request, so that no ratio rounds to 0.
+ */
+const baseline = path.join(dir, 'baseline.json');
+const BASELINE = {
+  started_at: '2026-11-28T00:00:00.000Z',
+  processor: { records: 2000 },
+  gateway: { concurrency: 10, accepted: 1000 },
+  cpu: { 'processor batch': { cpu_s: { processor: 0.01, postgres: 0.005, kafka: 0.005 } }, gateway: { cpu_s: { gateway: 0.01 } } },
+};
 
 const TINY = [
   ['--limit-records', '20000'],
@@ -44,7 +55,8 @@ const positive = (n: number | null | undefined): void => {
 describe('npm run bench (tiny sizes)', () => {
   // The scale scenario starts the 3-broker cluster when it is not running (about half a minute).
   it('runs every scenario and writes a complete, plausible JSON result', { timeout: 420_000 }, async () => {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'ops/bench/main.ts', '--out', out, ...TINY], {
+    fs.writeFileSync(baseline, JSON.stringify(BASELINE));
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'ops/bench/main.ts', '--out', out, '--baseline', baseline, ...TINY], {
       cwd: ROOT,
       timeout: 415_000,
       maxBuffer: 16 * 1024 * 1024,
@@ -125,6 +137,15 @@ describe('npm run bench (tiny sizes)', () => {
       expect(Object.keys(r.cpu['gateway 10']?.waiting?.by_role ?? {})).toEqual(expect.arrayContaining(['gateway', 'bench']));
       for (const ms of Object.values(r.cpu['gateway 10']!.waiting!.ms_per_slice)) expect(ms).toBeGreaterThan(0);
     }
+
+    // Against the baseline: the processor's CPU a record and the gateway's a request at the baseline's 10 connections.
+    const rel = r.relative_cpu!;
+    expect(rel.baseline).toEqual({ file: baseline, started_at: BASELINE.started_at });
+    expect(rel.processor?.baseline_us_per_record).toBe(10);
+    positive(rel.processor?.ratio);
+    expect(rel.gateway).toMatchObject({ connections: 10, baseline_us_per_request: 10 });
+    positive(rel.gateway?.ratio);
+    expect(stdout).toMatch(/processor CPU per record vs baseline +<= 0\.4x the --baseline run's +\d/);
 
     const gr = r.grant!;
     expect(gr).toMatchObject({ users: 2000, issued: 2000, reupload_new_outcomes: 0, reupload_produced: 0, beside_sale_users: 500, sale_rate_per_s: 50 });
