@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BaselineError, cpuPerUnit, relativeCpu } from './baseline.ts';
+import { BaselineError, baselineOf, cpuPerUnit, relativeCpu } from './baseline.ts';
 import type { BenchResult } from './report.ts';
 
 /** The parts of this bench's JSON the comparison reads: per-phase CPU seconds and units. */
@@ -59,7 +59,7 @@ describe('cpuPerUnit', () => {
 
 describe('relativeCpu', () => {
   it("compares the processor's CPU a record, and the gateway's at the connections the baseline loaded it with", () => {
-    expect(relativeCpu(asResult(thisBench), startingCommit, 'start.json')).toEqual({
+    expect(relativeCpu(asResult(thisBench), baselineOf(startingCommit, 'start.json'))).toEqual({
       baseline: { file: 'start.json', started_at: '2030-01-01T00:00:00.000Z' },
       processor: { us_per_record: 48, baseline_us_per_record: 102, ratio: 0.47 },
       gateway: { connections: 100, us_per_request: 75, baseline_us_per_request: 200, ratio: 0.38 },
@@ -68,6 +68,6 @@ describe('relativeCpu', () => {
 
   it('leaves the gateway out when this run did not load it with the baseline\'s connections', () => {
     const cpu = Object.fromEntries(Object.entries(thisBench.cpu).filter(([phase]) => phase !== 'gateway 100'));
-    expect(relativeCpu(asResult({ ...thisBench, cpu }), startingCommit, 'start.json').gateway).toBeNull();
+    expect(relativeCpu(asResult({ ...thisBench, cpu }), baselineOf(startingCommit, 'start.json')).gateway).toBeNull();
   });
 });

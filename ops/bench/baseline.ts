@@ -64,8 +64,9 @@ export function cpuPerUnit(json: unknown): CpuPerUnit {
   const gatewayUsPerRequest = new Map<number, number>();
   for (const phase of Object.keys(cpu)) {
     const connections = /^gateway (\d+)$/.exec(phase)?.[1];
+    if (connections === undefined) continue;
     const us = usPerUnit(cpu, phase, [GATEWAY_CPU_ROLE], undefined);
-    if (connections !== undefined && us !== null) gatewayUsPerRequest.set(Number(connections), us);
+    if (us !== null) gatewayUsPerRequest.set(Number(connections), us);
   }
   const concurrency = positive(gateway.concurrency) ?? null;
   const single = usPerUnit(cpu, 'gateway', [GATEWAY_CPU_ROLE], gateway.accepted);
@@ -77,20 +78,33 @@ export function cpuPerUnit(json: unknown): CpuPerUnit {
   };
 }
 
+/** A baseline run, read once: which file, when it ran, what it spent a unit. */
+export interface Baseline {
+  file: string;
+  startedAt: string;
+  cpu: CpuPerUnit;
+}
+
+/** The baseline of a run's JSON read from `file`; throws BaselineError for what is not a bench run's. */
+export function baselineOf(json: unknown, file: string): Baseline {
+  const cpu = cpuPerUnit(json);
+  return { file, startedAt: (json as { started_at: string }).started_at, cpu };
+}
+
 const ratioOf = (current: number, baseline: number): number => Math.round((current / baseline) * 100) / 100;
 
-/** This run against the baseline's JSON (`file` names it in the result). */
-export function relativeCpu(current: BenchResult, baselineJson: unknown, file: string): RelativeCpu {
-  const baseline = cpuPerUnit(baselineJson);
+/** This run against the baseline. */
+export function relativeCpu(current: BenchResult, baseline: Baseline): RelativeCpu {
+  const then = baseline.cpu;
   const now = cpuPerUnit(current);
-  const connections = baseline.gatewayConcurrency;
+  const connections = then.gatewayConcurrency;
   const gatewayNow = connections === null ? undefined : now.gatewayUsPerRequest.get(connections);
-  const gatewayThen = connections === null ? undefined : baseline.gatewayUsPerRequest.get(connections);
+  const gatewayThen = connections === null ? undefined : then.gatewayUsPerRequest.get(connections);
   return {
-    baseline: { file, started_at: (baselineJson as { started_at: string }).started_at },
+    baseline: { file: baseline.file, started_at: baseline.startedAt },
     processor:
-      now.processorUsPerRecord !== null && baseline.processorUsPerRecord !== null
-        ? { us_per_record: Math.round(now.processorUsPerRecord), baseline_us_per_record: Math.round(baseline.processorUsPerRecord), ratio: ratioOf(now.processorUsPerRecord, baseline.processorUsPerRecord) }
+      now.processorUsPerRecord !== null && then.processorUsPerRecord !== null
+        ? { us_per_record: Math.round(now.processorUsPerRecord), baseline_us_per_record: Math.round(then.processorUsPerRecord), ratio: ratioOf(now.processorUsPerRecord, then.processorUsPerRecord) }
         : null,
     gateway:
       connections !== null && gatewayNow !== undefined && gatewayThen !== undefined

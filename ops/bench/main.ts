@@ -18,7 +18,7 @@ import { measureE2e } from './e2e-latency.ts';
 import { measureHotCoupon } from './hot-coupon.ts';
 import { measureScale } from './scale.ts';
 import { measureGrant } from './grant.ts';
-import { BaselineError, cpuPerUnit, relativeCpu } from './baseline.ts';
+import { baselineOf, relativeCpu, type Baseline } from './baseline.ts';
 
 async function measureLimits(ctx: BenchContext, rows: number): Promise<LimitsResult> {
   ctx.progress('limits', `COPY of ${rows.toLocaleString('en-US')} rows into an indexed scratch table`);
@@ -35,24 +35,17 @@ async function measureLimits(ctx: BenchContext, rows: number): Promise<LimitsRes
   };
 }
 
-/** The baseline's JSON, read and checked before the run: a bad file is found in a second, not after the run. */
-function readBaseline(file: string): unknown {
-  let json: unknown;
+/** The baseline, read before the run: a bad file is found in a second, not after the run. */
+function readBaseline(file: string): Baseline {
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    return baselineOf(JSON.parse(fs.readFileSync(file, 'utf8')), file);
   } catch (err) {
+    // Unreadable, not JSON, or not a bench run's (BaselineError): a bad option either way.
     throw new UsageError(`--baseline ${file}: ${(err as Error).message}`);
   }
-  try {
-    cpuPerUnit(json);
-  } catch (err) {
-    if (err instanceof BaselineError) throw new UsageError(`--baseline ${file}: ${err.message}`);
-    throw err;
-  }
-  return json;
 }
 
-async function run(opts: BenchOptions, baseline: unknown): Promise<BenchResult> {
+async function run(opts: BenchOptions, baseline: Baseline | undefined): Promise<BenchResult> {
   const ctx = await BenchContext.open();
   try {
     const wants = (s: BenchOptions['only'][number]): boolean => opts.only.includes(s);
@@ -91,7 +84,7 @@ async function run(opts: BenchOptions, baseline: unknown): Promise<BenchResult> 
       const rates = p === null ? null : { batchEps: p.batch_eps, drainEps: p.records / p.batch_drain_s };
       result.grant = await measureGrant(ctx, opts.grantUsers, opts.grantSaleRate, rates, opts.grantMaxRate);
     }
-    if (opts.baseline !== undefined) result.relative_cpu = relativeCpu(result, baseline, opts.baseline);
+    if (baseline) result.relative_cpu = relativeCpu(result, baseline);
     result.invariants_ok = ctx.invariants.every((c) => c.held);
     return result;
   } finally {
@@ -101,7 +94,7 @@ async function run(opts: BenchOptions, baseline: unknown): Promise<BenchResult> 
 
 async function main(): Promise<number> {
   let opts: BenchOptions | 'help';
-  let baseline: unknown;
+  let baseline: Baseline | undefined;
   try {
     opts = parseBenchArgs(process.argv.slice(2));
     if (opts !== 'help' && opts.baseline !== undefined) baseline = readBaseline(opts.baseline);
