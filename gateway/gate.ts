@@ -12,7 +12,8 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../platform/redis-connection.ts';
-import { grantHoldMember, holdMember, isGrantCode, redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
+import { grantHoldMember, holdMember, isGrantCode, redisKeys, STATUS_TTL_SECONDS, type RequestStatusFields } from '../schemas/redis-keys.ts';
+import { unpackStatus } from '../schemas/status-value.ts';
 import { CODE_HOLDS_SCHEME, NEW_GRANT_SCHEME, type GrantEventIdScheme } from './grant/grant-id.ts';
 import { Batcher } from './batcher.ts';
 import { withGateRetry } from './gate-retry.ts';
@@ -21,8 +22,8 @@ import { parseStoredInteger } from './position.ts';
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    couponGateRelease(reserved: string, users: string, status: string, holds: string, seq: string, grants: string, userId: number, eventId: string, member: string): Result<number, Context>;
-    couponGatePrime(gate: string, reserved: string, users: string, holds: string, seq: string, grants: string, grantCodes: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
+    couponGateRelease(reserved: string, users: string, statuses: string, holds: string, seq: string, grants: string, userId: number, eventId: string, member: string): Result<number, Context>;
+    couponGatePrime(gate: string, reserved: string, users: string, holds: string, seq: string, grants: string, grantCodes: string, statuses: string, total: number, startsAt: number, endsAt: number): Result<number, Context>;
   }
 }
 
@@ -80,11 +81,11 @@ export interface GateFigures {
   reserved: number;
 }
 
-/** The keys release.lua changes for one user's request, in its KEYS order. */
-const requestKeys = (couponId: number, userId: number): [string, string, string, string, string, string] => [
+/** The keys release.lua changes for a request, in its KEYS order. */
+const releaseKeys = (couponId: number): [string, string, string, string, string, string] => [
   redisKeys.reserved(couponId),
   redisKeys.requesters(couponId),
-  redisKeys.status(couponId, userId),
+  redisKeys.statuses(couponId),
   redisKeys.holds(couponId),
   redisKeys.seq(couponId),
   redisKeys.grants(couponId),
@@ -138,7 +139,7 @@ export class Gate {
     private readonly report: ConfirmReport = UNREPORTED,
   ) {
     redis.defineCommand('couponGateRelease', { numberOfKeys: 6, lua: script('release') });
-    redis.defineCommand('couponGatePrime', { numberOfKeys: 7, lua: script('prime') });
+    redis.defineCommand('couponGatePrime', { numberOfKeys: 8, lua: script('prime') });
   }
 
   /**
@@ -164,13 +165,13 @@ export class Gate {
    */
   async reserveMany(couponId: number, requests: readonly GrantedRequest[], nowMs: number): Promise<BatchReserveOutcome[]> {
     const keys = this.couponKeys(couponId);
-    for (const r of requests) keys.push(redisKeys.status(couponId, r.userId));
+    keys.push(redisKeys.statuses(couponId));
     return this.runReserve(keys, nowMs, '', false, requests);
   }
 
   /**
    * reserveMany() for a bulk grant's users: the same checks and counts, and instead of a PENDING
-   * status hash per user, the user's field in the coupon's grants hash (redisKeys.grants), which
+   * status, the user's field in the coupon's grants hash (redisKeys.grants), which
    * holds the grant's short code (redisKeys.grantCodes). A CODE_HOLDS_SCHEME grant's holds name
    * the code too (grantHoldMember): the grant and the user give the event id.
    */
@@ -197,13 +198,9 @@ export class Gate {
   /** confirm() for many requests of one coupon in one round trip (lua/confirm-many.lua). */
   async confirmMany(couponId: number, produced: readonly Produced[]): Promise<void> {
     if (produced.length === 0) return;
-    const keys = [redisKeys.holds(couponId)];
     const args: Array<string | number> = [];
-    for (const p of produced) {
-      keys.push(redisKeys.status(couponId, p.userId));
-      args.push(p.userId, p.eventId, p.partition, p.offset);
-    }
-    await this.confirmScript.run(this.redis, keys, args);
+    for (const p of produced) args.push(p.userId, p.eventId, p.partition, p.offset);
+    await this.confirmScript.run(this.redis, [redisKeys.holds(couponId), redisKeys.statuses(couponId)], args);
   }
 
   /**
@@ -241,7 +238,7 @@ export class Gate {
    * nothing (left) to undo. `member`: the hold's member, if not the request's own (a grant's).
    */
   async release(couponId: number, userId: number, eventId: string, member = holdMember(userId, eventId)): Promise<boolean> {
-    const released = await this.redis.couponGateRelease(...requestKeys(couponId, userId), userId, eventId, member);
+    const released = await this.redis.couponGateRelease(...releaseKeys(couponId), userId, eventId, member);
     return released === 1;
   }
 
@@ -280,13 +277,13 @@ export class Gate {
     return parseStoredInteger(await this.redis.get(redisKeys.watermark(partition)));
   }
 
-  /** The user's status hash (see RequestStatusFields); empty when Redis has none. */
-  status(couponId: number, userId: number): Promise<Record<string, string>> {
-    return this.redis.hgetall(redisKeys.status(couponId, userId));
+  /** The user's status (schemas/status-value.ts) as fields; empty when Redis has none. */
+  async status(couponId: number, userId: number): Promise<Partial<RequestStatusFields>> {
+    return unpackStatus(await this.redis.hget(redisKeys.statuses(couponId), String(userId)));
   }
 
   /**
-   * The bulk grant whose request holds the user, if one does (such a user has no status hash): the
+   * The bulk grant whose request holds the user, if one does (such a user has no status): the
    * user's field holds the grant's code (`#<n>`), or its id where a gateway before the codes wrote
    * it (no grant id has a '#').
    */
@@ -305,6 +302,7 @@ export class Gate {
       redisKeys.seq(couponId),
       redisKeys.grants(couponId),
       redisKeys.grantCodes(couponId),
+      redisKeys.statuses(couponId),
       window.totalQuantity,
       window.startsAt,
       window.endsAt ?? 0,

@@ -1,8 +1,8 @@
 /**
  * What `GET /api/coupons/:couponId/issue/:userId` answers, built from whichever source knows:
- * the user's status hash in Redis (written by the gate, then by the processor) or the ledger row.
+ * the user's status in Redis (written by the gate, then by the processor) or the ledger row.
  */
-import type { RequestState } from '../schemas/redis-keys.ts';
+import type { RequestState, RequestStatusFields } from '../schemas/redis-keys.ts';
 import type { LedgerEntry } from './ledger.ts';
 import { parseStoredInteger, queuePosition } from './position.ts';
 import { TERMINAL_OUTCOMES } from '../schemas/outcomes.ts';
@@ -15,18 +15,21 @@ export type StatusView =
   | { status: 'FAILED'; eventId: string; reason: string | null }
   | { status: 'NOT_REQUESTED' };
 
+/** A status read from Redis (schemas/status-value.ts): any field may be missing. */
+type StoredStatus = Partial<Record<keyof RequestStatusFields, string>>;
+
 const STATES: ReadonlySet<string> = new Set<RequestState>(['PENDING', ...TERMINAL_OUTCOMES]);
 
 /** The partition of a PENDING request's record, when it is known: its watermark is needed next. */
-export function pendingPartition(fields: Record<string, string>): number | undefined {
+export function pendingPartition(fields: StoredStatus): number | undefined {
   return fields.status === 'PENDING' ? parseStoredInteger(fields.partition) : undefined;
 }
 
 /**
- * The view of a Redis status hash, or undefined when the hash is empty or unusable (the caller
+ * The view of a user's status in Redis, or undefined when there is none or it is unusable (the caller
  * then asks the ledger). `watermark` is the committed watermark of the request's partition.
  */
-export function viewOfRedisStatus(fields: Record<string, string>, watermark: number | undefined): StatusView | undefined {
+export function viewOfRedisStatus(fields: StoredStatus, watermark: number | undefined): StatusView | undefined {
   const { status, eventId } = fields;
   if (status === undefined || !STATES.has(status) || !eventId) return undefined;
   switch (status as RequestState) {
@@ -48,7 +51,7 @@ export function viewOfRedisStatus(fields: Record<string, string>, watermark: num
  * at or below the processor's committed watermark (processed, but the processor's status write
  * did not reach Redis), or it has been PENDING for longer than `afterMs`.
  */
-export function pendingNeedsLedger(fields: Record<string, string>, watermark: number | undefined, nowMs: number, afterMs: number): boolean {
+export function pendingNeedsLedger(fields: StoredStatus, watermark: number | undefined, nowMs: number, afterMs: number): boolean {
   if (fields.status !== 'PENDING') return false;
   const offset = parseStoredInteger(fields.offset);
   if (offset !== undefined && offset >= 0 && watermark !== undefined && offset <= watermark) return true;
@@ -75,7 +78,7 @@ export interface PendingGrant {
 
 /**
  * The view of the ledger's entry for a user; without one, the grant request holding the user
- * (a grant's users have no status hash) is PENDING, without a queue position: nobody waits in line for it.
+ * (a grant's users have no status in Redis) is PENDING, without a queue position: nobody waits in line for it.
  */
 export function viewOfLedgerEntry(entry: LedgerEntry | undefined, grant?: PendingGrant): StatusView {
   if (!entry && grant) return { status: 'PENDING', eventId: grantEventId(grant.couponId, grant.grantId, grant.userId, grant.eventIds), position: null };

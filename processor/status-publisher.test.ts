@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { redisKeys } from '../schemas/redis-keys.ts';
 import type { LedgerOutcome } from './ledger.ts';
-import { TERMINAL_OUTCOMES } from '../schemas/outcomes.ts';
-import { packStatus, statusCalls } from './status-publisher.ts';
+import { decide } from './outcome-rules.ts';
+import { replacesAnyStatus, statusCalls } from './status-publisher.ts';
 
 const outcome = (couponId: number, userId: number, extra: Partial<LedgerOutcome> = {}): LedgerOutcome => ({
   eventId: `e-${couponId}-${userId}`,
@@ -18,33 +18,61 @@ const outcome = (couponId: number, userId: number, extra: Partial<LedgerOutcome>
   ...extra,
 });
 
+describe('replacesAnyStatus', () => {
+  it('writes ISSUED, SOLD_OUT and COUPON_NOT_FOUND unread, and guards the outcomes that may concern a user holding the coupon', () => {
+    expect(replacesAnyStatus({ outcome: 'ISSUED', reason: null })).toBe(true);
+    expect(replacesAnyStatus({ outcome: 'REJECTED', reason: 'SOLD_OUT' })).toBe(true);
+    expect(replacesAnyStatus({ outcome: 'REJECTED', reason: 'COUPON_NOT_FOUND' })).toBe(true);
+    expect(replacesAnyStatus({ outcome: 'REJECTED', reason: 'ALREADY_ISSUED' })).toBe(false);
+    expect(replacesAnyStatus({ outcome: 'REJECTED', reason: 'COUPON_NOT_ACTIVE' })).toBe(false);
+    expect(replacesAnyStatus({ outcome: 'FAILED', reason: 'INVALID_FIELD: userId' })).toBe(false);
+  });
+
+  it('guards every decision the rules can make for a user who already holds the coupon', () => {
+    const windows = [
+      { totalQuantity: 5, issuedQuantity: 1, startsAt: 0, endsAt: null },
+      { totalQuantity: 5, issuedQuantity: 5, startsAt: 0, endsAt: null },
+      { totalQuantity: 5, issuedQuantity: 1, startsAt: 0, endsAt: 10 },
+      { totalQuantity: 5, issuedQuantity: 5, startsAt: 100, endsAt: null },
+    ];
+    const decisions = windows.flatMap((coupon) => [decide(coupon, true, 50), decide(coupon, true, 5)]);
+    expect(new Set(decisions.map((d) => (d.outcome === 'REJECTED' ? d.reason : d.outcome)))).toEqual(new Set(['ALREADY_ISSUED', 'COUPON_NOT_ACTIVE']));
+    for (const d of decisions) expect(replacesAnyStatus({ outcome: d.outcome, reason: d.outcome === 'REJECTED' ? d.reason : null })).toBe(false);
+  });
+});
+
 describe('statusCalls', () => {
   it('makes one call per coupon, keeping the decision order within each', () => {
     const calls = statusCalls([outcome(1, 10), outcome(2, 20), outcome(1, 11)]);
-    expect(calls.map((c) => c.keys)).toEqual([
-      [redisKeys.status(1, 10), redisKeys.status(1, 11)],
-      [redisKeys.status(2, 20)],
+    expect(calls.map((c) => [c.key, c.fields.filter((_, i) => i % 2 === 0)])).toEqual([
+      [redisKeys.statuses(1), ['10', '11']],
+      [redisKeys.statuses(2), ['20']],
     ]);
   });
 
-  it('passes one packed status per key: the outcome\'s initial, the event id, a tab, the user coupon id or the reason', () => {
-    const [call] = statusCalls([outcome(1, 10, { outcome: 'ISSUED', reason: null, userCouponId: 77 }), outcome(1, 11), outcome(1, 12, { outcome: 'FAILED', reason: 'INVALID_FIELD: a\tb' })]);
-    expect(call!.args).toEqual(['Ie-1-10\t77', 'Re-1-11\tSOLD_OUT', 'Fe-1-12\tINVALID_FIELD: a\tb']);
-  });
-
-  it('names every terminal outcome by a distinct initial (the script maps it back)', () => {
-    expect(new Set(TERMINAL_OUTCOMES.map((o) => packStatus(outcome(1, 1, { outcome: o }))[0])).size).toBe(TERMINAL_OUTCOMES.length);
+  it('passes each user id with its packed status', () => {
+    const [call] = statusCalls([outcome(1, 10, { outcome: 'ISSUED', reason: null, userCouponId: 77 }), outcome(1, 11)]);
+    expect(call!.fields).toEqual(['10', 'Ie-1-10\t77', '11', 'Re-1-11\tSOLD_OUT']);
+    expect(call!.guarded).toBe(false);
   });
 
   it('splits a coupon\'s statuses into calls of at most the given size, in order', () => {
     const calls = statusCalls([1, 2, 3, 4, 5].map((u) => outcome(1, u)), 2);
-    expect(calls.map((c) => c.keys.length)).toEqual([2, 2, 1]);
-    expect(calls.flatMap((c) => c.keys)).toEqual([1, 2, 3, 4, 5].map((u) => redisKeys.status(1, u)));
-    expect(calls.every((c) => c.args.length === c.keys.length)).toBe(true);
+    expect(calls.map((c) => c.fields.length / 2)).toEqual([2, 2, 1]);
+    expect(calls.flatMap((c) => c.fields.filter((_, i) => i % 2 === 0))).toEqual(['1', '2', '3', '4', '5']);
   });
 
-  it('keeps a user\'s two outcomes in one call in their order (the script keeps ISSUED over a later rejection)', () => {
-    const [call] = statusCalls([outcome(1, 10, { outcome: 'ISSUED', reason: null, userCouponId: 5 }), outcome(1, 10, { eventId: 'again', reason: 'ALREADY_ISSUED' })]);
-    expect(call!.args.map((a) => a[0])).toEqual(['I', 'R']);
+  it('starts a new call where guarded and unguarded outcomes alternate, so a user\'s statuses keep their order', () => {
+    const calls = statusCalls([
+      outcome(1, 10, { outcome: 'ISSUED', reason: null, userCouponId: 5 }),
+      outcome(1, 11),
+      outcome(1, 10, { eventId: 'again', reason: 'ALREADY_ISSUED' }),
+      outcome(1, 12),
+    ]);
+    expect(calls.map((c) => [c.guarded, c.fields.filter((_, i) => i % 2 === 0)])).toEqual([
+      [false, ['10', '11']],
+      [true, ['10']],
+      [false, ['12']],
+    ]);
   });
 });

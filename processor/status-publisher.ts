@@ -1,17 +1,15 @@
 /**
  * Publishes decided requests' statuses and each partition's processed watermark to Redis, the
  * gateway's cache of the ledger. It never holds up a transaction: writes are queued in decision
- * order as script calls of one coupon each (its keys share a Redis Cluster slot), sent in that
- * order on one connection (so a later status of a key overwrites an earlier one), and retried with
- * backoff until Redis takes them — also when Redis was down when the processor started. The ledger
- * stays the truth: the gateway answers from it when a status lags.
- * Queued as ready-made script arguments: a map of pending statuses per key and the regrouping at
- * each flush made a third of the processor's allocations.
+ * order as calls of one coupon each (a coupon's statuses are one hash: schemas/status-value.ts),
+ * sent in that order on one connection (so a later status of a user overwrites an earlier one), and
+ * retried with backoff until Redis takes them — also when Redis was down when the processor
+ * started. The ledger stays the truth: the gateway answers from it when a status lags.
  */
 import type { Logger } from 'pino';
 import type { RedisClient } from '../platform/redis-connection.ts';
-import { TERMINAL_OUTCOMES } from '../schemas/outcomes.ts';
 import { redisKeys, STATUS_TTL_SECONDS } from '../schemas/redis-keys.ts';
+import { packTerminalStatus } from '../schemas/status-value.ts';
 import { backoffMs } from './errors.ts';
 import type { LedgerOutcome } from './ledger.ts';
 import type { ProcessorMetrics } from './metrics.ts';
@@ -22,74 +20,68 @@ if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end
 return 0`;
 
 /**
- * Sets many users' statuses of one coupon in one call, one HSET per status (an ISSUED one skips the
- * read). ISSUED is final: a later request of the same user (rejected ALREADY_ISSUED) must not hide
- * the coupon the user holds. A status hash keeps the TTL it was created with (by the gate's PENDING,
- * normally): only a hash the processor creates gets one — an ISSUED HSET that added all 3 fields, a
- * rejection whose read found nothing. No table is built per key: that was half of the script's time.
- * KEYS: status hashes; ARGV: ttl, then per key one packed status (packStatus).
+ * Sets users' statuses of one coupon unless a user's is ISSUED, which is final: a later request of
+ * a user who holds the coupon must not hide it. Only for the outcomes that can follow an ISSUED
+ * (replacesAnyStatus); the others go out as one plain HSET, without a read a user.
+ * KEYS: the coupon's statuses hash; ARGV: ttl, then per user: user id, status value.
  */
-const SET_STATUSES = `local ttl = ARGV[1]
-local names = { ${TERMINAL_OUTCOMES.map((o) => `${o[0]} = '${o}'`).join(', ')} }
-for i, key in ipairs(KEYS) do
-  local packed = ARGV[i + 1]
-  local tab = string.find(packed, '\t', 2, true)
-  local event, rest = string.sub(packed, 2, tab - 1), string.sub(packed, tab + 1)
-  local status = names[string.sub(packed, 1, 1)]
-  if status == 'ISSUED' then
-    if redis.call('HSET', key, 'status', status, 'eventId', event, 'userCouponId', rest) == 3 then
-      redis.call('EXPIRE', key, ttl)
-    end
-  else
-    local was = redis.call('HGET', key, 'status')
-    if was ~= 'ISSUED' then
-      redis.call('HSET', key, 'status', status, 'eventId', event, 'reason', rest)
-      if not was then redis.call('EXPIRE', key, ttl) end
-    end
-  end
+const SET_GUARDED_STATUSES = `for i = 2, #ARGV, 2 do
+  local was = redis.call('HGET', KEYS[1], ARGV[i])
+  if not was or string.sub(was, 1, 1) ~= 'I' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
 return 0`;
 
 /**
- * One status as one script argument: the outcome's initial, the event id (a UUID: no tab), a tab,
- * then the user coupon id (ISSUED) or the reason. One argument a status instead of four: ioredis
- * builds a command's text by appending every argument, which took 1.2 µs a status with four.
+ * Whether a decided request's status may replace the user's without reading it: an ISSUED, or a
+ * rejection that never follows the user's ISSUED — the rules check a held coupon before SOLD_OUT,
+ * and COUPON_NOT_FOUND has no coupon to hold (outcome-rules.ts, sql/merge.sql). COUPON_NOT_ACTIVE,
+ * ALREADY_ISSUED and FAILED may concern a user who holds the coupon: they are guarded.
  */
-export const packStatus = (o: LedgerOutcome): string =>
-  `${o.outcome[0]}${o.eventId}\t${o.outcome === 'ISSUED' ? String(o.userCouponId ?? '') : (o.reason ?? '')}`;
+export function replacesAnyStatus(o: Pick<LedgerOutcome, 'outcome' | 'reason'>): boolean {
+  return o.outcome === 'ISSUED' || (o.outcome === 'REJECTED' && (o.reason === 'SOLD_OUT' || o.reason === 'COUPON_NOT_FOUND'));
+}
 
 type ScriptClient = RedisClient & {
-  setStatuses(numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+  setGuardedStatuses(key: string, ttl: number, ...fields: string[]): Promise<unknown>;
   raiseWatermark(key: string, offset: number): Promise<unknown>;
 };
 
 /**
- * Statuses per SET_STATUSES call: a big batch of one coupon (a bulk grant's 5,000 users) is split
- * so that Redis serves other clients (the sale's gate) between calls.
+ * Statuses per call: a big batch of one coupon (a bulk grant's 5,000 users) is split so that
+ * Redis serves other clients (the sale's gate) between calls.
  */
 export const STATUSES_PER_CALL = 500;
 
-/** One SET_STATUSES call: status keys of one coupon, and per key its packed status. */
+/** One write of statuses of one coupon: its statuses hash and per user its id and status value. */
 export interface StatusCall {
-  keys: string[];
-  args: string[];
+  key: string;
+  /** Through SET_GUARDED_STATUSES rather than one HSET. */
+  guarded: boolean;
+  /** User id, status value, user id, ... */
+  fields: string[];
 }
 
-/** The script calls for `outcomes`, in their order: one per coupon, at most `perCall` keys each. */
+/**
+ * The calls for `outcomes`, in their order: per coupon, a run of outcomes of one kind (guarded or
+ * not) is one call of at most `perCall` statuses, so every user's statuses are written in order.
+ */
 export function statusCalls(outcomes: readonly LedgerOutcome[], perCall = STATUSES_PER_CALL): StatusCall[] {
   const calls: StatusCall[] = [];
   const open = new Map<number, StatusCall>();
   for (const o of outcomes) {
+    const guarded = !replacesAnyStatus(o);
     let call = open.get(o.couponId);
-    if (!call || call.keys.length === perCall) {
-      open.set(o.couponId, (call = { keys: [], args: [] }));
+    if (!call || call.guarded !== guarded || call.fields.length === 2 * perCall) {
+      open.set(o.couponId, (call = { key: redisKeys.statuses(o.couponId), guarded, fields: [] }));
       calls.push(call);
     }
-    call.keys.push(redisKeys.status(o.couponId, o.userId));
-    call.args.push(packStatus(o));
+    call.fields.push(String(o.userId), packTerminalStatus(o));
   }
   return calls;
 }
+
+const statusCount = (call: StatusCall): number => call.fields.length / 2;
 
 export class StatusPublisher {
   private redis: ScriptClient | undefined;
@@ -135,8 +127,8 @@ export class StatusPublisher {
   private dropBeyondBacklog(): void {
     while (this.queued > this.maxBacklog && this.calls.length > 0) {
       const dropped = this.calls.shift()!;
-      this.queued -= dropped.keys.length;
-      this.metrics.statusWriteErrors.inc({ kind: 'dropped' }, dropped.keys.length);
+      this.queued -= statusCount(dropped);
+      this.metrics.statusWriteErrors.inc({ kind: 'dropped' }, statusCount(dropped));
     }
   }
 
@@ -158,7 +150,7 @@ export class StatusPublisher {
       const redis = (this.redis ??= await this.open());
       // Statuses first: a watermark covers requests whose statuses were written before it.
       await Promise.all([
-        ...calls.map(({ keys, args }) => redis.setStatuses(keys.length, ...keys, STATUS_TTL_SECONDS, ...args)),
+        ...calls.flatMap((c) => (c.guarded ? [redis.setGuardedStatuses(c.key, STATUS_TTL_SECONDS, ...c.fields)] : [redis.hset(c.key, ...c.fields), redis.expire(c.key, STATUS_TTL_SECONDS)])),
         ...[...watermarks].map(([partition, offset]) => redis.raiseWatermark(redisKeys.watermark(partition), offset)),
       ]);
       this.attempt = 0;
@@ -184,7 +176,7 @@ export class StatusPublisher {
   private async open(): Promise<ScriptClient> {
     const redis = (await this.connect()) as ScriptClient;
     // Loaded once, then run by sha.
-    redis.defineCommand('setStatuses', { lua: SET_STATUSES });
+    redis.defineCommand('setGuardedStatuses', { lua: SET_GUARDED_STATUSES, numberOfKeys: 1 });
     redis.defineCommand('raiseWatermark', { lua: RAISE_WATERMARK, numberOfKeys: 1 });
     this.log.info('Redis connected; publishing statuses');
     return redis;

@@ -11,7 +11,7 @@ function hashedPart(key: string): string {
 
 describe('redisKeys', () => {
   it('puts every key of a coupon under the coupon hash tag, so one Lua script may touch them all', () => {
-    const couponKeys = [redisKeys.gate(42), redisKeys.reserved(42), redisKeys.requesters(42), redisKeys.holds(42), redisKeys.seq(42), redisKeys.grants(42), redisKeys.grantCodes(42), redisKeys.status(42, 7)];
+    const couponKeys = [redisKeys.gate(42), redisKeys.reserved(42), redisKeys.requesters(42), redisKeys.holds(42), redisKeys.seq(42), redisKeys.grants(42), redisKeys.grantCodes(42), redisKeys.statuses(42)];
     expect(new Set(couponKeys.map(hashedPart))).toEqual(new Set(['c:42']));
     expect(new Set(couponKeys).size).toBe(couponKeys.length);
   });
@@ -21,8 +21,8 @@ describe('redisKeys', () => {
     expect(couponTag(4)).toBe('{c:4}');
   });
 
-  it('keys a status by user and a watermark by partition', () => {
-    expect(redisKeys.status(42, 7)).not.toBe(redisKeys.status(42, 8));
+  it('keys statuses by coupon and a watermark by partition', () => {
+    expect(redisKeys.statuses(42)).not.toBe(redisKeys.statuses(4));
     expect(redisKeys.watermark(0)).toBe('watermark:coupon-issue-requests:0');
     expect(redisKeys.watermark(0)).not.toBe(redisKeys.watermark(1));
   });

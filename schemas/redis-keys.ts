@@ -39,8 +39,11 @@ export const redisKeys = {
    * grant id has a '#'). No TTL, like the holds that name a grant by its code.
    */
   grantCodes: (couponId: number) => `${couponTag(couponId)}:grant-codes`,
-  /** Hash: a user's request status (see RequestStatus), TTL STATUS_TTL_SECONDS from its creation (the gate's PENDING, or the processor's status if it came first). */
-  status: (couponId: number, userId: number) => `${couponTag(couponId)}:u:${userId}`,
+  /**
+   * Hash: user id → the user's request status, one string (schemas/status-value.ts). TTL
+   * STATUS_TTL_SECONDS from the coupon's last status write (the gate's PENDING or the processor's).
+   */
+  statuses: (couponId: number) => `${couponTag(couponId)}:statuses`,
   /**
    * String: the highest offset of the requests topic partition that the processor has committed
    * (inclusive). A PENDING request at offset o has position o - watermark in its partition's queue.
@@ -50,7 +53,7 @@ export const redisKeys = {
 
 export type RequestState = 'PENDING' | TerminalOutcome;
 
-/** Fields of the status hash; all values are strings in Redis. */
+/** A status's fields, as schemas/status-value.ts unpacks a user's status string. */
 export interface RequestStatusFields {
   status: RequestState;
   eventId: string;

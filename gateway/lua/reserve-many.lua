@@ -2,11 +2,12 @@
 -- for many users of one coupon in one call, in order, each seeing the effect of those before it:
 -- the issue requests that arrived in one turn of the gateway's event loop, or a bulk grant's
 -- users. Checks come before any write, so a refused request changes nothing.
--- A grant's users get no status hash: the coupon's grants hash records which grant holds each of
--- them (one field a user instead of a key with three fields and a TTL), by the grant's short code
--- in the grant-codes hash, and the status endpoint answers them from it and the ledger (docs/gate.md).
--- KEYS: gate hash, reserved counter, requesters set, holds, seq, then either one status hash per
---       user (requests) or the grants hash and the grant-codes hash (a grant)
+-- A request's PENDING status is the user's field in the coupon's statuses hash, one string
+-- (schemas/status-value.ts). A grant's users get no status: the coupon's grants hash records which
+-- grant holds each of them, by the grant's short code in the grant-codes hash, and the status
+-- endpoint answers them from it and the ledger (docs/gate.md).
+-- KEYS: gate hash, reserved counter, requesters set, holds, seq, then either the statuses hash
+--       (requests) or the grants hash and the grant-codes hash (a grant)
 -- ARGV: now (epoch ms), status TTL (s), grant id ('' for requests), '1' if the grant's holds name
 --       its code ('grant-user' event ids, which the grant and the user give) else '', then per
 --       user: userId, eventId ('' where the holds name the code: the grant and the user name the
@@ -45,19 +46,22 @@ local function holdOf(user, event)
   return user .. ':' .. event
 end
 -- Whether a requester's request is this very one, once its hold is settled: a request's status
--- hash carries its event id, the grants hash names the grant of a grant's user (release.lua
--- removes the user's field with the user, so a field left there is the user's request) — by its
--- code, or by its id where a gateway before the codes wrote it.
-local function sameRequest(user, event, i)
-  if grant == '' then return redis.call('HGET', KEYS[5 + i], 'eventId') == event end
+-- carries its event id (after the state's initial, up to a tab); the grants hash names the grant
+-- of a grant's user (release.lua removes the user's field with the user, so a field left there is
+-- the user's request) — by its code, or by its id where a gateway before the codes wrote it.
+local function sameRequest(user, event)
+  if grant == '' then
+    local status = redis.call('HGET', KEYS[6], user)
+    return status ~= false and string.match(status, '^.([^\t]+)\t') == event
+  end
   local named = redis.call('HGET', KEYS[6], user)
   return named == code or named == grant
 end
--- The requesters, holds (and grant users) of the reserved users are added at the end, in one
--- SADD and one ZADD (each user's own commands are most of a grant's Redis time, and every write
+-- The requesters, holds (and PENDING statuses or grant users) of the reserved users are added at
+-- the end, in one SADD, one ZADD and one HSET (each user's own commands are most of a grant's Redis time, and every write
 -- is a line of the append-only file); `added` answers for them meanwhile, for a user twice in one
 -- call: the same request (HELD) or another one.
-local added, users, holds, granted = {}, {}, {}, {}
+local added, users, holds, fields = {}, {}, {}, {}
 -- unpack() is bounded by Lua's C stack (8,000 values): variadic commands go in slices well below it.
 local function sliced(command, key, values, step)
   local replies = {}
@@ -78,7 +82,7 @@ for i = 1, n do
   local user, event = ARGV[3 + 2 * i], ARGV[4 + 2 * i]
   local earlier = added[user]
   if earlier or requestedBefore[i] == 1 then
-    if earlier == event or (not earlier and (redis.call('ZSCORE', KEYS[4], holdOf(user, event)) or sameRequest(user, event, i))) then
+    if earlier == event or (not earlier and (redis.call('ZSCORE', KEYS[4], holdOf(user, event)) or sameRequest(user, event))) then
       codes[i] = 2
     else
       codes[i] = -3
@@ -86,14 +90,11 @@ for i = 1, n do
   elseif reserved + #users >= total then
     codes[i] = -4
   else
+    fields[#fields + 1] = user
     if grant == '' then
-      local status = KEYS[5 + i]
-      redis.call('DEL', status)
-      redis.call('HSET', status, 'status', 'PENDING', 'eventId', event, 'heldAt', ARGV[1])
-      redis.call('EXPIRE', status, ARGV[2])
+      fields[#fields + 1] = 'P' .. event .. '\t' .. ARGV[1]
     else
-      granted[#granted + 1] = user
-      granted[#granted + 1] = code
+      fields[#fields + 1] = code
     end
     added[user] = event
     users[#users + 1] = user
@@ -105,10 +106,9 @@ end
 if #users > 0 then
   sliced('SADD', KEYS[3], users, 4000)
   sliced('ZADD', KEYS[4], holds, 4000)
-  if #granted > 0 then
-    sliced('HSET', KEYS[6], granted, 4000)
-    redis.call('EXPIRE', KEYS[6], ARGV[2])
-  end
+  -- The statuses hash (requests) or the grants hash (a grant), whose TTL runs from its last write.
+  sliced('HSET', KEYS[6], fields, 4000)
+  redis.call('EXPIRE', KEYS[6], ARGV[2])
   redis.call('INCRBY', KEYS[2], #users)
   -- One bump voids a reconciler's snapshot as surely as one per user would.
   redis.call('INCR', KEYS[5])

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import type { Result } from 'ioredis';
 import type { RedisClient } from '../../platform/redis-connection.ts';
 import { isGrantCode, parseHoldMember, redisKeys } from '../../schemas/redis-keys.ts';
+import { unpackStatus } from '../../schemas/status-value.ts';
 import { chunksOf } from '../chunks.ts';
 import type { GateWindow } from '../gate.ts';
 import { CODE_HOLDS_SCHEME, grantEventIds } from '../grant/grant-id.ts';
@@ -17,7 +18,7 @@ declare module 'ioredis' {
   interface RedisCommander<Context> {
     couponGateSnapshot(gate: string, reserved: string, users: string, holds: string, seq: string, grantCodes: string, members: string): Result<Array<string | number>, Context>;
     couponGateApply(gate: string, reserved: string, users: string, seq: string, args: Array<string | number>): Result<number, Context>;
-    couponGateClearStale(status: string, eventId: string): Result<number, Context>;
+    couponGateClearStale(statuses: string, userId: number, eventId: string): Result<number, Context>;
   }
 }
 
@@ -32,9 +33,12 @@ export interface GateCounts {
 
 export interface GateSnapshot extends GateCounts, Accounting {}
 
-/** Deletes a status hash that still says PENDING for a request the ledger has decided (the status endpoint then answers from the ledger). */
-const CLEAR_STALE_PENDING = `local s = redis.call('HMGET', KEYS[1], 'status', 'eventId')
-if s[1] == 'PENDING' and s[2] == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+/**
+ * Deletes a user's status that still says PENDING for a request the ledger has decided (the status
+ * endpoint then answers from the ledger). KEYS: statuses hash; ARGV: user id, event id.
+ */
+const CLEAR_STALE_PENDING = `local status = redis.call('HGET', KEYS[1], ARGV[1])
+if status and string.match(status, '^P([^\\t]+)\\t') == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 0`;
 
 const script = (name: string): string => fs.readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), 'utf8');
@@ -154,13 +158,14 @@ export class GateStore {
 
   /** The decided requests whose user's status still says PENDING for them (the processor's status write was lost). */
   async stalePending(couponId: number, decided: readonly GateRequest[]): Promise<GateRequest[]> {
-    const statuses = await Promise.all(decided.map((r) => this.redis.hmget(redisKeys.status(couponId, r.userId), 'status', 'eventId')));
-    return decided.filter((r, i) => statuses[i]![0] === 'PENDING' && statuses[i]![1] === r.eventId);
+    if (decided.length === 0) return [];
+    const statuses = (await this.redis.hmget(redisKeys.statuses(couponId), ...decided.map((r) => String(r.userId)))).map(unpackStatus);
+    return decided.filter((r, i) => statuses[i]!.status === 'PENDING' && statuses[i]!.eventId === r.eventId);
   }
 
   /** Clears those stale statuses (each only if it is still that PENDING); how many were cleared. */
   async clearStalePending(couponId: number, stale: readonly GateRequest[]): Promise<number> {
-    const cleared = await Promise.all(stale.map((r) => this.redis.couponGateClearStale(redisKeys.status(couponId, r.userId), r.eventId)));
+    const cleared = await Promise.all(stale.map((r) => this.redis.couponGateClearStale(redisKeys.statuses(couponId), r.userId, r.eventId)));
     return cleared.filter((n) => n === 1).length;
   }
 

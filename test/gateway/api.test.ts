@@ -8,7 +8,9 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '../../schemas/redis-keys.ts';
+import { packPendingStatus, packTerminalStatus } from '../../schemas/status-value.ts';
 import { eventually } from '../support/eventually.ts';
+import { statusOf } from '../support/statuses.ts';
 import {
   ADMIN_AUTH,
   createCoupon,
@@ -109,7 +111,7 @@ describe('POST /api/coupons/:couponId/issue', () => {
     expect(state.reserved).toBe(1);
     expect(state.requesters).toEqual([101]);
     expect(state.statuses[101]).toEqual({ status: 'PENDING', eventId: body.eventId, heldAt: String(record.requestedAt), partition: String(record.partition), offset: String(record.offset) });
-    const ttl = await redis.ttl(redisKeys.status(couponId, 101));
+    const ttl = await redis.ttl(redisKeys.statuses(couponId));
     expect(ttl).toBeGreaterThan(24 * 3600 - 60);
     expect(ttl).toBeLessThanOrEqual(24 * 3600);
   });
@@ -202,7 +204,7 @@ describe('GET /api/coupons/:couponId/issue/:userId', () => {
     await eventually(async () => {
       const userId = nextUser++;
       const { position } = (await issue(couponId, { userId })).json() as { position: number };
-      const offset = Number(await eventually(() => redis.hget(redisKeys.status(couponId, userId), 'offset'), 5000, 20));
+      const offset = Number(await eventually(async () => (await statusOf(redis, couponId, userId)).offset, 5000, 20));
       expect(position).toBe(offset - watermark);
       return true;
     }, 5000, 20);
@@ -216,9 +218,11 @@ describe('GET /api/coupons/:couponId/issue/:userId', () => {
   it('reads the terminal statuses the processor publishes in Redis', async () => {
     const couponId = await createCoupon(gw.app, { totalQuantity: 5 });
     const eventId = uuidv7();
-    await redis.hset(redisKeys.status(couponId, 21), { status: 'ISSUED', eventId, userCouponId: '555' });
-    await redis.hset(redisKeys.status(couponId, 22), { status: 'REJECTED', eventId, reason: 'ALREADY_ISSUED' });
-    await redis.hset(redisKeys.status(couponId, 23), { status: 'FAILED', eventId, reason: 'unprocessable' });
+    await redis.hset(redisKeys.statuses(couponId), {
+      21: packTerminalStatus({ outcome: 'ISSUED', eventId, userCouponId: 555, reason: null }),
+      22: packTerminalStatus({ outcome: 'REJECTED', eventId, userCouponId: null, reason: 'ALREADY_ISSUED' }),
+      23: packTerminalStatus({ outcome: 'FAILED', eventId, userCouponId: null, reason: 'unprocessable' }),
+    });
 
     expect((await status(couponId, 21)).json()).toEqual({ couponId, userId: 21, status: 'ISSUED', eventId, userCouponId: 555 });
     expect((await status(couponId, 22)).json()).toEqual({ couponId, userId: 22, status: 'REJECTED', eventId, reason: 'ALREADY_ISSUED' });
@@ -241,7 +245,7 @@ describe('GET /api/coupons/:couponId/issue/:userId', () => {
     expect(never.json()).toEqual({ couponId, userId: 34, status: 'NOT_REQUESTED' });
 
     // Redis, when it has a status, is asked first.
-    await redis.hset(redisKeys.status(couponId, 32), { status: 'PENDING', eventId: rejected.eventId });
+    await redis.hset(redisKeys.statuses(couponId), 32, packPendingStatus(rejected.eventId, Date.now()));
     expect((await status(couponId, 32)).json()).toMatchObject({ status: 'PENDING', position: null });
   });
 
@@ -253,10 +257,12 @@ describe('GET /api/coupons/:couponId/issue/:userId', () => {
     const issued = await recordOutcome(couponId, 41, 'ISSUED', null, processed);
     await recordOutcome(couponId, 42, 'REJECTED', 'SOLD_OUT', old);
     await recordOutcome(couponId, 43, 'ISSUED', null, fresh);
-    const now = String(Date.now());
-    await redis.hset(redisKeys.status(couponId, 41), { status: 'PENDING', eventId: processed, heldAt: now, partition: '0', offset: '0' });
-    await redis.hset(redisKeys.status(couponId, 42), { status: 'PENDING', eventId: old, heldAt: now });
-    await redis.hset(redisKeys.status(couponId, 43), { status: 'PENDING', eventId: fresh, heldAt: now });
+    const now = Date.now();
+    await redis.hset(redisKeys.statuses(couponId), {
+      41: packPendingStatus(processed, now, { partition: 0, offset: 0 }),
+      42: packPendingStatus(old, now),
+      43: packPendingStatus(fresh, now),
+    });
     await redis.del(redisKeys.watermark(0));
     for (const userId of [41, 42, 43]) expect((await status(couponId, userId)).json()).toMatchObject({ status: 'PENDING' });
 
@@ -264,7 +270,7 @@ describe('GET /api/coupons/:couponId/issue/:userId', () => {
     await redis.set(redisKeys.watermark(0), 0);
     expect((await status(couponId, 41)).json()).toEqual({ couponId, userId: 41, status: 'ISSUED', eventId: processed, userCouponId: issued.userCouponId });
     // 42: PENDING for longer than GATEWAY_STATUS_LEDGER_AFTER_MS.
-    await redis.hset(redisKeys.status(couponId, 42), 'heldAt', Date.now() - 60_000);
+    await redis.hset(redisKeys.statuses(couponId), 42, packPendingStatus(old, Date.now() - 60_000));
     expect((await status(couponId, 42)).json()).toEqual({ couponId, userId: 42, status: 'REJECTED', eventId: old, reason: 'SOLD_OUT' });
     // 43: neither yet — Redis answers.
     expect((await status(couponId, 43)).json()).toMatchObject({ status: 'PENDING', eventId: fresh });

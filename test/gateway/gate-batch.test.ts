@@ -49,12 +49,12 @@ describe('reserveMany', () => {
     expect((await redis.smembers(redisKeys.requesters(couponId))).sort()).toEqual(['11', '12', '13']);
     expect(await redis.zrange(redisKeys.holds(couponId), 0, -1)).toEqual(expect.arrayContaining(requests.slice(0, 3).map((r) => `${r.userId}:${r.eventId}`)));
     expect(Number(await redis.get(redisKeys.seq(couponId)))).toBeGreaterThan(seqBefore);
-    expect(await redis.hgetall(redisKeys.status(couponId, 11))).toMatchObject({ status: 'PENDING', eventId: requests[0]!.eventId });
-    expect(await redis.exists(redisKeys.status(couponId, 14))).toBe(0);
-    expect(await redis.ttl(redisKeys.status(couponId, 11))).toBeGreaterThan(0);
+    expect(await gate.status(couponId, 11)).toMatchObject({ status: 'PENDING', eventId: requests[0]!.eventId });
+    expect(await gate.status(couponId, 14)).toEqual({});
+    expect(await redis.ttl(redisKeys.statuses(couponId))).toBeGreaterThan(0);
   });
 
-  it("reserves a grant's users without a status hash: the grants hash names their grant by its code", async () => {
+  it("reserves a grant's users without a status: the grants hash names their grant by its code", async () => {
     const couponId = await primedCoupon(3);
     const requests = requestsOf(couponId, [16, 17, 18]);
     expect(await gate.reserveGrant(couponId, 'g1', requests.slice(0, 2), Date.now())).toEqual(['RESERVED', 'RESERVED']);
@@ -69,7 +69,7 @@ describe('reserveMany', () => {
     // No TTL: a hold names its grant by the code as long as the hold lives.
     expect(await redis.ttl(redisKeys.grantCodes(couponId))).toBe(-1);
     expect((await redis.zrange(redisKeys.holds(couponId), 0, -1)).sort()).toEqual(['16:#1', '17:#1', '18:#2']);
-    expect(await redis.exists(redisKeys.status(couponId, 16), redisKeys.status(couponId, 18))).toBe(0);
+    expect(await redis.exists(redisKeys.statuses(couponId))).toBe(0);
     expect(await gate.grantOf(couponId, 16)).toBe('g1');
     expect(await gate.grantOf(couponId, 18)).toBe('a-second-grant-with-a-long-id');
     expect(await gate.grantOf(couponId, 19)).toBeUndefined();
@@ -115,7 +115,7 @@ describe('reserveMany', () => {
     expect(await gate.reserveMany(couponId, requests, Date.now())).toEqual(['HELD', 'HELD']);
     await gate.confirmMany(couponId, requests.map((r, i) => ({ ...r, partition: 2, offset: 100 + i })));
     expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
-    expect(await redis.hgetall(redisKeys.status(couponId, 32))).toMatchObject({ status: 'PENDING', partition: '2', offset: '101' });
+    expect(await gate.status(couponId, 32)).toMatchObject({ status: 'PENDING', partition: '2', offset: '101' });
     expect(await gate.reserveMany(couponId, requests, Date.now())).toEqual(['HELD', 'HELD']);
     expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
     // Another grant's request for the same user is another request.
@@ -180,7 +180,7 @@ describe('reserveMany', () => {
     expect(await redis.zcard(redisKeys.holds(couponId))).toBe(4_500);
     await gate.confirmMany(couponId, requests.slice(0, 4_500).map((r, i) => ({ ...r, partition: 1, offset: i })));
     expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
-    expect(await redis.hgetall(redisKeys.status(couponId, 4_599))).toMatchObject({ status: 'PENDING', partition: '1', offset: '4499' });
+    expect(await gate.status(couponId, 4_599)).toMatchObject({ status: 'PENDING', partition: '1', offset: '4499' });
   });
 
   it("settles a grant's holds without a queue position or a status: the units stay reserved", async () => {
@@ -190,7 +190,7 @@ describe('reserveMany', () => {
     await gate.settleHolds(couponId, 'g1', requests);
     expect(await redis.zcard(redisKeys.holds(couponId))).toBe(0);
     expect(await redis.get(redisKeys.reserved(couponId))).toBe('2');
-    expect(await redis.exists(redisKeys.status(couponId, 62))).toBe(0);
+    expect(await redis.exists(redisKeys.statuses(couponId))).toBe(0);
     expect(await gate.grantOf(couponId, 62)).toBe('g1');
   });
 

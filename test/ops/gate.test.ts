@@ -16,6 +16,7 @@ import { startProcessor, type ServiceProcess } from '../../ops/run/service-proce
 import { i6Result } from '../../ops/verify/gate-accounting.ts';
 import { resetGroupToEnd } from '../../ops/verify/group-offsets.ts';
 import { holdMember, redisKeys } from '../../schemas/redis-keys.ts';
+import { packPendingStatus } from '../../schemas/status-value.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { eventually } from '../support/eventually.ts';
@@ -134,7 +135,7 @@ describe('gate reconcile', () => {
     await redis.sadd(redisKeys.requesters(couponId), 99, 77);
     await redis.zadd(redisKeys.holds(couponId), Date.now() - 120_000, holdMember(77, uuidv7()));
     // And user 2 stuck PENDING: the processor's status write was lost.
-    await redis.hset(redisKeys.status(couponId, 2), { status: 'PENDING', eventId: accepted[1]!.body.eventId! });
+    await redis.hset(redisKeys.statuses(couponId), 2, packPendingStatus(accepted[1]!.body.eventId!, Date.now()));
     expect((await i6([couponId])).held).toBe(false);
 
     const found = await runOps(['gate', 'reconcile', '--coupon', String(couponId), '--json'], env);
@@ -148,7 +149,7 @@ describe('gate reconcile', () => {
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/^1 coupons reconciled: every gate matches Postgres and Kafka/);
     expect(human.stdout).toMatch(new RegExp(`^\\s*${couponId}\\s+open\\s+8 -> 5\\s+5\\s+3\\s+99\\s+0\\s+-\\s+1, cleared\\s+applied$`, 'm'));
-    expect(await redis.exists(redisKeys.status(couponId, 2))).toBe(0);
+    expect(await redis.hexists(redisKeys.statuses(couponId), '2')).toBe(0);
 
     expect((await i6([couponId])).held).toBe(true);
     const state = await gateState(redis, couponId, []);

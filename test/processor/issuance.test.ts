@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import { checkInvariants } from '../../ops/verify/invariants.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { redisKeys, STATUS_TTL_SECONDS } from '../../schemas/redis-keys.ts';
+import { packPendingStatus } from '../../schemas/status-value.ts';
+import { statusOf } from '../support/statuses.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided, ledgerRows } from '../support/ledger.ts';
@@ -70,9 +72,9 @@ describe.each(['batch', 'single'] as const)('processor in %s mode', (mode) => {
     try {
       const winner = ledger.get(byOffset[0]!.eventId)!;
       const loser = byOffset[byOffset.length - 1]!;
-      await eventually(async () => (await redis.hget(redisKeys.status(coupon, Number(winner.user_id)), 'status')) === 'ISSUED');
-      expect(await redis.hgetall(redisKeys.status(coupon, Number(winner.user_id)))).toMatchObject({ status: 'ISSUED', eventId: winner.event_id, userCouponId: winner.user_coupon_id });
-      await eventually(async () => (await redis.hget(redisKeys.status(coupon, loser.userId), 'reason')) === 'SOLD_OUT');
+      await eventually(async () => (await statusOf(redis, coupon, Number(winner.user_id))).status === 'ISSUED');
+      expect(await statusOf(redis, coupon, Number(winner.user_id))).toEqual({ status: 'ISSUED', eventId: winner.event_id, userCouponId: winner.user_coupon_id });
+      await eventually(async () => (await statusOf(redis, coupon, loser.userId)).reason === 'SOLD_OUT');
       expect(Number(await redis.get(redisKeys.watermark(loser.partition)))).toBeGreaterThanOrEqual(loser.offset);
     } finally {
       redis.disconnect();
@@ -99,32 +101,31 @@ describe.each(['batch', 'single'] as const)('processor in %s mode', (mode) => {
     try {
       const last = all.reduce((a, b) => (b.offset > a.offset ? b : a));
       await eventually(async () => Number(await redis.get(redisKeys.watermark(last.partition))) >= last.offset, 30_000);
-      const statuses = await Promise.all(first.slice(0, 30).map((s) => redis.hmget(redisKeys.status(coupon, s.userId), 'status', 'eventId')));
-      expect(statuses).toEqual(first.slice(0, 30).map((s) => ['ISSUED', s.eventId]));
+      const statuses = await Promise.all(first.slice(0, 30).map((s) => statusOf(redis, coupon, s.userId)));
+      expect(statuses.map((f) => [f.status, f.eventId])).toEqual(first.slice(0, 30).map((s) => ['ISSUED', s.eventId]));
     } finally {
       redis.disconnect();
     }
   });
 
-  it('keeps the TTL of a status the gate wrote, and gives a status it creates the full TTL', async () => {
+  it("replaces the gate's PENDING statuses and gives the coupon's statuses the full TTL again", async () => {
     const coupon = await createCoupon(db, 2);
-    // Users 1 and 3 have the PENDING status the gate writes on a 202 (here with a short TTL); users 2
-    // and 4 have none (their requests came from another producer). 1 and 2 win, 3 and 4 are SOLD_OUT.
+    // Users 1 and 3 have the PENDING status the gate writes on a 202 (the hash here with a short TTL);
+    // users 2 and 4 have none (their requests came from another producer). 1 and 2 win, 3 and 4 are SOLD_OUT.
     const requests = range(1, 4).map((u) => request(coupon, u));
-    const key = (userId: number): string => redisKeys.status(coupon, userId);
+    const key = redisKeys.statuses(coupon);
     const redis = new Redis(endpointsFromEnv().redisUrl);
     try {
-      for (const r of [requests[0]!, requests[2]!]) {
-        await redis.hset(key(r.userId), { status: 'PENDING', eventId: r.eventId, heldAt: String(r.requestedAt) });
-        await redis.expire(key(r.userId), 1000);
-      }
+      for (const r of [requests[0]!, requests[2]!]) await redis.hset(key, r.userId, packPendingStatus(r.eventId, r.requestedAt));
+      await redis.expire(key, 1000);
       const sent = await producer.send(requests);
       await eventually(() => allDecided(db, sent.map((s) => s.eventId)), 60_000);
-      const statuses = async (): Promise<Array<string | null>> => Promise.all(range(1, 4).map((u) => redis.hget(key(u), 'status')));
+      const statuses = async (): Promise<Array<string | undefined>> => Promise.all(range(1, 4).map(async (u) => (await statusOf(redis, coupon, u)).status));
       await eventually(async () => JSON.stringify(await statuses()) === JSON.stringify(['ISSUED', 'ISSUED', 'REJECTED', 'REJECTED']), 30_000);
-      const ttls = await Promise.all(range(1, 4).map((u) => redis.ttl(key(u))));
-      const [kept1, created2, kept3, created4] = ttls.map((ttl) => (ttl > 0 && ttl <= 1000 ? 'kept' : ttl > STATUS_TTL_SECONDS - 60 && ttl <= STATUS_TTL_SECONDS ? 'full' : ttl));
-      expect([kept1, created2, kept3, created4]).toEqual(['kept', 'full', 'kept', 'full']);
+      expect((await Promise.all(range(1, 4).map((u) => statusOf(redis, coupon, u)))).map((f) => f.eventId)).toEqual(requests.map((r) => r.eventId));
+      const ttl = await redis.ttl(key);
+      expect(ttl).toBeGreaterThan(STATUS_TTL_SECONDS - 60);
+      expect(ttl).toBeLessThanOrEqual(STATUS_TTL_SECONDS);
     } finally {
       redis.disconnect();
     }

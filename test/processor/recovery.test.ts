@@ -14,6 +14,7 @@ import { checkInvariants } from '../../ops/verify/invariants.ts';
 import { outputEnds, readOutputs, type OutputOffsets } from '../../ops/verify/outputs.ts';
 import { endpointsFromEnv } from '../../platform/endpoints.ts';
 import { redisKeys } from '../../schemas/redis-keys.ts';
+import { statusOf } from '../support/statuses.ts';
 import { eventually } from '../support/eventually.ts';
 import { allDecided } from '../support/ledger.ts';
 import { sample } from '../support/metrics.ts';
@@ -102,10 +103,10 @@ describe('processor recovering in-process', () => {
       const user = 77;
       const [won] = await producer.send([request(coupon, user)]);
       await eventually(() => allDecided(db, [won!.eventId]), 60_000, 100);
-      expect(await redis.hget(redisKeys.status(coupon, user), 'status')).toBeNull();
+      expect(await statusOf(redis, coupon, user)).toEqual({});
 
       proxy.restore();
-      await eventually(async () => (await redis.hget(redisKeys.status(coupon, user), 'status')) === 'ISSUED', 30_000, 200);
+      await eventually(async () => (await statusOf(redis, coupon, user)).status === 'ISSUED', 30_000, 200);
 
       // A second request of the same user is rejected ALREADY_ISSUED; the status stays ISSUED.
       const [again] = await producer.send([request(coupon, user)]);
@@ -113,7 +114,7 @@ describe('processor recovering in-process', () => {
       // Statuses are written before the watermark that follows them: once it covers the second
       // request, its status write has happened.
       await eventually(async () => Number(await redis.get(redisKeys.watermark(again!.partition))) >= again!.offset, 30_000, 200);
-      expect(await redis.hgetall(redisKeys.status(coupon, user))).toMatchObject({ status: 'ISSUED', eventId: won!.eventId });
+      expect(await statusOf(redis, coupon, user)).toMatchObject({ status: 'ISSUED', eventId: won!.eventId });
     } finally {
       await processor.stop('SIGTERM');
       await proxy.stop();

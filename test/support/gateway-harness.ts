@@ -15,7 +15,8 @@ import { pino } from 'pino';
 import { expect } from 'vitest';
 import type { CouponIssueRequested } from '../../schemas/contracts.ts';
 import { endpointsFromEnv, ENV_NAMES } from '../../platform/endpoints.ts';
-import { redisKeys } from '../../schemas/redis-keys.ts';
+import { redisKeys, type RequestStatusFields } from '../../schemas/redis-keys.ts';
+import { statusOf } from './statuses.ts';
 import { Serde } from '../../schemas/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { buildGateway } from '../../gateway/app.ts';
@@ -87,16 +88,16 @@ export function inspectRedis(config: GatewayConfig): Redis | Cluster {
 export interface GateState {
   reserved: number;
   requesters: number[];
-  /** Users with a status hash. */
-  statuses: Record<number, Record<string, string>>;
+  /** Users with a status in Redis. */
+  statuses: Record<number, Partial<RequestStatusFields>>;
 }
 
-/** The coupon's gate counters and the status hashes of `users`. */
+/** The coupon's gate counters and the statuses of `users`. */
 export async function gateState(redis: Redis | Cluster, couponId: number, users: number[]): Promise<GateState> {
   const [reserved, requesters] = await Promise.all([redis.get(redisKeys.reserved(couponId)), redis.smembers(redisKeys.requesters(couponId))]);
-  const statuses: Record<number, Record<string, string>> = {};
+  const statuses: Record<number, Partial<RequestStatusFields>> = {};
   for (const user of users) {
-    const fields = await redis.hgetall(redisKeys.status(couponId, user));
+    const fields = await statusOf(redis, couponId, user);
     if (Object.keys(fields).length > 0) statuses[user] = fields;
   }
   return { reserved: Number(reserved ?? 0), requesters: requesters.map(Number).sort((a, b) => a - b), statuses };
