@@ -14,7 +14,9 @@ export const REDIS_PORT = 16379;
 export const REDIS_CLUSTER_PORTS = [17001, 17002, 17003];
 
 function redisArgs(port: number, dir: string, cluster: boolean): string[] {
-  const args = ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''];
+  // Lazy freeing: a coupon's statuses are one hash (docs/gate.md), which its expiry or a re-prime's
+  // DEL would otherwise free in one blocking step, a sale's million fields at once.
+  const args = ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--lazyfree-lazy-expire', 'yes', '--lazyfree-lazy-user-del', 'yes'];
   if (cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000');
   return args;
 }
