@@ -158,8 +158,9 @@ export class GateStore {
 
   /** The decided requests whose user's status still says PENDING for them (the processor's status write was lost). */
   async stalePending(couponId: number, decided: readonly GateRequest[]): Promise<GateRequest[]> {
-    if (decided.length === 0) return [];
-    const statuses = (await this.redis.hmget(redisKeys.statuses(couponId), ...decided.map((r) => String(r.userId)))).map(unpackStatus);
+    // An HMGET a thousand users: a sale's million decided requests in one command would hold Redis up.
+    const chunks = await Promise.all(chunksOf(decided, 1000).map((chunk) => this.redis.hmget(redisKeys.statuses(couponId), ...chunk.map((r) => String(r.userId)))));
+    const statuses = chunks.flat().map(unpackStatus);
     return decided.filter((r, i) => statuses[i]!.status === 'PENDING' && statuses[i]!.eventId === r.eventId);
   }
 
