@@ -135,7 +135,10 @@ describe('npm run bench (tiny sizes)', () => {
     // Run-queue waits, where the kernel keeps them per thread: the gateway phase's own processes waited for a core.
     if (fs.existsSync(`/proc/self/task/${process.pid}/schedstat`)) {
       expect(Object.keys(r.cpu['gateway 10']?.waiting?.by_role ?? {})).toEqual(expect.arrayContaining(['gateway', 'bench']));
-      for (const ms of Object.values(r.cpu['gateway 10']!.waiting!.ms_per_slice)) expect(ms).toBeGreaterThan(0);
+      // Some of them waited; a role with a handful of time slices in so short a phase may not have.
+      const waits = Object.values(r.cpu['gateway 10']!.waiting!.ms_per_slice);
+      for (const ms of waits) expect(ms).toBeGreaterThanOrEqual(0);
+      expect(Math.max(...waits)).toBeGreaterThan(0);
     }
 
     // Against the baseline: the processor's CPU a record and the gateway's a request at the baseline's 10 connections.
