@@ -50,17 +50,14 @@ end
 -- of a grant's user (release.lua removes the user's field with the user, so a field left there is
 -- the user's request) — by its code, or by its id where a gateway before the codes wrote it.
 local function sameRequest(user, event)
-  if grant == '' then
-    local status = redis.call('HGET', KEYS[6], user)
-    return status ~= false and string.match(status, '^.([^\t]+)\t') == event
-  end
   local named = redis.call('HGET', KEYS[6], user)
+  if grant == '' then return named ~= false and string.match(named, '^.([^\t]+)\t') == event end
   return named == code or named == grant
 end
 -- The requesters, holds (and PENDING statuses or grant users) of the reserved users are added at
--- the end, in one SADD, one ZADD and one HSET (each user's own commands are most of a grant's Redis time, and every write
--- is a line of the append-only file); `added` answers for them meanwhile, for a user twice in one
--- call: the same request (HELD) or another one.
+-- the end, in one SADD, one ZADD and one HSET (each user's own commands are most of a grant's
+-- Redis time, and every write is a line of the append-only file); `added` answers for them
+-- meanwhile, for a user twice in one call: the same request (HELD) or another one.
 local added, users, holds, fields = {}, {}, {}, {}
 -- unpack() is bounded by Lua's C stack (8,000 values): variadic commands go in slices well below it.
 local function sliced(command, key, values, step)
