@@ -14,6 +14,7 @@ import { OUTPUT_TOPICS, TOPICS } from '../schemas/topics.ts';
 import { loadConfig, PROCESSOR_APPLICATION_NAME } from './config.ts';
 import { DeadLetterMonitor } from './dead-letter-monitor.ts';
 import { FencedInstanceError } from './errors.ts';
+import { fatalErrors } from './fatal-errors.ts';
 import { buildHttp } from './http.ts';
 import { IssuanceTask } from './issuance-task.ts';
 import { asKafkaJsConsumer, connectConsumer, createConsumer, createProducer, disconnectConsumer, groupView, kafkaClient, watchConsumer } from './kafka-clients.ts';
@@ -96,10 +97,7 @@ async function main(): Promise<void> {
       log.info('stopped');
       process.exit(exitCode);
     })());
-  const fatal = (err: Error): void => {
-    log.fatal({ err }, 'fatal processing error; exiting so a supervisor restarts a fresh instance');
-    void shutdown(1, !(err instanceof FencedInstanceError));
-  };
+  const fatal = fatalErrors(log, () => stopping !== undefined, (err) => void shutdown(1, !(err instanceof FencedInstanceError)));
   // A Kafka client's call can reject while the clients are being closed: harmless then. Any other
   // unhandled rejection is a bug that stops the process through the orderly shutdown rather than
   // by crashing out of it.

@@ -194,7 +194,7 @@ export class TransactionalProducer {
       await sleep(this.fencedGraceMs);
     }
     if (this.retired) {
-      throw new FatalProcessorError(`the transactional producer failed while the processor stops; not replaced (fenced by a newer incarnation of this instance, most likely): ${(cause as Error).message}`, { cause });
+      throw new FatalProcessorError(`the transactional producer failed while the processor stops; not replaced (a replacement could fence a newer incarnation of this instance): ${(cause as Error).message}`, { cause });
     }
     if (this.unanswered >= MAX_UNANSWERED) {
       throw new FatalProcessorError(`${this.unanswered} transactional calls never returned (each holds a libuv worker thread); the last failure: ${(cause as Error).message}`, { cause });
