@@ -132,7 +132,15 @@ export class ProcessingLoop {
     if (err?.code === ERR__ASSIGN_PARTITIONS) {
       const assign = (): void => {
         this.buffers.assign(assignment.filter((a) => a.topic === TOPICS.requests).map((a) => a.partition));
-        this.consumer.assign(assignment);
+        try {
+          this.consumer.assign(assignment);
+        } catch (err) {
+          // A consumer being closed refuses it (ERR__STATE), as it refuses unassign in revoke(); thrown
+          // here, inside librdkafka's rebalance callback, it would end the process uncaught.
+          if (this.stopping) this.log.debug({ err }, 'assign refused while stopping');
+          else this.onFatal(err as Error);
+          return;
+        }
         this.log.info({ partitions: assignment.map((a) => a.partition) }, 'partitions assigned');
       };
       if (this.revocation) void this.revocation.then(assign);
