@@ -12,6 +12,7 @@
 import Kafka from '@confluentinc/kafka-javascript';
 import { promisify } from 'node:util';
 import { rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
+import { disconnectPolled } from '../../platform/kafka-native.ts';
 import type { RegistryConnection } from '../../platform/registry-config.ts';
 import { topicPartitions } from '../../platform/topic-partitions.ts';
 import { watermarks } from '../../platform/watermarks.ts';
@@ -33,6 +34,8 @@ const MESSAGE_TIMEOUT_MS = 30_000;
 /** A batch's produce and flush may take librdkafka's timeout and this: a record it gave up on fails the batch with its own error. */
 const BATCH_TIMEOUT_MARGIN_MS = 5_000;
 const METADATA_TIMEOUT_MS = 10_000;
+/** How long closing waits for records still queued (none after a completed batch). */
+const CLOSE_FLUSH_TIMEOUT_MS = 10_000;
 
 type Producer = InstanceType<typeof Kafka.Producer>;
 
@@ -128,8 +131,7 @@ export class GrantProducer {
     return { partition, offset: highOffset - 1, count: requests.length };
   }
 
-  async close(): Promise<void> {
-    await promisify<void>((cb) => this.producer.flush(10_000, () => cb(null)))().catch(() => undefined);
-    await promisify<void>((cb) => this.producer.disconnect(() => cb(null)))();
+  close(): Promise<void> {
+    return disconnectPolled(this.producer, CLOSE_FLUSH_TIMEOUT_MS);
   }
 }

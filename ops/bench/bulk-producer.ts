@@ -5,6 +5,7 @@
  */
 import Kafka from '@confluentinc/kafka-javascript';
 import { rdkafkaConfig, type KafkaConnection } from '../../platform/kafka-config.ts';
+import { disconnectPolled } from '../../platform/kafka-native.ts';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { BenchError } from './context.ts';
@@ -92,7 +93,7 @@ export class BulkProducer {
     }
   }
 
-  async disconnect(): Promise<void> {
-    await promisify<void>((cb) => this.producer.disconnect(() => cb(null)))();
+  disconnect(): Promise<void> {
+    return disconnectPolled(this.producer, MESSAGE_TIMEOUT_MS);
   }
 }
